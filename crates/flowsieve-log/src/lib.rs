@@ -1,0 +1,1 @@
+//! flowsieve-log (under construction).

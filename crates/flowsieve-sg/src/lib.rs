@@ -1,0 +1,1 @@
+//! flowsieve-sg (under construction).

@@ -1,0 +1,1 @@
+//! flowsieve-synth (under construction).

@@ -1,0 +1,1 @@
+//! flowsieve (under construction).
