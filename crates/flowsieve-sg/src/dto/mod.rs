@@ -1,0 +1,36 @@
+//! Private serde mirrors of the input formats: AWS CLI JSON (`aws.rs`) and `terraform show -json`
+//! (`terraform.rs`).
+//!
+//! Every field the model cannot do without is an `Option` here, so that a missing one is reported
+//! by the converter in `load.rs` with its exact JSON path rather than by serde without one. Unknown
+//! fields are ignored (serde's default), so newer AWS CLI or Terraform versions keep loading.
+//! Nothing outside `load.rs` sees these types.
+
+pub(crate) mod aws;
+pub(crate) mod terraform;
+
+use serde::Deserialize;
+
+/// One response (page) of any supported command. A file holds one page, or an array of them.
+/// The kind of a page is told by which top-level keys it has, never by the file name.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct Page {
+    pub security_groups: Option<Vec<aws::SecurityGroup>>,
+    pub security_group_rules: Option<Vec<aws::SecurityGroupRule>>,
+    pub network_interfaces: Option<Vec<aws::NetworkInterface>>,
+    pub prefix_lists: Option<Vec<aws::PrefixList>>,
+    pub entries: Option<Vec<aws::PrefixListEntry>>,
+    /// Not printed by the AWS CLI: the documented wrapper `{"PrefixListId", "Entries"}` that names
+    /// the list the entries belong to.
+    pub prefix_list_id: Option<String>,
+    pub vpcs: Option<Vec<aws::Vpc>>,
+    pub subnets: Option<Vec<aws::Subnet>>,
+    pub stale_security_group_set: Option<Vec<aws::StaleSecurityGroup>>,
+    #[serde(rename = "format_version")]
+    pub format_version: Option<String>,
+    #[serde(rename = "values")]
+    pub values: Option<terraform::Values>,
+    #[serde(rename = "planned_values")]
+    pub planned_values: Option<terraform::Values>,
+}
