@@ -343,7 +343,6 @@ impl InventoryBuilder {
             source,
         })?;
         if meta.is_dir() {
-            self.inputs += 1;
             self.add_dir(path, 0)?;
         } else {
             self.add_file(path, true)?;
@@ -1895,42 +1894,4 @@ impl Inventory {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn prefix_list_id_from_file_name() {
-        let id = |s: &str| prefix_list_id_in_name(Path::new(s));
-        assert_eq!(
-            id("get-managed-prefix-list-entries-pl-0123456abcabcabc1.json").as_deref(),
-            Some("pl-0123456abcabcabc1")
-        );
-        assert_eq!(id("dir/pl-63a5400a.json").as_deref(), Some("pl-63a5400a"));
-        assert_eq!(id("pl-63A5400A.json").as_deref(), Some("pl-63a5400a"));
-        assert_eq!(id("get-managed-prefix-list-entries.json"), None);
-        assert_eq!(id("simple-pl-.json"), None);
-        assert_eq!(id("apl-1234.json"), None);
-        assert_eq!(id("pl-12zz.json"), None);
-        assert_eq!(id("x_pl-1_pl-abc.json").as_deref(), Some("pl-1"));
-    }
-
-    #[test]
-    fn text_decoding_accepts_boms() {
-        let p = Path::new("f.json");
-        assert_eq!(decode_text(p, b"\xef\xbb\xbf{}").unwrap(), "{}");
-        assert_eq!(decode_text(p, b"\xff\xfe{\0}\0").unwrap(), "{}");
-        assert_eq!(decode_text(p, b"\xfe\xff\0{\0}").unwrap(), "{}");
-        let err = decode_text(p, b"{\n \xff}").unwrap_err();
-        assert!(
-            matches!(
-                err,
-                Error::Json {
-                    line: 2,
-                    column: 2,
-                    ..
-                }
-            ),
-            "{err:?}"
-        );
-    }
-}
+mod tests;
