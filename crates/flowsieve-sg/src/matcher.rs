@@ -8,7 +8,7 @@
 //! BE ADVISED: the layout, in short.
 //! * ENIs sharing the same set of groups share one *group set*; everything below is per set.
 //! * Per (group set, direction, address family, protocol class) one contiguous slice of
-//!   [`Candidate`]s holds exactly the rules that could match: the set's rules of that direction
+//!   candidates holds exactly the rules that could match: the set's rules of that direction
 //!   whose protocol is `-1` or the class's protocol, whose peer can hold an address of the family
 //!   and can be resolved. A protocol class is one of the protocol numbers used by some rule, plus
 //!   class 0 for every other protocol (only `-1` rules apply there).
@@ -160,23 +160,78 @@ impl Eq for RuleMatches {}
 /// "No bit" / "no row" / "no owner" marker.
 const NONE: u32 = u32::MAX;
 
-/// One rule as the hot loop sees it.
-#[derive(Clone, Copy, Debug)]
-struct Candidate {
-    /// CIDR peer network (0 for set peers, so the mask test passes).
-    net: u128,
-    /// CIDR peer mask (0 for set peers).
-    mask: u128,
-    /// First allowed port.
-    port_lo: u16,
-    /// `last - first`; 65535 when ports do not filter.
-    port_span: u16,
-    /// Whether this is a specific-type ICMP rule (goes to `icmp_type_unknown`).
-    icmp_unknown: bool,
-    /// Bit of the group / prefix-list peer, or [`NONE`] for a CIDR peer.
-    set_bit: u32,
-    /// The rule.
-    rule: u32,
+/// Set in a candidate's rule index for a specific-type ICMP rule (goes to `icmp_type_unknown`).
+const UNKNOWN_FLAG: u32 = 1 << 31;
+
+/// The address word of one family: `u32` for IPv4 (the low 32 bits of the IPv4-mapped value),
+/// `u128` for IPv6. IPv4 queries, the common case, touch 20-byte candidates and 4-byte segment
+/// keys instead of 48 and 16.
+trait Word: Copy + Ord + Default + std::ops::BitAnd<Output = Self> {}
+impl Word for u32 {}
+impl Word for u128 {}
+
+/// Everything per address family: candidate slices and the segmented address space.
+///
+/// A candidate is one rule as the hot loop sees it, stored as three parallel arrays so that the
+/// port test, which rejects most candidates, scans 4 bytes per rule:
+/// * `ports`: first port in the low 16 bits, `last - first` in the high 16 (65535 when ports do
+///   not filter);
+/// * `peers`: (network, mask) of a CIDR peer; (0, 0) for a set peer, so the test passes;
+/// * `meta`: (bit of the group / prefix-list peer or [`NONE`] for a CIDR peer, rule index with
+///   [`UNKNOWN_FLAG`] for a specific-type ICMP rule).
+#[derive(Clone, Debug, Default)]
+struct Family<W> {
+    /// (start, end) into the candidate arrays per (group set, direction, protocol class).
+    buckets: Vec<(u32, u32)>,
+    ports: Vec<u32>,
+    peers: Vec<(W, W)>,
+    meta: Vec<(u32, u32)>,
+    /// Sorted segment starts; segment `i` spans `seg_start[i] ..= seg_start[i + 1] - 1`.
+    seg_start: Vec<W>,
+    /// Bitset row of the peers covering each segment, or [`NONE`].
+    seg_row: Vec<u32>,
+    /// The ENI owning each segment's addresses (most specific, then lowest index), or [`NONE`].
+    seg_owner: Vec<u32>,
+}
+
+/// The (ports, peers, meta) slices of one bucket, of equal length.
+type Slices<'a, W> = (&'a [u32], &'a [(W, W)], &'a [(u32, u32)]);
+
+impl<W: Word> Family<W> {
+    fn push(&mut self, port_lo: u16, port_span: u16, net: W, mask: W, set_bit: u32, rule: u32) {
+        self.ports
+            .push(u32::from(port_lo) | (u32::from(port_span) << 16));
+        self.peers.push((net, mask));
+        self.meta.push((set_bit, rule));
+    }
+
+    /// The candidates of bucket `b`: (ports, peers, meta) slices of equal length.
+    #[inline]
+    fn bucket(&self, b: usize) -> Slices<'_, W> {
+        let Some(&(s, e)) = self.buckets.get(b) else {
+            return (&[], &[], &[]);
+        };
+        let r = s as usize..e as usize;
+        (
+            self.ports.get(r.clone()).unwrap_or(&[]),
+            self.peers.get(r.clone()).unwrap_or(&[]),
+            self.meta.get(r).unwrap_or(&[]),
+        )
+    }
+
+    /// The bitset row of the segment holding `a`, or [`NONE`].
+    #[inline]
+    fn row_of(&self, a: W) -> u32 {
+        self.segment(a)
+            .and_then(|i| self.seg_row.get(i).copied())
+            .unwrap_or(NONE)
+    }
+
+    /// The segment holding `a`.
+    #[inline]
+    fn segment(&self, a: W) -> Option<usize> {
+        self.seg_start.partition_point(|&s| s <= a).checked_sub(1)
+    }
 }
 
 /// The compiled matcher. Built once with [`CompiledMatcher::new`]; `Send + Sync`; its queries
@@ -210,21 +265,18 @@ pub struct CompiledMatcher {
     /// Protocol number → protocol class.
     proto_class: [u16; 256],
     n_classes: usize,
-    /// (start, end) into `cands` per (group set, direction, family, class).
-    buckets: Vec<(u32, u32)>,
-    cands: Vec<Candidate>,
-    /// Sorted segment starts; segment `i` spans `seg_start[i] ..= seg_start[i + 1] - 1`.
-    seg_start: Vec<u128>,
-    /// Bitset row of the peers covering each segment, or [`NONE`].
-    seg_row: Vec<u32>,
-    /// The ENI owning each segment's addresses (most specific, then lowest index), or [`NONE`].
-    seg_owner: Vec<u32>,
+    v4: Family<u32>,
+    v6: Family<u128>,
     /// Bitset rows, `words` u64 each.
     rows: Vec<u64>,
     words: usize,
     vpc_cidrs: Vec<Cidr>,
     max_matches: usize,
 }
+
+/// The IPv4-mapped range ::ffff:0:0/96: IPv4 addresses, which an IPv6 block never contains.
+const MAPPED_LO: u128 = 0xffff << 32;
+const MAPPED_HI: u128 = (0xffff << 32) | 0xffff_ffff;
 
 /// The addresses an ENI owns, as inclusive 128-bit intervals (IPv6 blocks clipped so that they
 /// never cover IPv4-mapped addresses, as [`Cidr::contains`] demands).
@@ -264,9 +316,6 @@ fn push_cidr_interval(out: &mut Vec<(u128, u128)>, c: &Cidr) {
         out.push((lo, hi));
         return;
     }
-    // The IPv4-mapped range ::ffff:0:0/96, which an IPv6 block never contains.
-    const MAPPED_LO: u128 = 0xffff << 32;
-    const MAPPED_HI: u128 = (0xffff << 32) | 0xffff_ffff;
     if hi < MAPPED_LO || lo > MAPPED_HI {
         out.push((lo, hi));
         return;
@@ -541,71 +590,94 @@ impl CompiledMatcher {
         }
 
         // Candidate slices.
-        let mut buckets = Vec::with_capacity(group_sets.len() * 4 * n_classes);
-        let mut cands: Vec<Candidate> = Vec::new();
+        let mut v4 = Family::<u32> {
+            buckets: Vec::with_capacity(group_sets.len() * 2 * n_classes),
+            ..Family::default()
+        };
+        let mut v6 = Family::<u128> {
+            buckets: Vec::with_capacity(group_sets.len() * 2 * n_classes),
+            ..Family::default()
+        };
         let mut max_matches = 0usize;
         for set_rules in &group_set_rules {
             for direction in [Direction::Ingress, Direction::Egress] {
-                for v4 in [true, false] {
-                    for class in &class_proto {
-                        let start = cands.len();
-                        for &RuleIdx(ri) in set_rules {
-                            let Some(r) = rules.get(ri as usize) else {
-                                continue;
-                            };
-                            if r.direction != direction {
-                                continue;
-                            }
-                            let proto_ok = match r.protocol {
-                                Protocol::All => true,
-                                Protocol::Number(p) => Some(p) == *class,
-                            };
-                            if !proto_ok || !peer_resolvable(&r.peer, inventory) {
-                                continue;
-                            }
-                            let (net, mask, set_bit) = match &r.peer {
-                                Peer::Cidr(c) if c.is_ipv4() == v4 => {
-                                    (c.network().0, c.mask(), NONE)
-                                }
-                                Peer::Cidr(_) => continue,
-                                Peer::Group { group_id, .. } => match group_bit.get(group_id) {
-                                    Some(&b) => (0, 0, b),
-                                    None => continue,
-                                },
-                                Peer::PrefixList { id } => match list_bit.get(id) {
-                                    Some(&b) => (0, 0, b),
-                                    None => continue,
-                                },
-                            };
-                            let (port_lo, port_span) = match (class, r.ports) {
-                                (Some(6 | 17), PortSpec::Range { from, to }) => {
-                                    (from, to.saturating_sub(from))
-                                }
-                                _ => (0, u16::MAX),
-                            };
-                            let icmp_unknown = matches!(
-                                r.ports,
-                                PortSpec::Icmp {
-                                    icmp_type: Some(_),
-                                    ..
-                                }
-                            );
-                            cands.push(Candidate {
-                                net,
-                                mask,
-                                port_lo,
-                                port_span,
-                                icmp_unknown,
-                                set_bit,
-                                rule: ri,
-                            });
+                for class in &class_proto {
+                    let (start4, start6) = (v4.ports.len(), v6.ports.len());
+                    for &RuleIdx(ri) in set_rules {
+                        let Some(r) = rules.get(ri as usize) else {
+                            continue;
+                        };
+                        let proto_ok = match r.protocol {
+                            Protocol::All => true,
+                            Protocol::Number(p) => Some(p) == *class,
+                        };
+                        if r.direction != direction
+                            || !proto_ok
+                            || ri >= UNKNOWN_FLAG
+                            || !peer_resolvable(&r.peer, inventory)
+                        {
+                            continue;
                         }
-                        max_matches = max_matches.max(cands.len() - start);
-                        buckets.push((start as u32, cands.len() as u32));
+                        let (port_lo, port_span) = match (class, r.ports) {
+                            (Some(6 | 17), PortSpec::Range { from, to }) => {
+                                (from, to.saturating_sub(from))
+                            }
+                            _ => (0, u16::MAX),
+                        };
+                        let unknown = matches!(
+                            r.ports,
+                            PortSpec::Icmp {
+                                icmp_type: Some(_),
+                                ..
+                            }
+                        );
+                        let rule = if unknown { ri | UNKNOWN_FLAG } else { ri };
+                        let set_bit = match &r.peer {
+                            Peer::Cidr(c) if c.is_ipv4() => {
+                                // The low 32 bits: the IPv4 address and its mask.
+                                let (net, mask) = (c.network().0 as u32, c.mask() as u32);
+                                v4.push(port_lo, port_span, net, mask, NONE, rule);
+                                continue;
+                            }
+                            Peer::Cidr(c) => {
+                                v6.push(port_lo, port_span, c.network().0, c.mask(), NONE, rule);
+                                continue;
+                            }
+                            Peer::Group { group_id, .. } => group_bit.get(group_id),
+                            Peer::PrefixList { id } => list_bit.get(id),
+                        };
+                        if let Some(&set_bit) = set_bit {
+                            v4.push(port_lo, port_span, 0, 0, set_bit, rule);
+                            v6.push(port_lo, port_span, 0, 0, set_bit, rule);
+                        }
                     }
+                    max_matches = max_matches
+                        .max(v4.ports.len() - start4)
+                        .max(v6.ports.len() - start6);
+                    v4.buckets.push((start4 as u32, v4.ports.len() as u32));
+                    v6.buckets.push((start6 as u32, v6.ports.len() as u32));
                 }
             }
         }
+        // Segments: IPv6 keeps the whole 128-bit list (its queries never fall in the IPv4-mapped
+        // range); IPv4 gets the part inside ::ffff:0:0/96 as 32-bit keys, starting with the
+        // segment in force at ::ffff:0.0.0.0.
+        for (k, &start) in seg_start.iter().enumerate() {
+            let (row, owner) = (
+                seg_row.get(k).copied().unwrap_or(NONE),
+                seg_owner.get(k).copied().unwrap_or(NONE),
+            );
+            let next = seg_start.get(k + 1).copied().unwrap_or(u128::MAX);
+            if start <= MAPPED_HI && next > MAPPED_LO {
+                let key = start.saturating_sub(MAPPED_LO) as u32;
+                v4.seg_start.push(key);
+                v4.seg_row.push(row);
+                v4.seg_owner.push(owner);
+            }
+        }
+        v6.seg_start = seg_start;
+        v6.seg_row = seg_row;
+        v6.seg_owner = seg_owner;
 
         CompiledMatcher {
             enis,
@@ -618,11 +690,8 @@ impl CompiledMatcher {
             rank,
             proto_class,
             n_classes,
-            buckets,
-            cands,
-            seg_start,
-            seg_row,
-            seg_owner,
+            v4,
+            v6,
             rows,
             words,
             vpc_cidrs: inventory.vpc_cidrs().to_vec(),
@@ -674,15 +743,16 @@ impl CompiledMatcher {
     /// When several do, the one with the most specific entry (an address before a prefix), then
     /// the lowest index. Public addresses are never owned.
     pub fn eni_by_address(&self, addr: Addr) -> Option<EniIdx> {
-        let i = self
-            .seg_start
-            .partition_point(|&s| s <= addr.0)
-            .checked_sub(1)?;
-        self.seg_owner
-            .get(i)
-            .copied()
-            .filter(|&o| o != NONE)
-            .map(EniIdx)
+        let owner = if addr.is_ipv4() {
+            self.v4
+                .segment(addr.0 as u32)
+                .and_then(|i| self.v4.seg_owner.get(i))
+        } else {
+            self.v6
+                .segment(addr.0)
+                .and_then(|i| self.v6.seg_owner.get(i))
+        };
+        owner.copied().filter(|&o| o != NONE).map(EniIdx)
     }
 
     /// True when `addr` is an address of a known ENI or lies inside a VPC CIDR of the inventory
@@ -728,30 +798,12 @@ impl CompiledMatcher {
         RuleMatches::with_capacity(self.max_matches)
     }
 
-    /// The candidate slice of a query.
+    /// The bucket of a query within its family.
     #[inline]
-    fn candidates(&self, gs: GroupSetIdx, q: &FlowQuery) -> &[Candidate] {
+    fn bucket(&self, gs: GroupSetIdx, q: &FlowQuery) -> usize {
         let dir = usize::from(q.direction == Direction::Egress);
-        let fam = usize::from(!q.peer.is_ipv4());
         let class = usize::from(self.proto_class[usize::from(q.protocol)]);
-        let b = ((gs.0 as usize * 2 + dir) * 2 + fam) * self.n_classes + class;
-        match self.buckets.get(b) {
-            Some(&(s, e)) => self.cands.get(s as usize..e as usize).unwrap_or(&[]),
-            None => &[],
-        }
-    }
-
-    /// The bitset row of the peers covering `addr`, or [`NONE`].
-    #[inline]
-    fn row_of(&self, addr: u128) -> u32 {
-        match self
-            .seg_start
-            .partition_point(|&s| s <= addr)
-            .checked_sub(1)
-        {
-            Some(i) => self.seg_row.get(i).copied().unwrap_or(NONE),
-            None => NONE,
-        }
+        (gs.0 as usize * 2 + dir) * self.n_classes + class
     }
 
     #[inline]
@@ -769,45 +821,62 @@ impl CompiledMatcher {
     #[inline]
     pub fn matching_rules(&self, gs: GroupSetIdx, q: &FlowQuery, out: &mut RuleMatches) {
         out.clear();
-        let peer = q.peer.0;
-        let port = q.port;
+        let b = self.bucket(gs, q);
+        if q.peer.is_ipv4() {
+            // Truncation keeps the IPv4 address, the low 32 bits of the mapped form.
+            self.scan(&self.v4, b, q.port, q.peer.0 as u32, out);
+        } else {
+            self.scan(&self.v6, b, q.port, q.peer.0, out);
+        }
+    }
+
+    #[inline(always)]
+    fn scan<W: Word>(&self, fam: &Family<W>, b: usize, port: u16, peer: W, out: &mut RuleMatches) {
+        let (ports, peers, meta) = fam.bucket(b);
         // The peer's segment row is looked up once, and only if a set peer needs it.
         let mut row: Option<u32> = None;
-        for c in self.candidates(gs, q) {
-            if port.wrapping_sub(c.port_lo) > c.port_span || peer & c.mask != c.net {
+        for ((&p, &(net, mask)), &(set_bit, rule)) in ports.iter().zip(peers).zip(meta) {
+            if port.wrapping_sub(p as u16) > (p >> 16) as u16 || peer & mask != net {
                 continue;
             }
-            if c.set_bit != NONE {
-                let r = *row.get_or_insert_with(|| self.row_of(peer));
-                if !self.row_has(r, c.set_bit) {
-                    continue;
-                }
+            if set_bit != NONE
+                && !self.row_has(*row.get_or_insert_with(|| fam.row_of(peer)), set_bit)
+            {
+                continue;
             }
-            let rank = self.rank.get(c.rule as usize).copied().unwrap_or(u32::MAX);
-            out.push(c.rule, c.icmp_unknown, rank);
+            let idx = rule & !UNKNOWN_FLAG;
+            let rank = self.rank.get(idx as usize).copied().unwrap_or(u32::MAX);
+            out.push(idx, rule & UNKNOWN_FLAG != 0, rank);
         }
     }
 
     /// True when at least one rule definitely allows the flow (stops at the first).
     #[inline]
     pub fn allows(&self, gs: GroupSetIdx, q: &FlowQuery) -> bool {
-        let peer = q.peer.0;
-        let port = q.port;
+        let b = self.bucket(gs, q);
+        if q.peer.is_ipv4() {
+            self.any(&self.v4, b, q.port, q.peer.0 as u32)
+        } else {
+            self.any(&self.v6, b, q.port, q.peer.0)
+        }
+    }
+
+    #[inline(always)]
+    fn any<W: Word>(&self, fam: &Family<W>, b: usize, port: u16, peer: W) -> bool {
+        let (ports, peers, meta) = fam.bucket(b);
         let mut row: Option<u32> = None;
-        for c in self.candidates(gs, q) {
-            if c.icmp_unknown
-                || port.wrapping_sub(c.port_lo) > c.port_span
-                || peer & c.mask != c.net
+        for ((&p, &(net, mask)), &(set_bit, rule)) in ports.iter().zip(peers).zip(meta) {
+            if port.wrapping_sub(p as u16) > (p >> 16) as u16
+                || peer & mask != net
+                || rule & UNKNOWN_FLAG != 0
             {
                 continue;
             }
-            if c.set_bit != NONE {
-                let r = *row.get_or_insert_with(|| self.row_of(peer));
-                if !self.row_has(r, c.set_bit) {
-                    continue;
-                }
+            if set_bit == NONE
+                || self.row_has(*row.get_or_insert_with(|| fam.row_of(peer)), set_bit)
+            {
+                return true;
             }
-            return true;
         }
         false
     }
