@@ -1,1 +1,258 @@
-//! flowsieve-synth (under construction).
+//! Seeded synthetic VPC Flow Log archives with an AWS inventory and exact ground truth.
+//!
+//! `flowsieve-synth` writes an archive that looks like what an AWS account delivers — the
+//! inventory as the AWS CLI prints it, gzip flow-log objects under the exact S3 key layout, for
+//! two flow logs at once — together with `truth.json`, the right answer of the analysis
+//! flowsieve performs (which security group rules the traffic uses, where it is rejected), so
+//! that tests and benchmarks can score any analysis exactly. The truth is computed here by a
+//! deliberately naive evaluation (a loop over the rules for every record), independent of the
+//! flowsieve crates it is meant to check.
+//!
+//! The output is a pure function of [`GenerateConfig`]: the same bytes for the same
+//! configuration, whatever the number of rayon threads.
+//!
+//! # Example
+//!
+//! ```no_run
+//! use flowsieve_synth::{GenerateConfig, generate};
+//!
+//! let cfg = GenerateConfig::new("target/archive", 200_000, 7);
+//! let summary = generate(&cfg)?;
+//! println!("{} objects, {} records, truth in {}", summary.files, summary.records, summary.truth_path.display());
+//! # Ok::<(), flowsieve_synth::Error>(())
+//! ```
+//!
+//! # What is written
+//!
+//! * `DIR/inventory/`: `describe-security-groups.json`, `describe-security-group-rules.json`,
+//!   `describe-network-interfaces.json`, `describe-managed-prefix-lists.json`,
+//!   `get-managed-prefix-list-entries-<pl-id>.json` (one per list), `describe-vpcs.json`,
+//!   `describe-subnets.json`.
+//! * `DIR/logs/AWSLogs/…`: one gzip stream per object, header line first, under
+//!   `AWSLogs/<account>/vpcflowlogs/<region>/YYYY/MM/DD/` ([`Layout::Plain`]) or the Hive-style
+//!   `aws-account-id=…/aws-service=vpcflowlogs/aws-region=…/year=…/month=…/day=…/`
+//!   ([`Layout::Hive`]), named `<account>_vpcflowlogs_<region>_<fl-id>_<YYYYMMDDTHHmmZ>_<hash8>.log.gz`.
+//!   An object holds the records of one flow log whose `end` lies in one 5-minute window; a
+//!   window larger than 8 MiB of text is split into several objects.
+//! * `DIR/truth.json` (below), and with [`GenerateConfig::labels`] `DIR/labels/AWSLogs/….tsv`:
+//!   one `<line>\t<class>` per line of the matching object, class ∈ `header`, `forward`,
+//!   `reverse`, `nodata`, `skipdata`, `malformed`. Labels are as large as the logs uncompressed:
+//!   meant for small archives (initiator-inference tests).
+//!
+//! # The simulated network
+//!
+//! One VPC (`10.x.0.0/16` and an IPv6 `/56`, 2 or 3 AZs by seed) combining the four seed
+//! designs: internet → ALB (requester-managed ELB ENIs, one per AZ) → Nginx → main-backend
+//! Fargate tasks → GGUF model and ASR servers, RDS MySQL, EFS, interface VPC endpoints; a
+//! backup instance (RDS, S3 through the AWS-managed prefix list `com.amazonaws.us-east-1.s3`,
+//! Secrets Manager); Lambda → MongoDB on Fargate → its own EFS; an ECS service behind a second
+//! ALB; ECS container instances; a forgotten instance and a Jenkins box in the default group;
+//! a legacy bastion open to `0.0.0.0/0` and `::/0`; a Prometheus/statsd host scraping and
+//! pinging a shared monitoring group; a NAT gateway (no groups; its records carry the original
+//! endpoints in `pkt-srcaddr`/`pkt-dstaddr`, FLOW-LOGS.md §13); a reporting database in a
+//! subnet neither flow log covers. Traffic is IPv4 and IPv6; TCP, UDP (DNS to a public resolver,
+//! statsd, NTP) and ICMP; internet clients, brute-forcers and scanners (many sources, many
+//! ports, 1–2 packets).
+//!
+//! Connections are simulated, and AWS is simulated too: a connection is ACCEPTed only when a
+//! rule of the client's groups allows it out and a rule of the server's groups (and the server
+//! subnet's network ACL) lets it in. An accepted intra-VPC connection leaves four records per
+//! aggregation window (client egress and ingress-response, server ingress and egress-response),
+//! an external end two, a NAT gateway four more; long connections span windows with `tcp-flags`
+//! ORed per window and direction (SYN 2 / SYN-ACK 18 first, 0 in between, FIN 1 or RST 4 at the
+//! close; 3 and 19 for a short one). A refused attempt leaves one REJECT per window on the target
+//! (SYN retries as packets) and the client's egress ACCEPT, or an egress REJECT when the
+//! client's own rules refuse it. Idle ENIs get NODATA lines (every covered ENI, every window
+//! without a record), a few busy ones SKIPDATA lines (records are kept). Ephemeral ports:
+//! 32768–60999 for instances and tasks, 1024–65535 for ALB, NAT, Lambda, endpoints and the
+//! internet. The archive spans `max(1 h, records / 1000 s)` from a seed-chosen Monday of 2025;
+//! rates are calibrated so that the archive holds about `records` records (within a few per
+//! cent; `truth.json` has the exact counts).
+//!
+//! The two flow logs ([`FlowLogSpec`]) record the same ENIs and the same connections: the
+//! default format with 10-minute aggregation, and a 29-field custom format with 1-minute
+//! aggregation (so their record counts differ).
+//!
+//! # The truth (`truth.json`)
+//!
+//! The contract is [docs/semantics.md](../../../docs/semantics.md) of the repository. Per flow
+//! log: the object count; line counts by bucket (`header`, `records`, `nodata`, `skipdata`,
+//! `blank`, `malformed`; they add up to `total`); every rule of the inventory sorted by rule id
+//! with its status, reason, crediting `records`/`packets`/`bytes`, `possible_records`,
+//! `first_seen`/`last_seen`; every REJECT hotspot in rank order; `other_rejects` (egress
+//! REJECTs, reverse ingress REJECTs: counted, not hotspots); the malformed lines (file, 1-based
+//! line, reason, field). Then the named traps and the seed variant. A record credits a rule when
+//! it is an `OK` `ACCEPT` forward record on an ENI carrying the rule's group, in the rule's
+//! direction, of the rule's protocol, with the destination port in range (TCP/UDP), and the
+//! remote address (`pkt-*` when the format has them) inside the peer; every such rule is
+//! credited. Choices where the contract leaves room, taken as AWS behaves:
+//!
+//! * Forward and reverse are the simulator's knowledge: the initiator's packets are forward in
+//!   every window of the connection; a late response packet after the close, rejected on the
+//!   client, is a reverse ingress REJECT (in `other_rejects`, not a hotspot).
+//! * An ICMP rule for one type is `unknown` (`icmp_type_not_logged`) with the records that would
+//!   match it otherwise in `possible_records`; its `records`, `packets`, `bytes` are 0 and its
+//!   `first_seen`/`last_seen` null. (The simulated AWS still knows the echo type and accepts.)
+//! * Reasons of `unknown`, when several hold: `unresolved_peer`, then `icmp_type_not_logged`,
+//!   then `no_logs_for_group`. A group on no ENI at all is `no_logs_for_group`.
+//! * `peer_class` is `internal` for addresses of inventory ENIs and VPC CIDRs; a peered VPC's
+//!   hosts are `external`.
+//! * On the recording ENI's own side, `srcaddr`/`dstaddr` show the primary private IPv4 when the
+//!   packet used a secondary address or a delegated-prefix address (FLOW-LOGS.md §7), and
+//!   `pkt-srcaddr`/`pkt-dstaddr` the address really used; the remote side is always the real
+//!   remote address. So `pkt-*` equal `srcaddr`/`dstaddr` except in those cases and on the NAT
+//!   gateway. Peer membership uses every address of the inventory, so both agree on crediting.
+//! * NODATA and SKIPDATA lines carry `start` = window start and `end` = window end − 1, and the
+//!   ENI's metadata (`vpc-id`, `subnet-id`, `instance-id`, `az-id`, `region`); flow fields are `-`.
+//! * At high rates two connections may reuse a 5-tuple within one window; each keeps its own
+//!   record (AWS would merge them). Counts in the truth are of the lines written.
+//!
+//! # Traps
+//!
+//! `truth.json` names them with their rule ids and expected outcome: an egress
+//! `tcp 1024-65535 0.0.0.0/0` rule touched only by responses (unused); a rule that only allows
+//! traffic a network ACL rejects (unused, REJECT hotspot); rules used once and twice; the
+//! second ALB's health checks on a port the task group forgot (top internal hotspot); the
+//! seed-selected variant (odd seeds) where the RDS group lacks its rule from the backup group;
+//! type-specific ICMP rules (`unknown`); groups without logs (`unknown`); a peer in another
+//! account (`unknown`); overlapping rules that are all credited; a self-reference.
+//!
+//! # Malformed lines
+//!
+//! With [`GenerateConfig::malformed`], each flow log gets three lines of each reason of
+//! docs/semantics.md (`field_count`, `empty_field`, `invalid_number`, `number_out_of_range`,
+//! `invalid_address`, `invalid_utf8`, `invalid_value`, `line_too_long`), spread over the
+//! archive, each a real record with one field spoilt (never `version` or `account-id`),
+//! *inserted* between records. The truth names the field, except for `field_count` and
+//! `line_too_long` (`null`: the whole line is at fault).
+//!
+//! # Performance
+//!
+//! Work is split into units (flow log × 5-minute window) run by rayon; a unit regenerates the
+//! connections that reach its window from per-(pattern, slice) random streams, renders into a
+//! reused buffer with `itoa`, compresses with flate2 (zlib-rs, level 1) and writes each object
+//! once. Truth is merged from per-unit sums; no record is kept, so memory does not grow with the
+//! archive.
+
+#![forbid(unsafe_code)]
+
+mod addr;
+mod aws_json;
+mod error;
+mod format;
+mod generate;
+mod inventory;
+mod malformed;
+mod matcher;
+mod render;
+mod rng;
+mod time;
+mod traffic;
+mod truth;
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+pub use error::{Error, Result};
+pub use format::FlowLogSpec;
+
+/// The directory layout of the flow-log objects (FLOW-LOGS.md §9.1).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Layout {
+    /// `AWSLogs/<account>/vpcflowlogs/<region>/YYYY/MM/DD/`.
+    #[default]
+    Plain,
+    /// `AWSLogs/aws-account-id=<account>/aws-service=vpcflowlogs/aws-region=<region>/year=YYYY/month=MM/day=DD/`.
+    Hive,
+}
+
+impl FromStr for Layout {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "plain" => Ok(Layout::Plain),
+            "hive" => Ok(Layout::Hive),
+            other => Err(Error::UnknownName {
+                what: "layout",
+                name: other.into(),
+                expected: "plain, hive",
+            }),
+        }
+    }
+}
+
+impl fmt::Display for Layout {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Layout::Plain => "plain",
+            Layout::Hive => "hive",
+        })
+    }
+}
+
+/// What to generate. Build it with [`GenerateConfig::new`] and adjust the public fields.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GenerateConfig {
+    /// The output directory (created if missing; its `logs/` and `labels/` must be empty).
+    pub out_dir: PathBuf,
+    /// About how many flow-log records (lines with `log-status` `OK`, all flow logs together)
+    /// the archive holds; it also sets the archive's length (1000 records per simulated second,
+    /// at least an hour).
+    pub records: u64,
+    /// The seed: the inventory, the traffic and every name derive from it.
+    pub seed: u64,
+    /// Plain or Hive-style object keys. Default: plain.
+    pub layout: Layout,
+    /// Insert malformed lines of every class. Default: false.
+    pub malformed: bool,
+    /// The flow logs to write, each recording the same traffic. Default: both
+    /// ([`FlowLogSpec::ALL`]).
+    pub formats: Vec<FlowLogSpec>,
+    /// Write `labels/` (one class per line; small archives). Default: false.
+    pub labels: bool,
+}
+
+impl GenerateConfig {
+    /// A configuration with the defaults: plain layout, no malformed lines, both flow logs, no labels.
+    pub fn new(out_dir: impl Into<PathBuf>, records: u64, seed: u64) -> GenerateConfig {
+        GenerateConfig {
+            out_dir: out_dir.into(),
+            records,
+            seed,
+            layout: Layout::Plain,
+            malformed: false,
+            formats: FlowLogSpec::ALL.to_vec(),
+            labels: false,
+        }
+    }
+}
+
+/// What [`generate`] wrote.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GenerateSummary {
+    /// Flow-log objects written.
+    pub files: usize,
+    /// Lines in them (headers, records, NODATA, SKIPDATA, malformed).
+    pub lines: u64,
+    /// Records (`log-status` `OK`) in them.
+    pub records: u64,
+    /// Their total size decompressed.
+    pub bytes_uncompressed: u64,
+    /// Their total size on disk.
+    pub bytes_compressed: u64,
+    /// Where the truth was written (`DIR/truth.json`).
+    pub truth_path: PathBuf,
+}
+
+/// Writes the archive `cfg` describes: `DIR/inventory/`, `DIR/logs/`, `DIR/truth.json` and,
+/// when asked, `DIR/labels/`.
+///
+/// # Errors
+///
+/// [`Error::NotEmpty`] when `DIR/logs` or `DIR/labels` already holds files, [`Error::Config`]
+/// for an empty or repeated format list, and I/O errors naming the path.
+pub fn generate(cfg: &GenerateConfig) -> Result<GenerateSummary> {
+    generate::generate(cfg)
+}
