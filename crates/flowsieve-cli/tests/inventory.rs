@@ -238,7 +238,7 @@ fn a_file_that_cannot_load_exits_1_naming_file_and_json_path() {
     let broken = dir.path().join("describe-security-groups.json");
     std::fs::write(&broken, r#"{"SecurityGroups": [{"GroupId": "sg-1"}, {"GroupId": "sg-2", "IpPermissions": [{"IpRanges": []}]}]}"#)
         .expect("written");
-    let out = flowsieve(&[], &[broken.clone()]);
+    let out = flowsieve(&[], std::slice::from_ref(&broken));
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
     let err = String::from_utf8_lossy(&out.stderr);
