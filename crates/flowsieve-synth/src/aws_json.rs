@@ -99,7 +99,9 @@ fn group_pair(peer: &Peer) -> Map<String, Value> {
 /// The `IpPermissions` of one direction: rules with the same protocol and ports bundled, each
 /// peer in its list.
 fn permissions(inv: &Inventory, group: usize, egress: bool) -> Vec<Value> {
-    let mut bundles: Vec<((i16, i32, i32), Vec<&Rule>)> = Vec::new();
+    // (protocol, from, to) and the rules that share them, in rule order.
+    type Bundle<'a> = ((i16, i32, i32), Vec<&'a Rule>);
+    let mut bundles: Vec<Bundle<'_>> = Vec::new();
     for rule in inv
         .rules
         .iter()
@@ -272,10 +274,10 @@ fn network_interfaces(inv: &Inventory) -> Value {
                 m.insert("Primary".into(), json!(k == 0));
                 m.insert("PrivateDnsName".into(), json!(dns_name(text)));
                 m.insert("PrivateIpAddress".into(), json!(text));
-                if k == 0 {
-                    if let Some(assoc) = &association {
-                        m.insert("Association".into(), assoc.clone());
-                    }
+                if k == 0
+                    && let Some(assoc) = &association
+                {
+                    m.insert("Association".into(), assoc.clone());
                 }
                 ips.push(Value::Object(m));
             }

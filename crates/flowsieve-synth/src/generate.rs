@@ -89,10 +89,11 @@ fn calibrate(
     }
     let dynamic = (records as f64 - fixed).max(0.0);
     for (p, pat) in t.patterns.iter().enumerate() {
-        if let Schedule::Poisson(s) = pat.schedule {
-            if per_conn[p] > 0.0 && shares > 0 {
-                t.lambda[p] = f64::from(s) / shares as f64 * dynamic / d as f64 / per_conn[p];
-            }
+        if let Schedule::Poisson(s) = pat.schedule
+            && per_conn[p] > 0.0
+            && shares > 0
+        {
+            t.lambda[p] = f64::from(s) / shares as f64 * dynamic / d as f64 / per_conn[p];
         }
     }
     t

@@ -953,7 +953,7 @@ impl Builder {
         let plain = EniOpts::default();
         let dual = EniOpts { v6: true, ..plain };
         // Role, subnet tier, one AZ per ENI (wrapping round the AZs), groups, options.
-        let rows: Vec<(Role, Tier, Vec<usize>, Vec<usize>, EniOpts)> = vec![
+        let rows: Vec<EniRow> = vec![
             (Role::Alb1, Tier::Public, every_az.clone(), vec![g.alb1], EniOpts { v6: true, public: Public::Amazon, ..plain }),
             (Role::Alb2, Tier::Public, every_az.clone(), vec![g.alb2], EniOpts { public: Public::Amazon, ..plain }),
             (Role::Nat, Tier::Public, vec![0], vec![], EniOpts { public: Public::Elastic, ..plain }),
@@ -1148,6 +1148,9 @@ enum Public {
     Amazon,
     Elastic,
 }
+
+/// Role, subnet tier, AZs (one ENI each), groups, options.
+type EniRow = (Role, Tier, Vec<usize>, Vec<usize>, EniOpts);
 
 #[derive(Clone, Copy, Default)]
 struct EniOpts {

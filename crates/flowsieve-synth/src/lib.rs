@@ -150,6 +150,9 @@ mod time;
 mod traffic;
 mod truth;
 
+#[cfg(test)]
+mod tests;
+
 use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;

@@ -296,23 +296,21 @@ impl Masks {
         (yes, all.and(&self.icmp_specific))
     }
 
-    /// [`allows`] through the masks.
+    /// [`allows`] through the masks, `proto_port` being [`Masks::proto_port`] of the packet
+    /// (with its ICMP type).
     pub(crate) fn allows(
         &self,
         inv: &Inventory,
         eni: u16,
         egress: bool,
-        proto: u8,
-        dport: u16,
-        icmp_type: u8,
+        proto_port: &RuleSet,
         remote: u32,
     ) -> bool {
         if inv.eni(eni).groups.is_empty() {
             return true;
         }
-        let s = Masks::proto_port(inv, proto, dport, Some(icmp_type));
         !self.eni_rules[usize::from(eni)][usize::from(egress)]
-            .and(&s)
+            .and(proto_port)
             .and(&self.peer_real[remote as usize])
             .is_empty()
     }
@@ -365,7 +363,13 @@ mod tests {
                             assert_eq!(possible.contains(r), c == Credit::Possible);
                         }
                         assert_eq!(
-                            m.allows(&inv, eni, egress, proto, dport, icmp_type, remote),
+                            m.allows(
+                                &inv,
+                                eni,
+                                egress,
+                                &Masks::proto_port(&inv, proto, dport, Some(icmp_type)),
+                                remote
+                            ),
                             allows(&inv, eni, egress, proto, dport, icmp_type, inv.addr(remote))
                         );
                     }

@@ -511,19 +511,15 @@ impl Sim<'_> {
         };
         let sport = if icmp { 0 } else { self.eport(client, rng) };
         let (caddr, saddr) = (client.addr(), server.addr());
+        let pp = Masks::proto_port(self.inv, proto, dport, Some(pat.icmp_type));
         let client_ok = match client {
-            Ep::Eni { eni, .. } => {
-                self.masks
-                    .allows(self.inv, eni, true, proto, dport, pat.icmp_type, saddr)
-            }
+            Ep::Eni { eni, .. } => self.masks.allows(self.inv, eni, true, &pp, saddr),
             Ep::Ext { .. } => true,
         };
         let server_ok = match server {
             Ep::Eni { eni, .. } => {
                 !nacl_denies(self.inv, self.inv.addr(caddr), eni, proto, dport)
-                    && self
-                        .masks
-                        .allows(self.inv, eni, false, proto, dport, pat.icmp_type, caddr)
+                    && self.masks.allows(self.inv, eni, false, &pp, caddr)
             }
             Ep::Ext { .. } => true,
         };
@@ -698,8 +694,8 @@ impl Sim<'_> {
             let close_f = if c.rst { 4 } else { 1 };
             let close_r = if c.rst { 0 } else { 1 };
             (
-                u8::from(first) * 2 | u8::from(last) * close_f,
-                u8::from(first) * 18 | u8::from(last) * close_r,
+                (u8::from(first) * 2) | (u8::from(last) * close_f),
+                (u8::from(first) * 18) | (u8::from(last) * close_r),
             )
         };
         let (caddr, saddr) = (c.client.addr(), c.server.addr());
@@ -759,52 +755,52 @@ impl Sim<'_> {
                 );
             }
         }
-        if let (Some((nat, nat_port)), true) = (c.nat, accepted) {
-            if self.inv.covered(nat) {
-                let n = self.inv.eni(nat).primary;
+        if let (Some((nat, nat_port)), true) = (c.nat, accepted)
+            && self.inv.covered(nat)
+        {
+            let n = self.inv.eni(nat).primary;
+            out.push(
+                Rec {
+                    eni: nat,
+                    dst: n,
+                    egress: false,
+                    path: 0,
+                    ..base
+                },
+                true,
+            );
+            out.push(
+                Rec {
+                    eni: nat,
+                    src: n,
+                    pkt_src: n,
+                    sport: nat_port,
+                    path: 2,
+                    ..base
+                },
+                true,
+            );
+            if rp > 0 {
                 out.push(
                     Rec {
                         eni: nat,
                         dst: n,
-                        egress: false,
-                        path: 0,
-                        ..base
+                        pkt_dst: n,
+                        dport: nat_port,
+                        ..reverse
                     },
-                    true,
+                    false,
                 );
                 out.push(
                     Rec {
                         eni: nat,
                         src: n,
-                        pkt_src: n,
-                        sport: nat_port,
-                        path: 2,
-                        ..base
+                        egress: true,
+                        path: 1,
+                        ..reverse
                     },
-                    true,
+                    false,
                 );
-                if rp > 0 {
-                    out.push(
-                        Rec {
-                            eni: nat,
-                            dst: n,
-                            pkt_dst: n,
-                            dport: nat_port,
-                            ..reverse
-                        },
-                        false,
-                    );
-                    out.push(
-                        Rec {
-                            eni: nat,
-                            src: n,
-                            egress: true,
-                            path: 1,
-                            ..reverse
-                        },
-                        false,
-                    );
-                }
             }
         }
         if let (Some(eni), true) = (
