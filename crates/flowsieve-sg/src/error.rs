@@ -114,8 +114,8 @@ impl Error {
     pub(crate) fn json(path: &Path, err: &serde_json::Error) -> Error {
         let full = err.to_string();
         // serde_json appends " at line L column C"; the position is given separately.
-        let message = match full.rfind(" at line ") {
-            Some(i) if err.line() > 0 => full[..i].to_owned(),
+        let message = match full.rfind(" at line ").and_then(|i| full.get(..i)) {
+            Some(head) if err.line() > 0 => head.to_owned(),
             _ => full,
         };
         Error::Json {

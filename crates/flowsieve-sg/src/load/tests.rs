@@ -972,3 +972,111 @@ fn builder_normalises_program_rules() {
     assert_eq!(inv.rules()[2].id.as_str(), "sgr-0123");
     assert_eq!(codes(&inv), ["invalid_ports"]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// No panic on any input
+
+/// JSON values built from the keys the loaders look for, with values of every JSON type.
+fn json_strategy() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
+    use proptest::prelude::*;
+    const KEYS: &[&str] = &[
+        "SecurityGroups",
+        "SecurityGroupRules",
+        "NetworkInterfaces",
+        "PrefixLists",
+        "Entries",
+        "PrefixListId",
+        "Vpcs",
+        "Subnets",
+        "StaleSecurityGroupSet",
+        "GroupId",
+        "IpPermissions",
+        "IpPermissionsEgress",
+        "IpProtocol",
+        "FromPort",
+        "ToPort",
+        "IpRanges",
+        "CidrIp",
+        "Ipv6Ranges",
+        "CidrIpv6",
+        "UserIdGroupPairs",
+        "PrefixListIds",
+        "SecurityGroupRuleId",
+        "IsEgress",
+        "CidrIpv4",
+        "ReferencedGroupInfo",
+        "NetworkInterfaceId",
+        "PrivateIpAddress",
+        "PrivateIpAddresses",
+        "Groups",
+        "Ipv4Prefixes",
+        "Ipv4Prefix",
+        "Cidr",
+        "CidrBlock",
+        "format_version",
+        "values",
+        "planned_values",
+        "root_module",
+        "resources",
+        "child_modules",
+        "type",
+        "values",
+        "ingress",
+        "protocol",
+        "cidr_blocks",
+        "security_group_id",
+        "id",
+        "self",
+    ];
+    let leaf = prop_oneof![
+        Just(serde_json::Value::Null),
+        any::<bool>().prop_map(serde_json::Value::from),
+        any::<i64>().prop_map(serde_json::Value::from),
+        (-2i64..70000).prop_map(serde_json::Value::from),
+        prop::sample::select(vec![
+            "tcp",
+            "-1",
+            "icmp",
+            "1.0",
+            "2.0",
+            "10.0.0.0/8",
+            "::/0",
+            "10.0.0.1",
+            "sg-1",
+            "pl-1",
+            "x",
+            "",
+            "aws_security_group",
+            "aws_vpc_security_group_ingress_rule",
+            "managed",
+            "300"
+        ])
+        .prop_map(serde_json::Value::from),
+    ];
+    leaf.prop_recursive(5, 64, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::Array),
+            prop::collection::vec((prop::sample::select(KEYS), inner), 0..5).prop_map(|kv| {
+                serde_json::Value::Object(kv.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+            }),
+        ]
+    })
+}
+
+proptest::proptest! {
+    #[test]
+    fn loading_never_panics_on_structured_json(value in json_strategy()) {
+        let text = value.to_string();
+        let mut b = InventoryBuilder::new();
+        let _ = b.add_json("pl-1.json", text.as_bytes());
+        let inv = b.build();
+        let _ = crate::CompiledMatcher::new(&inv);
+    }
+
+    #[test]
+    fn loading_never_panics_on_bytes(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64)) {
+        let mut b = InventoryBuilder::new();
+        let _ = b.add_json("x.json", &bytes);
+        let _ = b.build();
+    }
+}
