@@ -343,6 +343,8 @@ pub struct CompiledMatcher {
     rules: Vec<Rule>,
     /// Narrowness rank per rule (0 = narrowest of all).
     rank: Vec<u32>,
+    /// Per rule: whether its peer can be resolved (see [`CompiledMatcher::peer_resolved`]).
+    resolved: Vec<bool>,
     /// Protocol number → protocol class.
     proto_class: [u16; 256],
     n_classes: usize,
@@ -775,7 +777,12 @@ impl CompiledMatcher {
             |_, _| None,
         );
 
+        let resolved = rules
+            .iter()
+            .map(|r| peer_resolvable(&r.peer, inventory))
+            .collect();
         CompiledMatcher {
+            resolved,
             enis,
             eni_index,
             eni_group_set,
@@ -869,6 +876,14 @@ impl CompiledMatcher {
     /// When `idx` is not an index of [`Inventory::rules`] of the compiled inventory.
     pub fn rule(&self, idx: RuleIdx) -> &Rule {
         &self.rules[idx.0 as usize]
+    }
+
+    /// False when the rule's peer cannot be resolved, so that the rule never matches: a group
+    /// that is not in the inventory or is referenced across a deleted peering, or a prefix list
+    /// whose entries were not loaded (docs/semantics.md: status `unknown`, reason
+    /// `unresolved_peer`). False for an index that is not a rule.
+    pub fn peer_resolved(&self, idx: RuleIdx) -> bool {
+        self.resolved.get(idx.0 as usize).copied().unwrap_or(false)
     }
 
     /// Number of rules.

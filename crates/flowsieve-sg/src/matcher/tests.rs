@@ -312,6 +312,20 @@ fn addresses_owners_and_internal() {
     assert_eq!(m.enis_with_group("sg-0dead00000000beef").len(), 1);
     assert!(m.enis_with_group("sg-nothing").is_empty());
     assert_eq!(m.rule_count(), inv.rules().len());
+    let unresolved: Vec<&str> = (0..m.rule_count() as u32)
+        .map(RuleIdx)
+        .filter(|i| !m.peer_resolved(*i))
+        .map(|i| m.rule(i).id.as_str())
+        .collect();
+    assert_eq!(
+        unresolved,
+        [
+            "sgr-0a1b2c3d4e5f06002",
+            "sgr-0a1b2c3d4e5f09004",
+            "sgr-0a1b2c3d4e5f12002"
+        ]
+    );
+    assert!(!m.peer_resolved(RuleIdx(u32::MAX)));
     assert!(m.eni_index("eni-unknown").is_none());
     // Unknown indices answer "nothing", never panic.
     let none = GroupSetIdx(9999);
