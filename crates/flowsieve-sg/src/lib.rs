@@ -93,7 +93,7 @@
 //!
 //! Loading never stops on content: a rule referencing a group that is not loaded
 //! (`unresolved_group_peer`) or a prefix list without entries (`unexpanded_prefix_list`) is kept
-//! and never matches; an ENI carrying an unknown group (`unknown_eni_group`), an invalid CIDR,
+//! and never matches ([`CompiledMatcher::peer_resolved`] tells which rules are in that state); an ENI carrying an unknown group (`unknown_eni_group`), an invalid CIDR,
 //! port range or protocol (the rule is dropped), duplicate ids, stale peerings — all are
 //! [`Finding`]s. See [`Finding`] for the codes.
 //!
