@@ -75,7 +75,7 @@
 //!
 //! # The truth (`truth.json`)
 //!
-//! The contract is [docs/semantics.md](../../../docs/semantics.md) of the repository. Per flow
+//! The contract is `docs/semantics.md` of the repository ("What flowsieve counts"). Per flow
 //! log: the object count; line counts by bucket (`header`, `records`, `nodata`, `skipdata`,
 //! `blank`, `malformed`; they add up to `total`); every rule of the inventory sorted by rule id
 //! with its status, reason, crediting `records`/`packets`/`bytes`, `possible_records`,
