@@ -3,7 +3,7 @@
 use std::io;
 use std::path::PathBuf;
 
-/// Why [`generate`](crate::generate) failed.
+/// Why [`generate()`](crate::generate()) failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {

@@ -144,7 +144,17 @@ fn write_json(path: &Path, value: &impl Serialize) -> Result<()> {
     })
 }
 
+/// The largest record target: 10^11 records (about 20 TB of text over three years of
+/// simulated time) keeps the list of work units small.
+pub(crate) const MAX_RECORDS: u64 = 100_000_000_000;
+
 fn validate(cfg: &GenerateConfig) -> Result<()> {
+    if cfg.records > MAX_RECORDS {
+        return Err(Error::Config(format!(
+            "at most {MAX_RECORDS} records (asked for {})",
+            cfg.records
+        )));
+    }
     if cfg.formats.is_empty() {
         return Err(Error::Config("no flow-log format selected".into()));
     }

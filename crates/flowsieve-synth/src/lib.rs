@@ -107,6 +107,41 @@
 //! * At high rates two connections may reuse a 5-tuple within one window; each keeps its own
 //!   record (AWS would merge them). Counts in the truth are of the lines written.
 //!
+//! The document, abridged from `testdata/demo/truth.json` (every list is complete in the file;
+//! times are Unix seconds):
+//!
+//! ```json
+//! { "schema_version": 1,
+//!   "generator": { "seed": 7, "records": 20000, "layout": "plain", "malformed": false,
+//!                  "formats": ["default", "custom"], "labels": false },
+//!   "window": { "start": 1745193600, "end": 1745197200 },
+//!   "flow_logs": [ {
+//!       "id": "fl-7fe945314f75f26ab", "name": "default", "format": "${version} ${account-id} …",
+//!       "aggregation_seconds": 600, "has_tcp_flags": false, "files": 12,
+//!       "lines": { "total": 8937, "header": 12, "records": 8895, "nodata": 29, "skipdata": 1,
+//!                  "blank": 0, "malformed": 0 },
+//!       "rules": [ { "rule_id": "sgr-…", "group_id": "sg-…", "direction": "ingress", "protocol": 6,
+//!                    "from_port": 443, "to_port": 443, "peer": "0.0.0.0/0",
+//!                    "status": "used", "reason": null, "records": 455, "packets": 7954,
+//!                    "bytes": 3219632, "possible_records": 0,
+//!                    "first_seen": 1745193601, "last_seen": 1745197190 } ],
+//!       "reject_hotspots": [ { "group_ids": ["sg-…", "sg-…"], "dst_port": 8081, "protocol": 6,
+//!                              "peer_class": "internal", "records": 329, "packets": 678,
+//!                              "distinct_sources": 2, "first_seen": 1745193612,
+//!                              "last_seen": 1745197187 } ],
+//!       "other_rejects": { "egress": 16, "ingress_reverse": 3 },
+//!       "malformed": [ { "file": "logs/AWSLogs/…/….log.gz", "line": 17,
+//!                        "reason": "invalid_number", "field": "packets" } ] } ],
+//!   "traps": [ { "name": "used_once", "rule_ids": ["sgr-…"], "expect": "used", "reason": null,
+//!                "records": 1, "hotspot": null, "note": "…" } ],
+//!   "variant": { "backup_rds_rule_missing": true } }
+//! ```
+//!
+//! A trap's `expect` (and `reason`) is the status of each of its rules in every flow log, its
+//! `records`, when not null, their exact crediting record count; its `hotspot`, when not null,
+//! names a hotspot key with `expect` `top_internal` (the first `internal` hotspot of the
+//! ranking) or `present`.
+//!
 //! # Traps
 //!
 //! `truth.json` names them with their rule ids and expected outcome: an egress
@@ -132,7 +167,8 @@
 //! connections that reach its window from per-(pattern, slice) random streams, renders into a
 //! reused buffer with `itoa`, compresses with flate2 (zlib-rs, level 1) and writes each object
 //! once. Truth is merged from per-unit sums; no record is kept, so memory does not grow with the
-//! archive.
+//! archive. Measured on 2 cores: 100 million records (18.7 GB of text, 2.5 GB gzip, 2,338
+//! objects) in about a minute with a peak RSS of 44 MB.
 
 #![forbid(unsafe_code)]
 
@@ -202,7 +238,7 @@ pub struct GenerateConfig {
     pub out_dir: PathBuf,
     /// About how many flow-log records (lines with `log-status` `OK`, all flow logs together)
     /// the archive holds; it also sets the archive's length (1000 records per simulated second,
-    /// at least an hour).
+    /// at least an hour). At most 10^11.
     pub records: u64,
     /// The seed: the inventory, the traffic and every name derive from it.
     pub seed: u64,
@@ -232,7 +268,7 @@ impl GenerateConfig {
     }
 }
 
-/// What [`generate`] wrote.
+/// What [`generate()`] wrote.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GenerateSummary {
     /// Flow-log objects written.
@@ -255,7 +291,8 @@ pub struct GenerateSummary {
 /// # Errors
 ///
 /// [`Error::NotEmpty`] when `DIR/logs` or `DIR/labels` already holds files, [`Error::Config`]
-/// for an empty or repeated format list, and I/O errors naming the path.
+/// for an empty or repeated format list or more than 10^11 records, and I/O errors naming the
+/// path.
 pub fn generate(cfg: &GenerateConfig) -> Result<GenerateSummary> {
     generate::generate(cfg)
 }

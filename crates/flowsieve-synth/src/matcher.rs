@@ -1,14 +1,16 @@
-//! The naive rule evaluation, in two flavours:
+//! The naive rule evaluation, in two flavours built from the same per-rule conditions
+//! (`admits`: protocol, port, ICMP type; `peer_contains`: the peer):
 //!
-//! * [`credit`]: the contract of docs/semantics.md ("which records credit a rule"), evaluated on
+//! * crediting, the contract of docs/semantics.md ("which records credit a rule"), evaluated on
 //!   what a flow-log record shows. ICMP types are not logged, so a type-specific ICMP rule is
-//!   [`Credit::Possible`], never [`Credit::Yes`]; an unresolvable peer never matches.
-//! * [`allows`]: the simulated AWS decision for a packet whose ICMP type we know, with the real
+//!   only *possibly* matched, never credited; an unresolvable peer never matches.
+//! * allowing, the simulated AWS decision for a packet whose ICMP type we know, with the real
 //!   members of groups the inventory cannot resolve. This decides ACCEPT or REJECT.
 //!
-//! Both loop over the rules one by one; nothing here is clever. [`Masks`] caches the per-rule
-//! answers as bit sets (per ENI and direction, per remote address) so that the per-record cost
-//! is a few AND operations; a test checks the masks against the loops.
+//! Each condition loops over the rules one by one; nothing here is clever. [`Masks`] holds the
+//! per-rule answers as bit sets (per ENI and direction, per remote address, per protocol and
+//! port) so that the per-record cost is a few AND operations. The tests keep the plain loops
+//! (`credit`, `allows`) as oracles and check the masks against them.
 //!
 //! Knows nothing about flow-log text.
 
@@ -200,7 +202,7 @@ pub(crate) fn nacl_denies(
     })
 }
 
-/// The per-rule answers of [`credit`] and [`allows`], cached as bit sets.
+/// The per-rule answers of crediting and allowing, cached as bit sets.
 pub(crate) struct Masks {
     /// Rules of the ENI's groups, by direction: `[ingress, egress]`.
     eni_rules: Vec<[RuleSet; 2]>,
@@ -296,7 +298,7 @@ impl Masks {
         (yes, all.and(&self.icmp_specific))
     }
 
-    /// [`allows`] through the masks, `proto_port` being [`Masks::proto_port`] of the packet
+    /// The simulated AWS decision through the masks, `proto_port` being [`Masks::proto_port`] of the packet
     /// (with its ICMP type).
     pub(crate) fn allows(
         &self,

@@ -1124,6 +1124,8 @@ fn errors_name_the_problem() {
         Err(e) => assert!(e.to_string().contains("plain-file"), "{e}"),
         Ok(_) => panic!("writing under a file must fail"),
     }
+    let cfg = GenerateConfig::new(dir.path().join("huge"), u64::MAX, 1);
+    assert!(matches!(generate(&cfg), Err(Error::Config(_))));
     assert!("zip".parse::<Layout>().is_err());
     assert_eq!("hive".parse::<Layout>().ok(), Some(Layout::Hive));
 }

@@ -6,7 +6,7 @@
 //! *slice* of start times from a stream keyed by (seed, pattern, slice), so any worker can
 //! regenerate exactly the connections that may reach its file: the output does not depend on
 //! which thread renders what. Whether a connection is accepted is decided by the simulated AWS
-//! ([`crate::matcher::allows`] and the NACL denies) — patterns state intent, rules decide.
+//! ([`crate::matcher::Masks::allows`] and the NACL denies) — patterns state intent, rules decide.
 //!
 //! Knows nothing about files or truth.
 
