@@ -1,1 +1,148 @@
-//! flowsieve-log (under construction).
+//! # flowsieve-log: from VPC Flow Log archives to Arrow, fast
+//!
+//! flowsieve-log reads AWS VPC Flow Logs — the space-separated text records of versions 2 to 8
+//! in any field order, plain or gzip (multi-member), or AWS's Parquet — into Arrow
+//! [`RecordBatch`](arrow_array::RecordBatch)es, streaming, with every input line accounted for.
+//! It knows nothing about security groups; the `flowsieve` crate builds the analysis on top.
+//!
+//! ## Reading
+//!
+//! ```
+//! use flowsieve_log::{FlowField, ReaderBuilder};
+//!
+//! // An S3 text object: a header line, then records (here the AWS documentation's examples).
+//! let text = "\
+//! version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status
+//! 2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK
+//! 2 123456789010 eni-1235b8ca123456789 172.31.9.69 172.31.9.12 49761 3389 6 20 4249 1418530010 1418530070 REJECT OK
+//! 2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA
+//! 2 123456789010 eni-1235b8ca123456789 10.0.0.1 10.0.0.2 1 99999 6 1 1 1 2 ACCEPT OK
+//! ";
+//! let mut reader = ReaderBuilder::new().with_batch_size(8192).build(text.as_bytes())?;
+//! let batch = reader.next().expect("one batch")?;
+//! assert_eq!(batch.num_rows(), 3); // two records and the NODATA line
+//! let ports = batch.uint16(FlowField::DstPort).expect("dstport column");
+//! assert_eq!(ports.value(1), 3389);
+//! let src = batch.addresses(FlowField::SrcAddr).expect("srcaddr column");
+//! assert_eq!(flowsieve_log::address_to_ip(src.value(0)).to_string(), "172.31.16.139");
+//!
+//! // Every line is accounted for; the bad one is located, and the stream went on.
+//! let stats = reader.stats();
+//! assert_eq!((stats.header, stats.records, stats.nodata, stats.malformed), (1, 2, 1, 1));
+//! assert_eq!(
+//!     stats.samples[0].to_string(),
+//!     "<input>:5: malformed line: number_out_of_range in field `dstport`: \"99999\""
+//! );
+//! # Ok::<(), flowsieve_log::Error>(())
+//! ```
+//!
+//! Whole archives: [`discover`] walks directories (S3 key layouts understood, see
+//! [`LogObjectKey`]), [`open`] recognises gzip / Parquet / text by content, and
+//! [`read_parallel`] reads many files at once with rayon.
+//!
+//! ## The schema
+//!
+//! Column names are the AWS field names with `-` as `_` ([`FlowField::column_name`]), as AWS's
+//! Parquet files name them. Types are chosen for analysis ([`FieldKind`]): ports `UInt16`,
+//! protocol / tcp-flags `UInt8`, packets / bytes `UInt64`, start / end
+//! `Timestamp(Second, "+00:00")`, addresses `FixedSizeBinary(16)` (big-endian; IPv4 as IPv4-mapped
+//! IPv6, so a CIDR test is one masked `u128` compare), and every id or enumeration
+//! `Dictionary(Int32, Utf8)`. `-` is null in every column. Fields the format does not have but
+//! the projection asks for are all-null columns, so one projection gives one schema across
+//! files of different formats.
+//!
+//! ## Formats
+//!
+//! The field order of a text object comes from its header line. For header-less input
+//! (CloudWatch Logs exports, Firehose) give the format as AWS prints it in the flow log's
+//! `LogFormat`: `"${version} ${interface-id} …".parse::<LogFormat>()`. With neither, the default
+//! version-2 format is assumed. CloudWatch export lines (`2024-01-01T00:00:00.000Z <record>`)
+//! are accepted. Transit Gateway flow logs (version 6) are refused as a different record type.
+//!
+//! ## Bad input
+//!
+//! A malformed line (wrong field count, an empty field, a non-numeric number, a port over
+//! 65535, a bad address, invalid UTF-8, a bad action/log-status/flow-direction, a line longer
+//! than [`DEFAULT_MAX_LINE_LENGTH`]) never stops the stream: it is counted by reason
+//! ([`LineIssueKind`]) and sampled with file, line, byte offset, field and text
+//! ([`LineIssue`]). [`ReaderBuilder::with_strict`] turns the first one into an error with the
+//! same message. A truncated gzip stream is an [`ErrorKind::Truncated`] naming the file, after
+//! every record before the cut has been delivered and counted. No input makes the library panic
+//! or allocate without bound: memory is the batch plus a buffer of at most a few MiB.
+
+mod batch;
+mod columns;
+mod decoder;
+mod error;
+mod field;
+mod format;
+mod key;
+mod parquet;
+mod plan;
+mod reader;
+mod record;
+mod source;
+mod stats;
+
+pub use batch::{AddressArray, FlowRecordBatch, address_to_ip, flow_schema, ip_to_address};
+pub use decoder::FlowDecoder;
+pub use error::{Error, ErrorKind, Result};
+pub use field::{FieldKind, FieldName, FlowField};
+pub use format::LogFormat;
+pub use key::{FILE_WINDOW_SECONDS, KeyLayout, LogObjectKey};
+pub use parquet::{AddressEncoding, FlowParquetWriter, ParquetCompression, ParquetFlowReader};
+pub use reader::{
+    DEFAULT_BATCH_SIZE, DEFAULT_MAX_LINE_LENGTH, DEFAULT_SAMPLE_LIMIT, FlowLogReader, ReaderBuilder,
+};
+pub use source::{
+    InputKind, Source, SourceReader, discover, open, peek_format, read_parallel, sniff,
+};
+pub use stats::{LineIssue, LineIssueKind, LineStats};
+
+/// The fuzzing entry points: whole-line parsing with the default and a custom format, and the
+/// format-string parser. Not part of the API; used by `fuzz/`.
+#[doc(hidden)]
+pub mod fuzzing {
+    use crate::{LogFormat, ReaderBuilder};
+
+    /// Feeds arbitrary bytes through the reader as text (every code path of line framing and
+    /// the field parsers) and checks the accounting invariant.
+    pub fn read_text(data: &[u8], format: Option<&str>) {
+        let mut builder = ReaderBuilder::new()
+            .with_batch_size(7)
+            .with_max_line_length(256);
+        if let Some(format) = format.and_then(|f| f.parse::<LogFormat>().ok()) {
+            builder = builder.with_format(format);
+        }
+        let Ok(mut reader) = builder.build(data) else {
+            return;
+        };
+        let mut rows = 0u64;
+        for batch in reader.by_ref() {
+            match batch {
+                Ok(batch) => rows += batch.num_rows() as u64,
+                Err(_) => break,
+            }
+        }
+        let stats = reader.stats();
+        assert_eq!(stats.rows(), rows, "rows delivered must equal rows counted");
+        let newlines = data.iter().filter(|&&b| b == b'\n').count() as u64;
+        let lines = newlines + u64::from(!data.is_empty() && !data.ends_with(b"\n"));
+        assert_eq!(
+            stats.lines(),
+            lines,
+            "every line lands in exactly one bucket"
+        );
+    }
+
+    /// Parses arbitrary text as a format string.
+    pub fn parse_format(text: &str) {
+        if let Ok(format) = text.parse::<LogFormat>() {
+            let again: LogFormat = format
+                .to_aws_string()
+                .parse()
+                .expect("a printed format parses");
+            assert_eq!(again, format);
+        }
+    }
+}

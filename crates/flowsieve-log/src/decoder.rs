@@ -1,0 +1,461 @@
+//! [`FlowDecoder`]: the push core. It takes decompressed bytes, frames lines, recognises header
+//! lines, accounts for every line, and fills the column builders; [`FlowDecoder::flush`] turns
+//! them into a [`FlowRecordBatch`].
+//!
+//! It owns line framing and positions (line number, byte offset) — the only layer that knows
+//! them — and never reads input itself: [`crate::FlowLogReader`] is the pull loop on top.
+//! nom only ever sees whole lines.
+
+use std::sync::Arc;
+
+use arrow_array::{RecordBatch, RecordBatchOptions};
+
+use crate::batch::FlowRecordBatch;
+use crate::columns::Columns;
+use crate::error::{Error, ErrorKind, Result};
+use crate::format::LogFormat;
+use crate::plan::FieldPlan;
+use crate::reader::ReaderBuilder;
+use crate::record::{LineFault, LineStatus, parse_line};
+use crate::stats::{LineIssue, LineIssueKind, LineStats};
+
+/// Longest text kept in a [`LineIssue`].
+const ISSUE_TEXT_LIMIT: usize = 80;
+
+/// Decodes flow-log text pushed to it in chunks into batches.
+///
+/// ```
+/// use flowsieve_log::ReaderBuilder;
+///
+/// let mut decoder = ReaderBuilder::new().build_decoder()?;
+/// let text = b"2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK\n";
+/// let consumed = decoder.decode(text)?;
+/// assert_eq!(consumed, text.len());
+/// decoder.finish(&[], false)?;
+/// let batch = decoder.flush()?.expect("one row");
+/// assert_eq!(batch.num_rows(), 1);
+/// assert_eq!(decoder.stats().records, 1);
+/// # Ok::<(), flowsieve_log::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct FlowDecoder {
+    options: ReaderBuilder,
+    source: Arc<str>,
+    plan: FieldPlan,
+    columns: Columns,
+    rows: usize,
+    stats: LineStats,
+    /// Lines framed so far (the number of the last line).
+    line: u64,
+    /// Byte offset of the next line's first byte.
+    offset: u64,
+    /// Whether a non-blank line has been seen (the first one may be a header).
+    seen_first_line: bool,
+    /// A line longer than the bound, being skipped: (line number, start offset, bytes so far).
+    long_line: Option<(u64, u64, u64)>,
+    /// A header with a different format, applied after the current batch is flushed.
+    pending_plan: Option<FieldPlan>,
+    full: bool,
+}
+
+impl FlowDecoder {
+    pub(crate) fn new(options: ReaderBuilder) -> Result<FlowDecoder> {
+        let format = options.format.clone().unwrap_or_default();
+        let plan = FieldPlan::new(&format, options.projection.as_deref())?;
+        let columns = plan.new_columns(options.batch_size);
+        let source = options
+            .source_label
+            .clone()
+            .unwrap_or_else(|| Arc::from("<input>"));
+        Ok(FlowDecoder {
+            options,
+            source,
+            plan,
+            columns,
+            rows: 0,
+            stats: LineStats::default(),
+            line: 0,
+            offset: 0,
+            seen_first_line: false,
+            long_line: None,
+            pending_plan: None,
+            full: false,
+        })
+    }
+
+    /// Decodes the complete lines at the start of `buf` and returns how many bytes it consumed.
+    ///
+    /// It stops early when the batch is full ([`Self::is_full`]): flush, then call again with the
+    /// rest. An incomplete last line is left for the next call, unless it is already longer than
+    /// the line bound, in which case it is consumed and skipped (counted as `line_too_long`).
+    pub fn decode(&mut self, buf: &[u8]) -> Result<usize> {
+        let limit = self.options.max_line_length;
+        let mut consumed = 0;
+        while !self.full && consumed < buf.len() {
+            let rest = &buf[consumed..];
+            let newline = memchr::memchr(b'\n', rest);
+            if let Some((_, _, seen)) = &mut self.long_line {
+                match newline {
+                    Some(at) => {
+                        *seen += at as u64 + 1;
+                        consumed += at + 1;
+                        self.end_long_line()?;
+                    }
+                    None => {
+                        *seen += rest.len() as u64;
+                        consumed += rest.len();
+                    }
+                }
+                continue;
+            }
+            match newline {
+                Some(at) if at <= limit => {
+                    self.line(&rest[..at])?;
+                    self.offset += at as u64 + 1;
+                    consumed += at + 1;
+                }
+                Some(at) => {
+                    self.long_line = Some((self.line + 1, self.offset, at as u64 + 1));
+                    consumed += at + 1;
+                    self.end_long_line()?;
+                }
+                None if rest.len() > limit => {
+                    self.long_line = Some((self.line + 1, self.offset, rest.len() as u64));
+                    consumed += rest.len();
+                }
+                None => break,
+            }
+        }
+        Ok(consumed)
+    }
+
+    /// Ends the input: `remainder` is the last line when the input does not end with a newline.
+    /// With `truncated`, the input ended early (a cut gzip stream): the remainder is a partial
+    /// line, counted as malformed (`truncated`) instead of being parsed.
+    pub fn finish(&mut self, remainder: &[u8], truncated: bool) -> Result<()> {
+        if self.long_line.is_some() {
+            if let Some((_, _, seen)) = &mut self.long_line {
+                *seen += remainder.len() as u64;
+            }
+            return self.end_long_line();
+        }
+        if remainder.is_empty() {
+            return Ok(());
+        }
+        if truncated {
+            self.line += 1;
+            let issue = self.issue_at(
+                self.line,
+                self.offset,
+                None,
+                remainder,
+                LineIssueKind::Truncated,
+            );
+            self.offset += remainder.len() as u64;
+            return self.report(issue);
+        }
+        let limit = self.options.max_line_length;
+        if remainder.len() > limit {
+            self.long_line = Some((self.line + 1, self.offset, remainder.len() as u64));
+            return self.end_long_line();
+        }
+        self.line(remainder)?;
+        self.offset += remainder.len() as u64;
+        Ok(())
+    }
+
+    /// Whether the batch has reached the configured row count (or a header with a new format
+    /// needs the current batch flushed first).
+    pub fn is_full(&self) -> bool {
+        self.full
+    }
+
+    /// Rows decoded into the current batch.
+    pub fn buffered_rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Line accounting so far.
+    pub fn stats(&self) -> &LineStats {
+        &self.stats
+    }
+
+    /// The format currently in force (from the header, the configured format, or v2).
+    pub fn format(&self) -> &LogFormat {
+        self.plan.format()
+    }
+
+    /// The schema of the batches [`Self::flush`] returns.
+    pub fn schema(&self) -> arrow_schema::SchemaRef {
+        self.plan.schema().clone()
+    }
+
+    /// Number of lines framed so far.
+    pub fn lines(&self) -> u64 {
+        self.line
+    }
+
+    /// Turns the buffered rows into a batch; `None` when there are none.
+    pub fn flush(&mut self) -> Result<Option<FlowRecordBatch>> {
+        self.full = false;
+        let batch = if self.rows == 0 {
+            None
+        } else {
+            let rows = self.rows;
+            let mut arrays = Vec::with_capacity(self.plan.outputs().len());
+            for (storage, field) in self.plan.outputs() {
+                arrays.push(
+                    self.columns
+                        .finish_column(*storage, field.data_type(), rows)?,
+                );
+            }
+            let options = RecordBatchOptions::new().with_row_count(Some(rows));
+            let batch =
+                RecordBatch::try_new_with_options(self.plan.schema().clone(), arrays, &options)?;
+            self.rows = 0;
+            Some(FlowRecordBatch::from_parts(batch))
+        };
+        if let Some(plan) = self.pending_plan.take() {
+            self.columns = plan.new_columns(self.options.batch_size);
+            self.plan = plan;
+        }
+        Ok(batch)
+    }
+
+    fn line(&mut self, raw: &[u8]) -> Result<()> {
+        self.line += 1;
+        let line = raw.strip_suffix(b"\r").unwrap_or(raw);
+        if line.is_empty() {
+            self.stats.blank += 1;
+            return Ok(());
+        }
+        let line = strip_cloudwatch_timestamp(line);
+        let first = !self.seen_first_line;
+        self.seen_first_line = true;
+        if (first || LogFormat::may_be_header(line))
+            && let Some(format) = LogFormat::from_header_line(line, &self.source)?
+        {
+            self.stats.header += 1;
+            self.use_format(format)?;
+            return Ok(());
+        }
+        match parse_line(self.plan.slots(), &mut self.columns, line) {
+            Ok(status) => {
+                self.rows += 1;
+                match status {
+                    LineStatus::Ok => self.stats.records += 1,
+                    LineStatus::NoData => self.stats.nodata += 1,
+                    LineStatus::SkipData => self.stats.skipdata += 1,
+                }
+                if self.rows >= self.options.batch_size {
+                    self.full = true;
+                }
+                Ok(())
+            }
+            Err(fault) => {
+                self.columns.truncate(self.rows);
+                let issue = self.fault_issue(line, fault);
+                self.report(issue)
+            }
+        }
+    }
+
+    fn use_format(&mut self, format: LogFormat) -> Result<()> {
+        if &format == self.plan.format() {
+            return Ok(());
+        }
+        let plan = FieldPlan::new(&format, self.options.projection.as_deref())?;
+        if self.rows > 0 && plan.outputs() != self.plan.outputs() {
+            // The batch under construction is laid out for the old format: flush it first.
+            self.pending_plan = Some(plan);
+            self.full = true;
+        } else if self.rows > 0 {
+            // Same output layout (a projection whose fields both formats have): only the
+            // slots change, the columns carry on.
+            self.plan = plan;
+        } else {
+            self.columns = plan.new_columns(self.options.batch_size);
+            self.plan = plan;
+        }
+        Ok(())
+    }
+
+    fn end_long_line(&mut self) -> Result<()> {
+        let Some((line, offset, seen)) = self.long_line.take() else {
+            return Ok(());
+        };
+        self.line = line;
+        self.offset = offset + seen;
+        let limit = u32::try_from(self.options.max_line_length).unwrap_or(u32::MAX);
+        let text = format!("<{seen} bytes>");
+        let issue = self.issue_at(
+            line,
+            offset,
+            None,
+            text.as_bytes(),
+            LineIssueKind::LineTooLong { limit },
+        );
+        self.report(issue)
+    }
+
+    fn fault_issue(&self, line: &[u8], fault: LineFault) -> LineIssue {
+        let field = fault
+            .field
+            .and_then(|i| self.plan.format().fields().get(i))
+            .map(|f| f.aws_name());
+        let text = if fault.start < fault.end {
+            &line[fault.start..fault.end.min(line.len())]
+        } else if matches!(fault.kind, LineIssueKind::EmptyField) {
+            // Show the neighbourhood of the empty field.
+            let from = fault.start.saturating_sub(20);
+            &line[from..(fault.start + 20).min(line.len())]
+        } else {
+            line
+        };
+        self.issue_at(self.line, self.offset, field, text, fault.kind)
+    }
+
+    fn issue_at(
+        &self,
+        line: u64,
+        byte_offset: u64,
+        field: Option<&str>,
+        text: &[u8],
+        kind: LineIssueKind,
+    ) -> LineIssue {
+        let mut end = text.len().min(ISSUE_TEXT_LIMIT);
+        while end < text.len() && end > 0 && (text[end] & 0xC0) == 0x80 {
+            end -= 1;
+        }
+        LineIssue {
+            source: self.source.clone(),
+            line,
+            byte_offset,
+            field: field.map(str::to_owned),
+            text: String::from_utf8_lossy(&text[..end]).into_owned(),
+            kind,
+        }
+    }
+
+    fn report(&mut self, issue: LineIssue) -> Result<()> {
+        if self.options.strict {
+            self.stats
+                .record_issue(issue.clone(), self.options.sample_limit);
+            return Err(Error::from(ErrorKind::Malformed(issue)));
+        }
+        self.stats.record_issue(issue, self.options.sample_limit);
+        Ok(())
+    }
+
+    pub(crate) fn set_bytes(&mut self, bytes: u64) {
+        self.stats.bytes = bytes;
+    }
+
+    pub(crate) fn source_label(&self) -> &Arc<str> {
+        &self.source
+    }
+}
+
+/// CloudWatch Logs export lines carry `YYYY-MM-DDTHH:MM:SS[.fff]Z ` before the record: strip it.
+/// The test is two byte compares for ordinary lines.
+#[inline]
+fn strip_cloudwatch_timestamp(line: &[u8]) -> &[u8] {
+    if line.len() < 21 || line[4] != b'-' || line[10] != b'T' {
+        return line;
+    }
+    let Some(space) = memchr::memchr(b' ', line) else {
+        return line;
+    };
+    let stamp = &line[..space];
+    let digits = |range: std::ops::Range<usize>| stamp[range].iter().all(u8::is_ascii_digit);
+    let shape = stamp.len() >= 20
+        && digits(0..4)
+        && stamp[7] == b'-'
+        && digits(5..7)
+        && digits(8..10)
+        && digits(11..13)
+        && stamp[13] == b':'
+        && digits(14..16)
+        && stamp[16] == b':'
+        && digits(17..19)
+        && (stamp.ends_with(b"Z") || stamp.ends_with(b"+00:00"));
+    if shape { &line[space + 1..] } else { line }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::field::FlowField;
+
+    #[test]
+    fn cloudwatch_prefix_is_stripped() {
+        let line = b"2024-03-21T15:22:49.000Z 2 123 eni-1 - - - - - - - 1 2 - NODATA";
+        assert_eq!(strip_cloudwatch_timestamp(line), &line[25..]);
+        let plain = b"2 123456789010 eni-1235b8ca123456789 172.31.16.139";
+        assert_eq!(strip_cloudwatch_timestamp(plain), plain);
+        let odd = b"vpc-abcdefab012345678 subnet-aaaaaaaa012345678 x";
+        assert_eq!(strip_cloudwatch_timestamp(odd), odd);
+    }
+
+    fn decode_all(builder: ReaderBuilder, text: &[u8]) -> (Vec<FlowRecordBatch>, LineStats) {
+        let mut decoder = builder.build_decoder().unwrap();
+        let mut batches = Vec::new();
+        let mut at = 0;
+        loop {
+            at += decoder.decode(&text[at..]).unwrap();
+            if decoder.is_full() {
+                batches.extend(decoder.flush().unwrap());
+                continue;
+            }
+            break;
+        }
+        decoder.finish(&text[at..], false).unwrap();
+        batches.extend(decoder.flush().unwrap());
+        (batches, decoder.stats().clone())
+    }
+
+    #[test]
+    fn batches_split_at_the_configured_size() {
+        let line = b"2 1 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 1 1 2 ACCEPT OK\n";
+        let text: Vec<u8> = line.iter().copied().cycle().take(line.len() * 5).collect();
+        let (batches, stats) = decode_all(ReaderBuilder::new().with_batch_size(2), &text);
+        assert_eq!(
+            batches
+                .iter()
+                .map(FlowRecordBatch::num_rows)
+                .collect::<Vec<_>>(),
+            [2, 2, 1]
+        );
+        assert_eq!(stats.records, 5);
+    }
+
+    #[test]
+    fn long_lines_are_skipped_and_counted() {
+        let mut text = b"2 1 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 1 1 2 ACCEPT OK\n".to_vec();
+        text.extend(std::iter::repeat_n(b'x', 100));
+        text.push(b'\n');
+        text.extend(b"2 1 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 1 1 2 REJECT OK");
+        let builder = ReaderBuilder::new().with_max_line_length(60);
+        let (batches, stats) = decode_all(builder, &text);
+        assert_eq!(batches[0].num_rows(), 2);
+        assert_eq!(stats.malformed_by_reason[7], 1);
+        assert_eq!(stats.samples[0].line, 2);
+        assert_eq!(stats.samples[0].byte_offset, 52);
+        assert_eq!(stats.lines(), 3);
+    }
+
+    #[test]
+    fn a_new_header_mid_stream_starts_a_new_batch() {
+        let text = b"version interface-id\n2 eni-a\nversion interface-id srcport\n3 eni-b 22\n";
+        let (batches, stats) = decode_all(ReaderBuilder::new(), text);
+        assert_eq!(stats.header, 2);
+        assert_eq!(batches.len(), 2);
+        assert_eq!(batches[0].schema().fields().len(), 2);
+        assert_eq!(batches[1].schema().fields().len(), 3);
+        // With a projection the schema is fixed and the batch goes on.
+        let builder = ReaderBuilder::new().with_projection([FlowField::InterfaceId]);
+        let (batches, _) = decode_all(builder, text);
+        assert_eq!(batches.len(), 1);
+        assert_eq!(batches[0].num_rows(), 2);
+    }
+}

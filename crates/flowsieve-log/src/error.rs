@@ -1,0 +1,169 @@
+//! Operational errors of flowsieve-log.
+//!
+//! A malformed *line* is not an error: it is a [`crate::LineIssue`], counted and sampled, and the
+//! stream goes on (unless the reader is strict, when the first issue becomes
+//! [`ErrorKind::Malformed`]). Errors are what stops a source: it cannot be opened, its gzip stream
+//! is corrupt or truncated, its record type is not a VPC flow log, a format string is invalid.
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+use crate::stats::LineIssue;
+
+/// The result type of flowsieve-log.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// An error of flowsieve-log. Boxed so that `Result<FlowRecordBatch>` stays small.
+#[derive(Debug)]
+pub struct Error(Box<ErrorKind>);
+
+impl Error {
+    /// What went wrong.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.0
+    }
+
+    /// Consumes the error, returning its kind.
+    pub fn into_kind(self) -> ErrorKind {
+        *self.0
+    }
+
+    /// The source (file path or label) the error is about, when it is about one.
+    pub fn source_label(&self) -> Option<&str> {
+        match &*self.0 {
+            ErrorKind::Io { source_label, .. }
+            | ErrorKind::Truncated { source_label, .. }
+            | ErrorKind::Corrupt { source_label, .. }
+            | ErrorKind::UnsupportedRecordType { source_label, .. }
+            | ErrorKind::Parquet { source_label, .. } => Some(source_label),
+            ErrorKind::Malformed(issue) => Some(&issue.source),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn io(source_label: impl Into<String>, source: io::Error) -> Error {
+        Error::from(ErrorKind::Io {
+            source_label: source_label.into(),
+            source,
+        })
+    }
+
+    pub(crate) fn parquet(
+        source_label: impl Into<String>,
+        source: parquet::errors::ParquetError,
+    ) -> Error {
+        Error::from(ErrorKind::Parquet {
+            source_label: source_label.into(),
+            source,
+        })
+    }
+}
+
+impl From<ErrorKind> for Error {
+    fn from(kind: ErrorKind) -> Self {
+        Error(Box::new(kind))
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(&*self.0)
+    }
+}
+
+/// The kinds of [`Error`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Reading a source failed.
+    #[error("{source_label}: {source}")]
+    Io {
+        /// The file path or label.
+        source_label: String,
+        /// The underlying error.
+        #[source]
+        source: io::Error,
+    },
+    /// A gzip stream ended before its end: every complete line before the cut was delivered and
+    /// counted, the cut line is counted as malformed (`truncated`).
+    #[error(
+        "{source_label}: gzip stream is truncated after {bytes_read} decompressed bytes (line {line}); the records before it were read"
+    )]
+    Truncated {
+        /// The file path or label.
+        source_label: String,
+        /// Decompressed bytes delivered before the cut.
+        bytes_read: u64,
+        /// The line number of the cut line.
+        line: u64,
+    },
+    /// A gzip stream is corrupt (bad header, checksum or deflate data).
+    #[error("{source_label}: corrupt gzip stream after {bytes_read} decompressed bytes: {source}")]
+    Corrupt {
+        /// The file path or label.
+        source_label: String,
+        /// Decompressed bytes delivered before the corruption.
+        bytes_read: u64,
+        /// The decoder's error.
+        #[source]
+        source: io::Error,
+    },
+    /// The source holds a record type flowsieve does not read (Transit Gateway flow logs, JSON).
+    #[error("{source_label}: {reason}")]
+    UnsupportedRecordType {
+        /// The file path or label.
+        source_label: String,
+        /// What was found, and what was expected.
+        reason: String,
+    },
+    /// A format string (`${version} ${account-id} …`) or header is invalid.
+    #[error("invalid log format at byte {position} of {text:?}: {reason}")]
+    InvalidFormat {
+        /// The format text as given.
+        text: String,
+        /// Byte offset of the problem.
+        position: usize,
+        /// What was expected.
+        reason: String,
+    },
+    /// A malformed line in strict mode.
+    #[error("{0}")]
+    Malformed(LineIssue),
+    /// Reading or writing Parquet failed.
+    #[error("{source_label}: {source}")]
+    Parquet {
+        /// The file path or label.
+        source_label: String,
+        /// The Parquet error.
+        #[source]
+        source: parquet::errors::ParquetError,
+    },
+    /// An Arrow operation failed (e.g. building a batch with an inconsistent schema).
+    #[error("arrow: {0}")]
+    Arrow(#[from] arrow_schema::ArrowError),
+    /// A path given as a log location does not exist or cannot be listed.
+    #[error("{path}: {source}")]
+    Path {
+        /// The path as given.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: io::Error,
+    },
+    /// A configuration value is out of its range (batch size 0, …).
+    #[error("invalid configuration: {0}")]
+    Config(String),
+}
+
+impl From<arrow_schema::ArrowError> for Error {
+    fn from(err: arrow_schema::ArrowError) -> Self {
+        Error::from(ErrorKind::Arrow(err))
+    }
+}

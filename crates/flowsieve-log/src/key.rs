@@ -1,0 +1,246 @@
+//! [`LogObjectKey`]: what the S3 key (or local path) of a flow-log object says about it —
+//! account, region, date, hour, flow log id and 5-minute window — in both layouts AWS writes:
+//!
+//! * plain: `prefix/AWSLogs/{account}/vpcflowlogs/{region}/{yyyy}/{mm}/{dd}/[{HH}/]{file}`
+//! * Hive: `prefix/AWSLogs/aws-account-id={account}/aws-service=vpcflowlogs/aws-region={region}/year={yyyy}/month={mm}/day={dd}/[hour={HH}/]{file}`
+//!
+//! with `{file}` = `{account}_vpcflowlogs_{region}_{fl-id}_{YYYYMMDDTHHmmZ}_{hash}.log.gz` (or
+//! `.log.parquet`). Everything before `AWSLogs/` is opaque. Used to prune objects by time,
+//! account and region before reading them. Pure string work: no I/O.
+
+use std::fmt;
+
+/// The layout of a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyLayout {
+    /// `AWSLogs/{account}/vpcflowlogs/{region}/{yyyy}/{mm}/{dd}/`.
+    Plain,
+    /// `AWSLogs/aws-account-id=…/aws-service=vpcflowlogs/aws-region=…/year=…/month=…/day=…/`.
+    Hive,
+}
+
+/// What a flow-log object's key says about its content. Every part is optional: a key may
+/// follow the layout only partly (a copied archive, a custom prefix).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LogObjectKey {
+    /// The layout, when the key follows one.
+    pub layout: Option<KeyLayout>,
+    /// The account of the `AWSLogs/{account}` folder (or the file name).
+    pub account: Option<String>,
+    /// The region folder (or the file name).
+    pub region: Option<String>,
+    /// The flow log id from the file name (`fl-1234abcd`).
+    pub flow_log_id: Option<String>,
+    /// The date partition (year, month, day).
+    pub date: Option<(i32, u8, u8)>,
+    /// The hour partition, when hourly partitions are on.
+    pub hour: Option<u8>,
+    /// Start (unix seconds) of the 5-minute window of the file name: the object holds records
+    /// whose `end` lies in `[window_start, window_start + 300)`.
+    pub window_start: Option<i64>,
+}
+
+/// Seconds in the file-name window.
+pub const FILE_WINDOW_SECONDS: i64 = 300;
+
+impl LogObjectKey {
+    /// Parses a key or path (`/` separated). Never fails: unknown parts stay `None`.
+    pub fn parse(key: &str) -> LogObjectKey {
+        let mut parsed = LogObjectKey::default();
+        let parts: Vec<&str> = key.split(['/', '\\']).filter(|p| !p.is_empty()).collect();
+        if let Some(at) = parts.iter().rposition(|p| *p == "AWSLogs") {
+            let rest = &parts[at + 1..];
+            if rest
+                .first()
+                .is_some_and(|p| p.starts_with("aws-account-id="))
+            {
+                parsed.parse_hive(rest);
+            } else {
+                parsed.parse_plain(rest);
+            }
+        }
+        if let Some(file) = parts.last() {
+            parsed.parse_file_name(file);
+        }
+        parsed
+    }
+
+    fn parse_plain(&mut self, rest: &[&str]) {
+        // {account}/vpcflowlogs/{region}/{yyyy}/{mm}/{dd}/[{HH}/]{file}
+        if rest.len() < 3 || rest[1] != "vpcflowlogs" {
+            return;
+        }
+        self.layout = Some(KeyLayout::Plain);
+        self.account = Some(rest[0].to_owned());
+        self.region = Some(rest[2].to_owned());
+        let folders = &rest[3..rest.len().saturating_sub(1).max(3)];
+        if let [y, m, d, tail @ ..] = folders
+            && let (Ok(y), Ok(m), Ok(d)) = (y.parse(), m.parse(), d.parse())
+            && valid_date(y, m, d)
+        {
+            self.date = Some((y, m, d));
+            if let [h] = tail
+                && let Ok(h) = h.parse::<u8>()
+                && h < 24
+            {
+                self.hour = Some(h);
+            }
+        }
+    }
+
+    fn parse_hive(&mut self, rest: &[&str]) {
+        let value = |name: &str| {
+            rest.iter()
+                .find_map(|p| p.strip_prefix(name).and_then(|v| v.strip_prefix('=')))
+        };
+        let service = value("aws-service");
+        if !matches!(service, Some("vpcflowlogs") | Some("vpc")) {
+            return;
+        }
+        self.layout = Some(KeyLayout::Hive);
+        self.account = value("aws-account-id").map(str::to_owned);
+        self.region = value("aws-region").map(str::to_owned);
+        let num = |name: &str| value(name).and_then(|v| v.parse::<i32>().ok());
+        if let (Some(y), Some(m), Some(d)) = (num("year"), num("month"), num("day"))
+            && let (Ok(m), Ok(d)) = (u8::try_from(m), u8::try_from(d))
+            && valid_date(y, m, d)
+        {
+            self.date = Some((y, m, d));
+        }
+        self.hour = num("hour")
+            .and_then(|h| u8::try_from(h).ok())
+            .filter(|h| *h < 24);
+    }
+
+    fn parse_file_name(&mut self, file: &str) {
+        // {account}_vpcflowlogs_{region}_{fl-id}_{YYYYMMDDTHHmmZ}_{hash}.log.gz
+        let parts: Vec<&str> = file.split('_').collect();
+        if parts.len() < 6 || parts[1] != "vpcflowlogs" {
+            return;
+        }
+        self.account.get_or_insert_with(|| parts[0].to_owned());
+        self.region.get_or_insert_with(|| parts[2].to_owned());
+        if parts[3].starts_with("fl-") {
+            self.flow_log_id = Some(parts[3].to_owned());
+        }
+        let stamp = parts[4].as_bytes();
+        if stamp.len() == 14 && stamp[8] == b'T' && stamp[13] == b'Z' {
+            let num = |r: std::ops::Range<usize>| {
+                std::str::from_utf8(&stamp[r]).ok()?.parse::<i64>().ok()
+            };
+            if let (Some(y), Some(mo), Some(d), Some(h), Some(mi)) =
+                (num(0..4), num(4..6), num(6..8), num(9..11), num(11..13))
+                && let (Ok(y), Ok(mo), Ok(d)) =
+                    (i32::try_from(y), u8::try_from(mo), u8::try_from(d))
+                && valid_date(y, mo, d)
+                && h < 24
+                && mi < 60
+            {
+                self.window_start = Some(days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60);
+                self.date.get_or_insert((y, mo, d));
+            }
+        }
+    }
+
+    /// The span of record `end` times this object can hold, as unix seconds `[from, to)`: the
+    /// file-name window when there is one, else the hour or day partition. `None` when the key
+    /// says nothing about time.
+    pub fn time_span(&self) -> Option<(i64, i64)> {
+        if let Some(start) = self.window_start {
+            return Some((start, start + FILE_WINDOW_SECONDS));
+        }
+        let (y, m, d) = self.date?;
+        let day = days_from_civil(y, m, d) * 86_400;
+        Some(match self.hour {
+            Some(h) => (day + i64::from(h) * 3600, day + i64::from(h) * 3600 + 3600),
+            None => (day, day + 86_400),
+        })
+    }
+
+    /// Whether the object may hold records that overlap `[since, until)` (unix seconds; either
+    /// bound optional). Records of an object have their `end` in [`Self::time_span`] and their
+    /// `start` up to one aggregation interval (at most 600 s) plus AWS's capture lag (up to
+    /// 60 s) earlier; an object without time information always may.
+    pub fn may_overlap(&self, since: Option<i64>, until: Option<i64>) -> bool {
+        const SLACK: i64 = 600 + 60;
+        let Some((from, to)) = self.time_span() else {
+            return true;
+        };
+        let after_since = since.is_none_or(|s| to > s);
+        let before_until = until.is_none_or(|u| from - SLACK < u);
+        after_since && before_until
+    }
+}
+
+impl fmt::Display for KeyLayout {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            KeyLayout::Plain => "plain",
+            KeyLayout::Hive => "hive",
+        })
+    }
+}
+
+fn valid_date(y: i32, m: u8, d: u8) -> bool {
+    (1970..=9999).contains(&y) && (1..=12).contains(&m) && (1..=31).contains(&d)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+pub(crate) fn days_from_civil(y: i32, m: u8, d: u8) -> i64 {
+    let (y, m, d) = (i64::from(y), i64::from(m), i64::from(d));
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_layout() {
+        let key = LogObjectKey::parse(
+            "s3://bucket/prefix/AWSLogs/123456789012/vpcflowlogs/us-east-1/2018/06/20/123456789012_vpcflowlogs_us-east-1_fl-1234abcd_20180620T1620Z_fe123456.log.gz",
+        );
+        assert_eq!(key.layout, Some(KeyLayout::Plain));
+        assert_eq!(key.account.as_deref(), Some("123456789012"));
+        assert_eq!(key.region.as_deref(), Some("us-east-1"));
+        assert_eq!(key.flow_log_id.as_deref(), Some("fl-1234abcd"));
+        assert_eq!(key.date, Some((2018, 6, 20)));
+        assert_eq!(key.window_start, Some(1_529_511_600));
+        assert_eq!(key.time_span(), Some((1_529_511_600, 1_529_511_900)));
+    }
+
+    #[test]
+    fn hive_layout_with_hour() {
+        let key = LogObjectKey::parse(
+            "logs/AWSLogs/aws-account-id=111122223333/aws-service=vpcflowlogs/aws-region=eu-west-1/year=2024/month=02/day=29/hour=23/x.log.gz",
+        );
+        assert_eq!(key.layout, Some(KeyLayout::Hive));
+        assert_eq!(key.account.as_deref(), Some("111122223333"));
+        assert_eq!(key.date, Some((2024, 2, 29)));
+        assert_eq!(key.hour, Some(23));
+        let (from, to) = key.time_span().unwrap();
+        assert_eq!(to - from, 3600);
+        assert!(key.may_overlap(Some(from), None));
+        assert!(!key.may_overlap(Some(to), None));
+        assert!(!key.may_overlap(None, Some(from - 3600)));
+    }
+
+    #[test]
+    fn unrelated_paths_say_nothing() {
+        let key = LogObjectKey::parse("testdata/logs/flowlogs-v2-default-docs.log");
+        assert_eq!(key, LogObjectKey::default());
+        assert!(key.may_overlap(Some(0), Some(1)));
+    }
+
+    #[test]
+    fn civil_days() {
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+    }
+}

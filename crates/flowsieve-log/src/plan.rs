@@ -1,0 +1,231 @@
+//! [`FieldPlan`]: a [`LogFormat`] and a projection compiled once into what the hot loop follows —
+//! one [`Slot`] per field of the line (parse into column *i*, or skip) — and the output schema.
+//!
+//! "Compile once, run many": nothing in the per-line loop looks at field names.
+
+use std::sync::Arc;
+
+use arrow_schema::{Field, Schema, SchemaRef};
+
+use crate::columns::{
+    ACTION_VALUES, AddressColumn, Columns, DictColumn, EnumColumn, FLOW_DIRECTION_VALUES,
+    LOG_STATUS_VALUES, PrimColumn, Storage,
+};
+use crate::error::{ErrorKind, Result};
+use crate::field::{FieldKind, FieldName, FlowField};
+use crate::format::LogFormat;
+
+/// What the hot loop does with one field of a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SlotOp {
+    /// Not requested: find the next space, convert nothing.
+    Skip,
+    UInt8 {
+        col: usize,
+        max: u8,
+    },
+    UInt16(usize),
+    UInt64(usize),
+    Timestamp(usize),
+    Address(usize),
+    Text(usize),
+    Action(usize),
+    /// Always parsed, for line accounting, even when not requested (`col` is `None` then).
+    LogStatus(Option<usize>),
+    FlowDirection(usize),
+}
+
+/// A format compiled against a projection.
+#[derive(Debug, Clone)]
+pub(crate) struct FieldPlan {
+    format: LogFormat,
+    slots: Vec<SlotOp>,
+    outputs: Vec<(Storage, Field)>,
+    schema: SchemaRef,
+}
+
+impl FieldPlan {
+    /// Compiles `format`. With `projection` `None` the output is every field of the format in its
+    /// order; otherwise exactly the projected fields in the projection's order, fields missing
+    /// from the format becoming all-null columns.
+    pub(crate) fn new(format: &LogFormat, projection: Option<&[FieldName]>) -> Result<FieldPlan> {
+        let wanted: Vec<FieldName> = match projection {
+            None => format.fields().to_vec(),
+            Some(fields) => {
+                for (i, field) in fields.iter().enumerate() {
+                    if fields[..i].contains(field) {
+                        return Err(ErrorKind::Config(format!(
+                            "field `{field}` appears twice in the projection"
+                        ))
+                        .into());
+                    }
+                }
+                fields.to_vec()
+            }
+        };
+        let mut counts = StorageCounts::default();
+        let mut outputs = Vec::with_capacity(wanted.len());
+        let mut slots = vec![SlotOp::Skip; format.len()];
+        for name in &wanted {
+            let field = name.arrow_field();
+            let Some(position) = format.fields().iter().position(|f| f == name) else {
+                outputs.push((Storage::Missing, field));
+                continue;
+            };
+            let (storage, op) = counts.allocate(name);
+            slots[position] = op;
+            outputs.push((storage, field));
+        }
+        if let Some(position) = format.position(FlowField::LogStatus)
+            && slots[position] == SlotOp::Skip
+        {
+            slots[position] = SlotOp::LogStatus(None);
+        }
+        let schema = Arc::new(Schema::new(
+            outputs.iter().map(|(_, f)| f.clone()).collect::<Vec<_>>(),
+        ));
+        Ok(FieldPlan {
+            format: format.clone(),
+            slots,
+            outputs,
+            schema,
+        })
+    }
+
+    pub(crate) fn format(&self) -> &LogFormat {
+        &self.format
+    }
+
+    pub(crate) fn slots(&self) -> &[SlotOp] {
+        &self.slots
+    }
+
+    pub(crate) fn schema(&self) -> &SchemaRef {
+        &self.schema
+    }
+
+    pub(crate) fn outputs(&self) -> &[(Storage, Field)] {
+        &self.outputs
+    }
+
+    /// Empty column buffers laid out for this plan.
+    pub(crate) fn new_columns(&self, rows: usize) -> Columns {
+        let mut columns = Columns::default();
+        for (storage, _) in &self.outputs {
+            match *storage {
+                Storage::UInt8(_) => columns.u8s.push(PrimColumn::with_capacity(rows)),
+                Storage::UInt16(_) => columns.u16s.push(PrimColumn::with_capacity(rows)),
+                Storage::UInt64(_) => columns.u64s.push(PrimColumn::with_capacity(rows)),
+                Storage::Timestamp(_) => columns.timestamps.push(PrimColumn::with_capacity(rows)),
+                Storage::Address(_) => columns.addresses.push(AddressColumn::with_capacity(rows)),
+                Storage::Text(_) => columns.texts.push(DictColumn::with_capacity(rows)),
+                Storage::Enum(_, values) => {
+                    columns.enums.push(EnumColumn::with_capacity(rows, values));
+                }
+                Storage::Missing => {}
+            }
+        }
+        columns
+    }
+}
+
+/// Hands out per-type column indices in output order.
+#[derive(Debug, Default)]
+struct StorageCounts {
+    u8s: usize,
+    u16s: usize,
+    u64s: usize,
+    timestamps: usize,
+    addresses: usize,
+    texts: usize,
+    enums: usize,
+}
+
+impl StorageCounts {
+    fn allocate(&mut self, name: &FieldName) -> (Storage, SlotOp) {
+        fn next(counter: &mut usize) -> usize {
+            *counter += 1;
+            *counter - 1
+        }
+        match name.kind() {
+            FieldKind::UInt8 => {
+                let col = next(&mut self.u8s);
+                // tcp-flags is a bitmask of 8 bits; every other u8 field has a smaller range
+                // only by convention (AWS may add codes), so all accept 0..=255.
+                (Storage::UInt8(col), SlotOp::UInt8 { col, max: u8::MAX })
+            }
+            FieldKind::UInt16 => {
+                let col = next(&mut self.u16s);
+                (Storage::UInt16(col), SlotOp::UInt16(col))
+            }
+            FieldKind::UInt64 => {
+                let col = next(&mut self.u64s);
+                (Storage::UInt64(col), SlotOp::UInt64(col))
+            }
+            FieldKind::Timestamp => {
+                let col = next(&mut self.timestamps);
+                (Storage::Timestamp(col), SlotOp::Timestamp(col))
+            }
+            FieldKind::Address => {
+                let col = next(&mut self.addresses);
+                (Storage::Address(col), SlotOp::Address(col))
+            }
+            FieldKind::Text => {
+                let col = next(&mut self.texts);
+                (Storage::Text(col), SlotOp::Text(col))
+            }
+            FieldKind::Action => {
+                let col = next(&mut self.enums);
+                (Storage::Enum(col, ACTION_VALUES), SlotOp::Action(col))
+            }
+            FieldKind::LogStatus => {
+                let col = next(&mut self.enums);
+                (
+                    Storage::Enum(col, LOG_STATUS_VALUES),
+                    SlotOp::LogStatus(Some(col)),
+                )
+            }
+            FieldKind::FlowDirection => {
+                let col = next(&mut self.enums);
+                (
+                    Storage::Enum(col, FLOW_DIRECTION_VALUES),
+                    SlotOp::FlowDirection(col),
+                )
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn projection_skips_and_fills_missing() {
+        let format = LogFormat::default_v2();
+        let projection = [
+            FlowField::DstPort.into(),
+            FlowField::TcpFlags.into(),
+            FlowField::InterfaceId.into(),
+        ];
+        let plan = FieldPlan::new(&format, Some(&projection)).unwrap();
+        let names: Vec<&str> = plan
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().as_str())
+            .collect();
+        assert_eq!(names, ["dstport", "tcp_flags", "interface_id"]);
+        assert_eq!(plan.slots()[0], SlotOp::Skip);
+        assert_eq!(plan.slots()[2], SlotOp::Text(0));
+        assert_eq!(plan.slots()[6], SlotOp::UInt16(0));
+        assert_eq!(plan.slots()[13], SlotOp::LogStatus(None));
+        assert_eq!(plan.outputs()[1].0, Storage::Missing);
+    }
+
+    #[test]
+    fn duplicate_projection_is_refused() {
+        let projection = [FlowField::DstPort.into(), FlowField::DstPort.into()];
+        assert!(FieldPlan::new(&LogFormat::default_v2(), Some(&projection)).is_err());
+    }
+}

@@ -1,0 +1,262 @@
+//! Line accounting: every input line lands in exactly one bucket of [`LineStats`], and every
+//! malformed one is a [`LineIssue`] with its source, line, byte offset, field and text.
+//!
+//! Stats are plain counters so that they merge by addition (order-independent), which is what
+//! lets parallel readers produce the same totals for any thread count.
+
+use std::fmt;
+use std::sync::Arc;
+
+/// Why a line is malformed. The `as_str` names are the JSON keys users script against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum LineIssueKind {
+    /// The line does not have as many fields as the format.
+    FieldCount {
+        /// Fields in the format.
+        expected: u32,
+        /// Fields found on the line.
+        found: u32,
+    },
+    /// Two spaces in a row (or a trailing space): an empty field.
+    EmptyField,
+    /// A numeric field holds something other than digits or `-`.
+    InvalidNumber,
+    /// A number does not fit its field (port > 65535, protocol > 255, …).
+    NumberOutOfRange,
+    /// An address field is neither IPv4, IPv6 nor `-`.
+    InvalidAddress,
+    /// A text field is not valid UTF-8.
+    InvalidUtf8,
+    /// An enumerated field (action, log-status, flow-direction) has an unknown value.
+    InvalidValue,
+    /// The line is longer than the reader's bound; it was skipped without being buffered.
+    LineTooLong {
+        /// The bound in bytes.
+        limit: u32,
+    },
+    /// The last line of a truncated gzip stream.
+    Truncated,
+}
+
+impl LineIssueKind {
+    /// Every reason key, in a fixed order (the order of [`LineStats::malformed_by_reason`]).
+    pub const REASONS: [&'static str; 9] = [
+        "field_count",
+        "empty_field",
+        "invalid_number",
+        "number_out_of_range",
+        "invalid_address",
+        "invalid_utf8",
+        "invalid_value",
+        "line_too_long",
+        "truncated",
+    ];
+
+    /// The reason key (`field_count`, `invalid_number`, …).
+    pub fn as_str(self) -> &'static str {
+        Self::REASONS[self.reason_index()]
+    }
+
+    pub(crate) fn reason_index(self) -> usize {
+        match self {
+            LineIssueKind::FieldCount { .. } => 0,
+            LineIssueKind::EmptyField => 1,
+            LineIssueKind::InvalidNumber => 2,
+            LineIssueKind::NumberOutOfRange => 3,
+            LineIssueKind::InvalidAddress => 4,
+            LineIssueKind::InvalidUtf8 => 5,
+            LineIssueKind::InvalidValue => 6,
+            LineIssueKind::LineTooLong { .. } => 7,
+            LineIssueKind::Truncated => 8,
+        }
+    }
+}
+
+impl fmt::Display for LineIssueKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LineIssueKind::FieldCount { expected, found } => {
+                write!(f, "field_count (expected {expected} fields, found {found})")
+            }
+            LineIssueKind::LineTooLong { limit } => {
+                write!(f, "line_too_long (longer than {limit} bytes)")
+            }
+            other => f.write_str(other.as_str()),
+        }
+    }
+}
+
+/// One malformed line: where it is and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineIssue {
+    /// The file path or label of the source.
+    pub source: Arc<str>,
+    /// 1-based line number in the decompressed text (the header is line 1).
+    pub line: u64,
+    /// Byte offset of the start of the line in the decompressed text.
+    pub byte_offset: u64,
+    /// The field the problem is in (AWS name), when it is in one field.
+    pub field: Option<String>,
+    /// The offending text (the field, or the start of the line), at most 80 bytes, lossy UTF-8.
+    pub text: String,
+    /// What is wrong.
+    pub kind: LineIssueKind,
+}
+
+impl fmt::Display for LineIssue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}: malformed line: {}",
+            self.source, self.line, self.kind
+        )?;
+        if let Some(field) = &self.field {
+            write!(f, " in field `{field}`")?;
+        }
+        write!(f, ": {:?}", self.text)
+    }
+}
+
+/// Counts of lines by bucket, malformed lines by reason, and a bounded sample of issues.
+///
+/// Buckets are disjoint: `lines() == header + records + nodata + skipdata + blank + malformed`.
+/// `records` counts data lines with `log-status` `OK` (or formats without `log-status`);
+/// NODATA and SKIPDATA lines are rows of the batches too, counted in their own buckets.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LineStats {
+    /// Header lines (one per text object, plus repeated headers of concatenated objects).
+    pub header: u64,
+    /// Data lines with log-status `OK`.
+    pub records: u64,
+    /// Lines with log-status `NODATA`.
+    pub nodata: u64,
+    /// Lines with log-status `SKIPDATA`.
+    pub skipdata: u64,
+    /// Empty lines.
+    pub blank: u64,
+    /// Malformed lines (all reasons).
+    pub malformed: u64,
+    /// Malformed lines by reason, indexed like [`LineIssueKind::REASONS`].
+    pub malformed_by_reason: [u64; 9],
+    /// Up to `sample_limit` issues per reason, in input order per source.
+    pub samples: Vec<LineIssue>,
+    /// Decompressed bytes read.
+    pub bytes: u64,
+}
+
+impl LineStats {
+    /// All lines, every bucket.
+    pub fn lines(&self) -> u64 {
+        self.header + self.records + self.nodata + self.skipdata + self.blank + self.malformed
+    }
+
+    /// Rows delivered in batches (records, NODATA and SKIPDATA).
+    pub fn rows(&self) -> u64 {
+        self.records + self.nodata + self.skipdata
+    }
+
+    /// Malformed lines by reason key, only reasons with a count.
+    pub fn malformed_reasons(&self) -> impl Iterator<Item = (&'static str, u64)> + '_ {
+        LineIssueKind::REASONS
+            .iter()
+            .zip(self.malformed_by_reason)
+            .filter(|(_, n)| *n > 0)
+            .map(|(reason, n)| (*reason, n))
+    }
+
+    /// Adds another source's stats. Samples are appended and capped at `sample_limit` per
+    /// reason; merge in source order to keep the sample deterministic.
+    pub fn merge(&mut self, other: &LineStats, sample_limit: usize) {
+        self.header += other.header;
+        self.records += other.records;
+        self.nodata += other.nodata;
+        self.skipdata += other.skipdata;
+        self.blank += other.blank;
+        self.malformed += other.malformed;
+        self.bytes += other.bytes;
+        for (mine, theirs) in self
+            .malformed_by_reason
+            .iter_mut()
+            .zip(other.malformed_by_reason)
+        {
+            *mine += theirs;
+        }
+        for issue in &other.samples {
+            let reason = issue.kind.reason_index();
+            let held = self
+                .samples
+                .iter()
+                .filter(|s| s.kind.reason_index() == reason)
+                .count();
+            if held < sample_limit {
+                self.samples.push(issue.clone());
+            }
+        }
+    }
+
+    pub(crate) fn record_issue(&mut self, issue: LineIssue, sample_limit: usize) {
+        self.malformed += 1;
+        let reason = issue.kind.reason_index();
+        self.malformed_by_reason[reason] += 1;
+        if self.malformed_by_reason[reason] <= sample_limit as u64 {
+            self.samples.push(issue);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn issue(line: u64, kind: LineIssueKind) -> LineIssue {
+        LineIssue {
+            source: Arc::from("f.log"),
+            line,
+            byte_offset: 0,
+            field: Some("dstport".into()),
+            text: "70000".into(),
+            kind,
+        }
+    }
+
+    #[test]
+    fn issues_count_by_reason_and_sample_is_bounded() {
+        let mut stats = LineStats::default();
+        for line in 1..=5 {
+            stats.record_issue(issue(line, LineIssueKind::NumberOutOfRange), 2);
+        }
+        stats.record_issue(issue(9, LineIssueKind::InvalidAddress), 2);
+        assert_eq!(stats.malformed, 6);
+        assert_eq!(
+            stats.malformed_reasons().collect::<Vec<_>>(),
+            vec![("number_out_of_range", 5), ("invalid_address", 1)]
+        );
+        assert_eq!(stats.samples.len(), 3);
+        assert_eq!(
+            stats.samples[0].to_string(),
+            "f.log:1: malformed line: number_out_of_range in field `dstport`: \"70000\""
+        );
+    }
+
+    #[test]
+    fn merge_adds_counts_and_caps_samples() {
+        let mut a = LineStats {
+            records: 3,
+            header: 1,
+            ..LineStats::default()
+        };
+        a.record_issue(issue(2, LineIssueKind::EmptyField), 1);
+        let mut b = LineStats {
+            records: 4,
+            nodata: 1,
+            ..LineStats::default()
+        };
+        b.record_issue(issue(7, LineIssueKind::EmptyField), 1);
+        a.merge(&b, 1);
+        assert_eq!(a.records, 7);
+        assert_eq!(a.lines(), 1 + 7 + 1 + 2);
+        assert_eq!(a.malformed_by_reason[1], 2);
+        assert_eq!(a.samples.len(), 1);
+    }
+}
