@@ -164,18 +164,27 @@ fn to_json(inv: &sg::Inventory) -> Value {
     })
 }
 
-/// Splits `text` into lines of at most `width` characters at spaces (longer words stay whole).
+/// Splits `text` into lines of at most `width` characters at spaces; a word longer than a line
+/// (a long path) is cut into line-sized pieces so no line exceeds the width.
 fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
     let mut lines = Vec::new();
     let mut line = String::new();
-    for word in text.split(' ').filter(|w| !w.is_empty()) {
+    let words = text.split(' ').filter(|w| !w.is_empty()).flat_map(|word| {
+        let chars: Vec<char> = word.chars().collect();
+        chars
+            .chunks(width)
+            .map(|c| c.iter().collect::<String>())
+            .collect::<Vec<_>>()
+    });
+    for word in words {
         if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
             lines.push(std::mem::take(&mut line));
         }
         if !line.is_empty() {
             line.push(' ');
         }
-        line.push_str(word);
+        line.push_str(&word);
     }
     if !line.is_empty() || lines.is_empty() {
         lines.push(line);
@@ -391,7 +400,7 @@ mod tests {
         assert_eq!(wrap("", 10), [""]);
         assert_eq!(
             wrap("averyveryverylongword x", 5),
-            ["averyveryverylongword", "x"]
+            ["avery", "veryv", "erylo", "ngwor", "d x"]
         );
     }
 
