@@ -1,0 +1,17 @@
+//! flowsieve-log's integration tests: one binary (see STYLE.md §4), one module per concern.
+//!
+//! * `examples`: every documented example record of every version, exact values per column.
+//! * `orders`: custom field orders and projections give the same values.
+//! * `malformed`: every malformed class with its exact position; strict mode; truncated gzip;
+//!   the `testdata/malformed` fixture.
+//! * `chunking`: every byte boundary, 1-byte reads and batch sizes give the same batches.
+//! * `roundtrip`: proptests — render random records in random formats and parse them back; a
+//!   naive `split(' ')` oracle against the fast path.
+
+mod common;
+
+mod chunking;
+mod examples;
+mod malformed;
+mod orders;
+mod roundtrip;
