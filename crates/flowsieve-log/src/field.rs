@@ -212,7 +212,7 @@ pub enum FieldName {
 impl FieldName {
     /// Resolves a name written either the AWS way (`log-status`) or the column way (`log_status`).
     pub fn parse(name: &str) -> FieldName {
-        match FlowField::from_name(name) {
+        match FlowField::from_name(&name.replace('_', "-")) {
             Some(field) => FieldName::Known(field),
             None => FieldName::Unknown(Arc::from(name.replace('_', "-"))),
         }
