@@ -761,14 +761,16 @@ fn bad_arguments_fail_cleanly() {
     ]);
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("appears twice"), "{stderr}");
-    let (code, _, stderr) = convert(&[
-        "testdata/logs",
-        "--output",
-        "x.parquet",
-        "--compression",
-        "brotli",
-    ]);
-    assert_eq!(code, Some(2), "{stderr}");
+    for (option, value) in [
+        ("--compression", "brotli"),
+        ("--threads", "0"),
+        ("--threads", "100000"),
+        ("--batch-size", "0"),
+        ("--batch-size", "99999999999999999999"),
+    ] {
+        let (code, _, stderr) = convert(&["testdata/logs", "--output", "x.parquet", option, value]);
+        assert_eq!(code, Some(2), "{option} {value}: {stderr}");
+    }
 }
 
 /// Prints what pyarrow, DuckDB and Polars see in a Parquet file, as JSON.

@@ -39,7 +39,6 @@ use std::collections::{BTreeMap, HashSet};
 use std::ffi::OsString;
 use std::fs::{self, File};
 use std::io::{BufWriter, Write as _};
-use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::mpsc::{self, SyncSender};
@@ -85,12 +84,13 @@ pub struct Args {
     /// them, rather than as text such as `10.0.0.1`.
     #[arg(long)]
     pub binary_addresses: bool,
-    /// Rows per batch read (and per write call).
-    #[arg(long, value_name = "N", default_value_t = NonZeroUsize::new(DEFAULT_BATCH_SIZE).unwrap_or(NonZeroUsize::MIN))]
-    pub batch_size: NonZeroUsize,
-    /// Files read at once. Default: the number of CPUs. The output does not depend on it.
-    #[arg(long, value_name = "N")]
-    pub threads: Option<NonZeroUsize>,
+    /// Rows per batch read (and per write call), 1 to 1048576.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_BATCH_SIZE, value_parser = parse_batch_size)]
+    pub batch_size: usize,
+    /// Files read at once, 1 to 1024. Default: the number of CPUs. The output does not depend
+    /// on it.
+    #[arg(long, value_name = "N", value_parser = parse_threads)]
+    pub threads: Option<usize>,
 }
 
 /// `--compression`.
@@ -134,6 +134,27 @@ fn parse_log_format(text: &str) -> Result<LogFormat, String> {
     text.parse().map_err(|err: log::Error| err.to_string())
 }
 
+/// The largest `--batch-size`: a batch's builders are allocated up front, so the bound keeps a
+/// typo from asking for terabytes (a million rows is also Parquet's default row group).
+const MAX_BATCH_SIZE: usize = 1 << 20;
+/// The most `--threads`: beyond the cores, threads only add memory (each holds a batch or two).
+const MAX_THREADS: usize = 1024;
+
+fn parse_batch_size(text: &str) -> Result<usize, String> {
+    parse_count(text, MAX_BATCH_SIZE)
+}
+
+fn parse_threads(text: &str) -> Result<usize, String> {
+    parse_count(text, MAX_THREADS)
+}
+
+fn parse_count(text: &str, max: usize) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(format!("expected a whole number from 1 to {max}")),
+    }
+}
+
 /// Runs `flowsieve convert`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
@@ -142,14 +163,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if inputs.is_empty() {
         bail!("no flow-log files found in {}", list_paths(&args.logs));
     }
-    let threads = args
-        .threads
-        .or_else(|| std::thread::available_parallelism().ok())
-        .map_or(1, NonZeroUsize::get);
+    let threads = args.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_THREADS))
+    });
     let options = Options {
         reader: {
             let mut builder = ReaderBuilder::new()
-                .with_batch_size(args.batch_size.get())
+                .with_batch_size(args.batch_size)
                 .with_strict(args.strict);
             if let Some(format) = &args.log_format {
                 builder = builder.with_format(format.clone());
@@ -727,7 +747,7 @@ fn ordered<M: Send>(
                             if state.stopped || state.next >= count {
                                 return;
                             }
-                            if state.next < state.consuming + window {
+                            if state.next < state.consuming.saturating_add(window) {
                                 break;
                             }
                             state = changed.wait(state).unwrap_or_else(PoisonError::into_inner);
