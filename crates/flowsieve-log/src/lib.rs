@@ -121,7 +121,7 @@ pub mod fuzzing {
         for batch in reader.by_ref() {
             match batch {
                 Ok(batch) => rows += batch.num_rows() as u64,
-                Err(_) => break,
+                Err(_) => return, // a refused header (TGW, invalid) ends the stream
             }
         }
         let stats = reader.stats();
