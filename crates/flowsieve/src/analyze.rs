@@ -1,0 +1,190 @@
+//! Running an analysis: [`analyze`] over sources (rayon over files, one accumulator per worker,
+//! merged at the end), and [`Analyzer`] for callers who already hold Arrow batches.
+//!
+//! Data flows one way: sources → batches → attribution → accumulators → report. The core here
+//! does no I/O of its own beyond opening the sources through flowsieve-log.
+
+use rayon::prelude::*;
+
+use flowsieve_log::{FlowRecordBatch, LineStats, Source, SourceReader};
+
+use crate::accum::FlowAccumulator;
+use crate::attribute::{Attributor, RowClass};
+use crate::config::AnalysisConfig;
+use crate::error::{Error, Result};
+use crate::finish::build_report;
+use crate::network::Network;
+use crate::report::Report;
+
+/// Analyses flow-log objects against a declared network.
+///
+/// Objects whose S3 key places them outside the configured window are skipped unread. Objects
+/// are read in parallel with rayon (the global pool: set `RAYON_NUM_THREADS` or build a pool to
+/// choose the thread count); the report is the same for any thread count. An object that fails
+/// (a truncated gzip stream, an unsupported record type) is listed in
+/// `summary.file_errors` with the records before the failure still counted — unless the config
+/// is strict, when the first failure is the error.
+pub fn analyze(config: &AnalysisConfig, network: &Network, sources: &[Source]) -> Result<Report> {
+    analyze_with_progress(config, network, sources, &|_, _| {})
+}
+
+/// [`analyze`], calling `progress` with each object and its line accounting once it is read
+/// (from worker threads).
+pub fn analyze_with_progress(
+    config: &AnalysisConfig,
+    network: &Network,
+    sources: &[Source],
+    progress: &(dyn Fn(&Source, &LineStats) + Sync),
+) -> Result<Report> {
+    let (selected, pruned): (Vec<&Source>, Vec<&Source>) = sources
+        .iter()
+        .partition(|s| s.key().may_overlap(config.since, config.until));
+    let builder = config.reader_builder();
+    let enis = network.matcher().eni_count();
+    let accumulator = selected
+        .par_iter()
+        .try_fold(
+            || FlowAccumulator::new(enis),
+            |mut acc, source| {
+                let reader = flowsieve_log::open(source, &builder);
+                let stats = read_source(&mut acc, network, config, source, reader)?;
+                progress(source, &stats);
+                Ok::<_, Error>(acc)
+            },
+        )
+        .try_reduce(
+            || FlowAccumulator::new(enis),
+            |mut a, b| {
+                a.merge(b);
+                Ok(a)
+            },
+        )?;
+    Ok(build_report(
+        accumulator,
+        network,
+        config,
+        pruned.len() as u64,
+    ))
+}
+
+fn read_source(
+    acc: &mut FlowAccumulator,
+    network: &Network,
+    config: &AnalysisConfig,
+    source: &Source,
+    reader: flowsieve_log::Result<SourceReader>,
+) -> Result<LineStats> {
+    acc.files += 1;
+    let mut reader = match reader {
+        Ok(reader) => reader,
+        Err(err) if !config.strict => {
+            acc.file_errors
+                .push((source.label().to_string(), err.to_string()));
+            return Ok(LineStats::default());
+        }
+        Err(err) => return Err(err.into()),
+    };
+    let mut attributor = Attributor::new(network.matcher(), config.since, config.until);
+    let mut failure = None;
+    for batch in reader.by_ref() {
+        match batch {
+            Ok(batch) => attributor.add_batch(acc, &batch),
+            Err(err) => {
+                failure = Some(err);
+                break;
+            }
+        }
+    }
+    let stats = reader.stats().clone();
+    acc.bytes_read += stats.bytes;
+    acc.lines.merge(&stats, usize::MAX);
+    match failure {
+        Some(err) if config.strict => Err(err.into()),
+        Some(err) => {
+            acc.file_errors
+                .push((source.label().to_string(), err.to_string()));
+            Ok(stats)
+        }
+        None => Ok(stats),
+    }
+}
+
+/// An analysis fed batch by batch: for pipelines that already hold flow batches in Arrow
+/// (from Parquet, a stream, another reader). Batches need the columns of
+/// [`crate::ANALYSIS_FIELDS`] (missing ones count as all-null) in the flow schema types.
+///
+/// Analyzers merge, so a pipeline can run one per worker and combine them.
+///
+/// ```
+/// use flowsieve::{AnalysisConfig, Analyzer, Network};
+/// use flowsieve::log::ReaderBuilder;
+/// use flowsieve::sg::Inventory;
+///
+/// let network = Network::new(Inventory::load(&["../../testdata/demo/inventory"])?);
+/// let config = AnalysisConfig::new();
+/// let text = "2 568738793019 eni-unknown 10.0.0.1 10.0.0.2 40000 443 6 3 180 1745193600 1745193660 ACCEPT OK\n";
+/// let mut reader = config.reader_builder().build(text.as_bytes())?;
+/// let mut analyzer = Analyzer::new(&config, &network);
+/// for batch in reader.by_ref() {
+///     analyzer.add_batch(&batch?);
+/// }
+/// analyzer.add_line_stats(reader.stats());
+/// let report = analyzer.finish();
+/// assert_eq!(report.unknown_enis[0].eni_id, "eni-unknown");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct Analyzer<'n> {
+    network: &'n Network,
+    config: AnalysisConfig,
+    acc: FlowAccumulator,
+    attributor: Attributor<'n>,
+}
+
+impl<'n> Analyzer<'n> {
+    /// An empty analysis.
+    pub fn new(config: &AnalysisConfig, network: &'n Network) -> Self {
+        Analyzer {
+            network,
+            config: config.clone(),
+            acc: FlowAccumulator::new(network.matcher().eni_count()),
+            attributor: Attributor::new(network.matcher(), config.since, config.until),
+        }
+    }
+
+    /// Attributes one batch.
+    pub fn add_batch(&mut self, batch: &FlowRecordBatch) {
+        self.attributor.add_batch(&mut self.acc, batch);
+    }
+
+    /// Attributes one batch like [`Self::add_batch`] and returns how each row was classified:
+    /// direction, initiating or response, and the evidence (`None` for rows not attributed:
+    /// NODATA/SKIPDATA, unknown ENIs, incomplete rows, rows outside the window).
+    pub fn classify_batch(&mut self, batch: &FlowRecordBatch) -> Vec<Option<RowClass>> {
+        let mut classes = vec![None; batch.num_rows()];
+        self.attributor
+            .visit_batch(&mut self.acc, batch, |row, class| {
+                if let Some(slot) = classes.get_mut(row) {
+                    *slot = class;
+                }
+            });
+        classes
+    }
+
+    /// Adds the line accounting of a source the batches came from (for the summary).
+    pub fn add_line_stats(&mut self, stats: &LineStats) {
+        self.acc.files += 1;
+        self.acc.bytes_read += stats.bytes;
+        self.acc.lines.merge(stats, usize::MAX);
+    }
+
+    /// Adds another analysis of the same network (associative and commutative).
+    pub fn merge(&mut self, other: Analyzer<'_>) {
+        self.acc.merge(other.acc);
+    }
+
+    /// The report.
+    pub fn finish(self) -> Report {
+        build_report(self.acc, self.network, &self.config, 0)
+    }
+}

@@ -1,0 +1,352 @@
+//! Attribution, the analysis hot loop: each row of a [`FlowRecordBatch`] → its ENI, its
+//! direction relative to that ENI, its orientation (forward or response, [`crate::orient`]) and
+//! one upsert into the [`FlowAccumulator`] table.
+//!
+//! BE ADVISED: shaped for speed. Dictionary columns (interface-id, action, log-status,
+//! flow-direction) are resolved once per *batch* (a few hundred distinct values) into small
+//! lookup tables ([`BatchColumns`]), so the per-row work is integer loads, the orientation
+//! decision (a few compares unless the ports are ambiguous) and one hash-map upsert. No
+//! allocation per row. Covered by `benches/aggregate.rs`.
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{TimestampSecondType, UInt8Type, UInt16Type, UInt64Type};
+use arrow_array::{Array, Int32Array, PrimitiveArray};
+
+use flowsieve_log::{AddressArray, FlowField, FlowRecordBatch};
+use flowsieve_sg::{Addr, CompiledMatcher, Direction, EniIdx};
+
+use crate::accum::{Action, EniLines, FlowAccumulator, FlowKey, FlowStats};
+use crate::orient::{Evidence, Orientation, Orienter, RecordView};
+
+const SYN: u8 = 0x02;
+const ACK: u8 = 0x10;
+
+/// How one attributed row was classified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RowClass {
+    /// Direction relative to the recording ENI.
+    pub direction: Direction,
+    /// Initiating (forward) or response (reverse).
+    pub orientation: Orientation,
+    /// What decided the orientation.
+    pub evidence: Evidence,
+}
+
+/// The log-status of a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    Ok,
+    NoData,
+    SkipData,
+}
+
+/// What an interface-id dictionary value resolves to.
+#[derive(Debug, Clone, Copy)]
+enum EniRef {
+    Known(EniIdx),
+    /// Index into the batch's list of unknown ids.
+    Unknown(usize),
+}
+
+/// A dictionary column resolved to `T` per dictionary value.
+struct Lookup<'a, T> {
+    keys: &'a Int32Array,
+    table: Vec<Option<T>>,
+}
+
+impl<T: Copy> Lookup<'_, T> {
+    #[inline]
+    fn get(&self, row: usize) -> Option<T> {
+        if !self.keys.is_valid(row) {
+            return None;
+        }
+        let key = usize::try_from(self.keys.value(row)).ok()?;
+        self.table.get(key).copied().flatten()
+    }
+}
+
+fn dictionary_lookup<T: Copy>(
+    batch: &FlowRecordBatch,
+    field: FlowField,
+    mut resolve: impl FnMut(&str) -> Option<T>,
+) -> Option<Lookup<'_, T>> {
+    let dictionary = batch.text(field)?;
+    let values = dictionary.values().as_string_opt::<i32>()?;
+    let table = (0..values.len())
+        .map(|i| resolve(values.value(i)))
+        .collect();
+    Some(Lookup {
+        keys: dictionary.keys(),
+        table,
+    })
+}
+
+#[inline]
+fn value<T: arrow_array::ArrowPrimitiveType>(
+    array: Option<&PrimitiveArray<T>>,
+    row: usize,
+) -> Option<T::Native> {
+    array.filter(|a| a.is_valid(row)).map(|a| a.value(row))
+}
+
+/// One batch's columns, with its dictionaries resolved.
+struct BatchColumns<'b> {
+    eni: Lookup<'b, EniRef>,
+    unknown_ids: Vec<String>,
+    action: Option<Lookup<'b, Action>>,
+    status: Option<Lookup<'b, Status>>,
+    direction: Option<Lookup<'b, Direction>>,
+    src: Option<AddressArray<'b>>,
+    dst: Option<AddressArray<'b>>,
+    pkt_src: Option<AddressArray<'b>>,
+    pkt_dst: Option<AddressArray<'b>>,
+    src_port: Option<&'b PrimitiveArray<UInt16Type>>,
+    dst_port: Option<&'b PrimitiveArray<UInt16Type>>,
+    protocol: Option<&'b PrimitiveArray<UInt8Type>>,
+    flags: Option<&'b PrimitiveArray<UInt8Type>>,
+    packets: Option<&'b PrimitiveArray<UInt64Type>>,
+    bytes: Option<&'b PrimitiveArray<UInt64Type>>,
+    start: Option<&'b PrimitiveArray<TimestampSecondType>>,
+    end: Option<&'b PrimitiveArray<TimestampSecondType>>,
+}
+
+impl<'b> BatchColumns<'b> {
+    fn new(batch: &'b FlowRecordBatch, matcher: &CompiledMatcher) -> Option<Self> {
+        let mut unknown_ids = Vec::new();
+        let eni = dictionary_lookup(batch, FlowField::InterfaceId, |id| {
+            Some(match matcher.eni_index(id) {
+                Some(eni) => EniRef::Known(eni),
+                None => {
+                    unknown_ids.push(id.to_owned());
+                    EniRef::Unknown(unknown_ids.len() - 1)
+                }
+            })
+        })?;
+        Some(BatchColumns {
+            eni,
+            unknown_ids,
+            action: dictionary_lookup(batch, FlowField::Action, |v| match v {
+                "ACCEPT" => Some(Action::Accept),
+                "REJECT" => Some(Action::Reject),
+                _ => None,
+            }),
+            status: dictionary_lookup(batch, FlowField::LogStatus, |v| match v {
+                "OK" => Some(Status::Ok),
+                "NODATA" => Some(Status::NoData),
+                "SKIPDATA" => Some(Status::SkipData),
+                _ => None,
+            }),
+            direction: dictionary_lookup(batch, FlowField::FlowDirection, |v| match v {
+                "ingress" => Some(Direction::Ingress),
+                "egress" => Some(Direction::Egress),
+                _ => None,
+            }),
+            src: batch.addresses(FlowField::SrcAddr),
+            dst: batch.addresses(FlowField::DstAddr),
+            pkt_src: batch.addresses(FlowField::PktSrcAddr),
+            pkt_dst: batch.addresses(FlowField::PktDstAddr),
+            src_port: batch.uint16(FlowField::SrcPort),
+            dst_port: batch.uint16(FlowField::DstPort),
+            protocol: batch.uint8(FlowField::Protocol),
+            flags: batch.uint8(FlowField::TcpFlags),
+            packets: batch.uint64(FlowField::Packets),
+            bytes: batch.uint64(FlowField::Bytes),
+            start: batch.timestamps(FlowField::Start),
+            end: batch.timestamps(FlowField::End),
+        })
+    }
+}
+
+/// Attributes batches into an accumulator; one per thread.
+#[derive(Debug)]
+pub(crate) struct Attributor<'m> {
+    matcher: &'m CompiledMatcher,
+    orienter: Orienter<'m>,
+    since: Option<i64>,
+    until: Option<i64>,
+}
+
+impl<'m> Attributor<'m> {
+    pub(crate) fn new(
+        matcher: &'m CompiledMatcher,
+        since: Option<i64>,
+        until: Option<i64>,
+    ) -> Self {
+        Attributor {
+            matcher,
+            orienter: Orienter::new(matcher),
+            since,
+            until,
+        }
+    }
+
+    /// Attributes every row of `batch` (which should carry the analysis projection; missing
+    /// columns are treated as all-null).
+    pub(crate) fn add_batch(&mut self, acc: &mut FlowAccumulator, batch: &FlowRecordBatch) {
+        self.visit_batch(acc, batch, |_, _| {});
+    }
+
+    /// [`Self::add_batch`], also telling `on_row` how each row was classified (`None` for rows
+    /// that are not attributed: NODATA/SKIPDATA, unknown ENI, incomplete, outside the window).
+    pub(crate) fn visit_batch(
+        &mut self,
+        acc: &mut FlowAccumulator,
+        batch: &FlowRecordBatch,
+        mut on_row: impl FnMut(usize, Option<RowClass>),
+    ) {
+        let rows = batch.num_rows();
+        let Some(columns) = BatchColumns::new(batch, self.matcher) else {
+            acc.unattributed.no_interface += rows as u64;
+            (0..rows).for_each(|row| on_row(row, None));
+            return;
+        };
+        let mut unknown =
+            vec![(EniLines::default(), FlowStats::default()); columns.unknown_ids.len()];
+        for row in 0..rows {
+            let class = self.row(acc, &columns, &mut unknown, row);
+            on_row(row, class);
+        }
+        for (id, (lines, stats)) in columns.unknown_ids.into_iter().zip(unknown) {
+            if lines.any() {
+                let entry = acc.unknown_enis.entry(id).or_default();
+                entry.0.ok += lines.ok;
+                entry.0.nodata += lines.nodata;
+                entry.0.skipdata += lines.skipdata;
+                entry.1.merge(&stats);
+            }
+        }
+    }
+
+    #[inline]
+    fn row(
+        &mut self,
+        acc: &mut FlowAccumulator,
+        c: &BatchColumns<'_>,
+        unknown: &mut [(EniLines, FlowStats)],
+        row: usize,
+    ) -> Option<RowClass> {
+        let Some(eni) = c.eni.get(row) else {
+            acc.unattributed.no_interface += 1;
+            return None;
+        };
+        let status = c
+            .status
+            .as_ref()
+            .and_then(|s| s.get(row))
+            .unwrap_or(Status::Ok);
+        let lines = match eni {
+            EniRef::Known(idx) => acc.eni_lines.get_mut(idx.0 as usize)?,
+            EniRef::Unknown(i) => &mut unknown.get_mut(i)?.0,
+        };
+        match status {
+            Status::NoData => {
+                lines.nodata += 1;
+                return None;
+            }
+            Status::SkipData => {
+                lines.skipdata += 1;
+                return None;
+            }
+            Status::Ok => lines.ok += 1,
+        }
+        let first = value(c.start, row);
+        let last = value(c.end, row);
+        if self.since.is_some_and(|s| last.is_some_and(|e| e < s))
+            || self.until.is_some_and(|u| first.is_some_and(|b| b >= u))
+        {
+            acc.unattributed.outside_window += 1;
+            return None;
+        }
+        let (first, last) = (first.unwrap_or(i64::MAX), last.unwrap_or(i64::MIN));
+        let packets = value(c.packets, row).unwrap_or(0);
+        let bytes = value(c.bytes, row).unwrap_or(0);
+        acc.window.first = acc.window.first.min(first);
+        acc.window.last = acc.window.last.max(last);
+        let eni = match eni {
+            EniRef::Known(idx) => idx,
+            EniRef::Unknown(i) => {
+                unknown
+                    .get_mut(i)?
+                    .1
+                    .add(packets, bytes, first, last, false);
+                return None;
+            }
+        };
+        let (Some(src), Some(dst), Some(action), Some(protocol)) = (
+            c.src.and_then(|a| a.get(row)),
+            c.dst.and_then(|a| a.get(row)),
+            c.action.as_ref().and_then(|a| a.get(row)),
+            value(c.protocol, row),
+        ) else {
+            acc.unattributed.incomplete += 1;
+            return None;
+        };
+        let direction = match c.direction.as_ref().and_then(|d| d.get(row)) {
+            Some(direction) => direction,
+            None => match self.direction_by_address(eni, src, dst) {
+                Some(direction) => direction,
+                None => {
+                    acc.unattributed.direction_unknown += 1;
+                    return None;
+                }
+            },
+        };
+        let sport = value(c.src_port, row).unwrap_or(0);
+        let dport = value(c.dst_port, row).unwrap_or(0);
+        let real_src = Addr(c.pkt_src.and_then(|a| a.get(row)).unwrap_or(src));
+        let real_dst = Addr(c.pkt_dst.and_then(|a| a.get(row)).unwrap_or(dst));
+        let tcp_flags = value(c.flags, row);
+        let (local_addr, local_port, remote_addr, remote_port) = match direction {
+            Direction::Ingress => (real_dst, dport, real_src, sport),
+            Direction::Egress => (real_src, sport, real_dst, dport),
+        };
+        let view = RecordView {
+            eni,
+            direction,
+            protocol,
+            local_addr,
+            local_port,
+            remote_addr,
+            remote_port,
+            tcp_flags,
+            rejected: action == Action::Reject,
+        };
+        let (orientation, evidence) = self.orienter.orient(&view);
+        acc.count_evidence(evidence, orientation);
+        let port = match orientation {
+            Orientation::Forward => dport,
+            Orientation::Reverse => sport,
+        };
+        let syn = orientation == Orientation::Forward
+            && tcp_flags.is_some_and(|f| f & SYN != 0 && f & ACK == 0);
+        let key = FlowKey {
+            eni: eni.0,
+            direction,
+            action,
+            orientation,
+            protocol,
+            port,
+            peer: remote_addr.0,
+        };
+        acc.flows
+            .entry(key)
+            .or_default()
+            .add(packets, bytes, first, last, syn);
+        Some(RowClass {
+            direction,
+            orientation,
+            evidence,
+        })
+    }
+
+    /// Ingress when the destination is one of the ENI's addresses, egress when the source is.
+    fn direction_by_address(&self, eni: EniIdx, src: u128, dst: u128) -> Option<Direction> {
+        if self.matcher.eni_by_address(Addr(dst)) == Some(eni) {
+            Some(Direction::Ingress)
+        } else if self.matcher.eni_by_address(Addr(src)) == Some(eni) {
+            Some(Direction::Egress)
+        } else {
+            None
+        }
+    }
+}

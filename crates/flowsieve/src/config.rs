@@ -1,0 +1,134 @@
+//! [`AnalysisConfig`]: every option of an analysis, with its default, built explicitly by the
+//! caller (the CLI maps its flags onto it one by one).
+
+use flowsieve_log::{FieldName, FlowField, LogFormat};
+
+/// The columns the analysis reads; every other field is skipped without being converted.
+pub const ANALYSIS_FIELDS: [FlowField; 16] = [
+    FlowField::InterfaceId,
+    FlowField::SrcAddr,
+    FlowField::DstAddr,
+    FlowField::SrcPort,
+    FlowField::DstPort,
+    FlowField::Protocol,
+    FlowField::Packets,
+    FlowField::Bytes,
+    FlowField::Start,
+    FlowField::End,
+    FlowField::Action,
+    FlowField::LogStatus,
+    FlowField::TcpFlags,
+    FlowField::FlowDirection,
+    FlowField::PktSrcAddr,
+    FlowField::PktDstAddr,
+];
+
+/// How to analyse: time window, report size, reading options.
+///
+/// ```
+/// use flowsieve::AnalysisConfig;
+///
+/// let config = AnalysisConfig::new().with_window(Some(1_700_000_000), None).with_top(10);
+/// assert_eq!(config.top(), 10);
+/// ```
+#[derive(Debug, Clone)]
+pub struct AnalysisConfig {
+    pub(crate) since: Option<i64>,
+    pub(crate) until: Option<i64>,
+    pub(crate) top: usize,
+    pub(crate) log_format: Option<LogFormat>,
+    pub(crate) strict: bool,
+    pub(crate) batch_size: usize,
+    pub(crate) sample_limit: usize,
+}
+
+impl AnalysisConfig {
+    /// The defaults: no time window (every record), top 5 peers/ports/sources per item, format
+    /// from each object's header (else v2), lenient about malformed lines, batches of 32,768
+    /// rows, 5 sampled issues per reason.
+    pub fn new() -> Self {
+        AnalysisConfig {
+            since: None,
+            until: None,
+            top: 5,
+            log_format: None,
+            strict: false,
+            batch_size: flowsieve_log::DEFAULT_BATCH_SIZE,
+            sample_limit: flowsieve_log::DEFAULT_SAMPLE_LIMIT,
+        }
+    }
+
+    /// Analyse only records overlapping `[since, until)` (unix seconds): a record is in when
+    /// its `end` is at or after `since` and its `start` is before `until`. Objects whose S3 key
+    /// says they hold nothing in the window are not read at all. Default: no bounds.
+    pub fn with_window(mut self, since: Option<i64>, until: Option<i64>) -> Self {
+        self.since = since;
+        self.until = until;
+        self
+    }
+
+    /// How many top peers, ports and sources each rule and hotspot lists (the lists of rules
+    /// and hotspots themselves are complete). Default 5.
+    pub fn with_top(mut self, top: usize) -> Self {
+        self.top = top;
+        self
+    }
+
+    /// The format of header-less logs (CloudWatch exports, Firehose). Default: none.
+    pub fn with_log_format(mut self, format: LogFormat) -> Self {
+        self.log_format = Some(format);
+        self
+    }
+
+    /// Stop at the first malformed line or unreadable file. Default `false`.
+    pub fn with_strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
+    }
+
+    /// Rows per batch while reading. Default 32,768.
+    pub fn with_batch_size(mut self, rows: usize) -> Self {
+        self.batch_size = rows.max(1);
+        self
+    }
+
+    /// Sampled malformed lines kept per reason. Default 5.
+    pub fn with_sample_limit(mut self, samples: usize) -> Self {
+        self.sample_limit = samples;
+        self
+    }
+
+    /// The `--since` bound.
+    pub fn since(&self) -> Option<i64> {
+        self.since
+    }
+
+    /// The `--until` bound.
+    pub fn until(&self) -> Option<i64> {
+        self.until
+    }
+
+    /// The top-N size.
+    pub fn top(&self) -> usize {
+        self.top
+    }
+
+    /// The reader options the analysis uses: its projection plus these settings.
+    pub fn reader_builder(&self) -> flowsieve_log::ReaderBuilder {
+        let mut builder = flowsieve_log::ReaderBuilder::new()
+            .with_projection(ANALYSIS_FIELDS.iter().map(|&f| FieldName::from(f)))
+            .with_batch_size(self.batch_size)
+            .with_strict(self.strict)
+            .with_sample_limit(self.sample_limit);
+        if let Some(format) = &self.log_format {
+            builder = builder.with_format(format.clone());
+        }
+        builder
+    }
+}
+
+impl Default for AnalysisConfig {
+    fn default() -> Self {
+        AnalysisConfig::new()
+    }
+}

@@ -1,0 +1,18 @@
+//! The analysis's error type: reading the logs or loading the inventory failed.
+
+/// The result type of flowsieve.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// An error of an analysis.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Reading flow logs failed (an unreadable or truncated object, a malformed line in strict
+    /// mode, a path that does not exist).
+    #[error(transparent)]
+    Log(#[from] flowsieve_log::Error),
+    /// Loading the inventory failed (a file that is not AWS CLI JSON or Terraform state, a
+    /// missing required field).
+    #[error(transparent)]
+    Inventory(#[from] flowsieve_sg::Error),
+}
