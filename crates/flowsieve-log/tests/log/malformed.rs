@@ -770,3 +770,42 @@ fn fuzz_regressions() {
     // read as (fixed in `FieldName::parse`).
     flowsieve_log::fuzzing::parse_format("${version} ${pkt-src_aws-service} ${ecs_task-id}");
 }
+
+// Bugs found by these tests and reported, not fixed here: their fixes belong in `src/record.rs`
+// and `src/reader.rs`, which are being reworked. Each test states the expected behaviour and
+// fails until the library has it.
+
+/// BUG: docs/semantics.md makes a log-status other than `OK`, `NODATA` or `SKIPDATA`
+/// `invalid_value`, and allows `-` only in `action` and `flow-direction`; FLOW-LOGS.md §5.2 knows
+/// no `-` log-status either. The library reads `-` there as null (`record.rs`, `parse_line`:
+/// the `-` shortcut runs before the slot's parser), keeps the row, and counts the line in
+/// `records`, the bucket of "log-status OK".
+#[test]
+fn a_null_log_status_is_invalid_value() {
+    let line = GOOD.replace(" OK ", " - ");
+    let text = format!("{HEADER}\n{GOOD}\n{line}\n");
+    let outcome = read(
+        ReaderBuilder::new().with_source_label(LABEL),
+        text.as_bytes(),
+    )
+    .ok();
+    assert_eq!(outcome.rendered(), [GOOD_ROW], "the `-` line is not a row");
+    assert_eq!((outcome.stats.records, outcome.stats.malformed), (1, 1));
+    let issue = outcome.issue_at(3);
+    assert_eq!(issue.kind, LineIssueKind::InvalidValue);
+    assert_eq!(issue.field.as_deref(), Some("log-status"));
+    assert_eq!(issue.text, "-");
+}
+
+/// BUG: `ReaderBuilder::build` sizes its buffer as `2 * max_line_length + 2` (`reader.rs`), which
+/// overflows for a bound near `usize::MAX`: a panic in debug builds; in release the size wraps
+/// to the 1 MiB minimum, and a line longer than the buffer then ends the read as if the input
+/// had (the full buffer reads 0 bytes, taken for end of input), dropping the rest silently.
+#[test]
+fn any_line_bound_is_accepted() {
+    for bound in [usize::MAX, usize::MAX / 2] {
+        let builder = ReaderBuilder::new().with_max_line_length(bound);
+        let outcome = read(builder, format!("{HEADER}\n{GOOD}\n").as_bytes()).ok();
+        assert_eq!(outcome.rendered(), [GOOD_ROW], "bound {bound}");
+    }
+}
