@@ -296,15 +296,14 @@ impl<'m> Attributor<'m> {
         let real_src = Addr(c.pkt_src.and_then(|a| a.get(row)).unwrap_or(src));
         let real_dst = Addr(c.pkt_dst.and_then(|a| a.get(row)).unwrap_or(dst));
         let tcp_flags = value(c.flags, row);
-        let (local_addr, local_port, remote_addr, remote_port) = match direction {
-            Direction::Ingress => (real_dst, dport, real_src, sport),
-            Direction::Egress => (real_src, sport, real_dst, dport),
+        let (local_port, remote_addr, remote_port) = match direction {
+            Direction::Ingress => (dport, real_src, sport),
+            Direction::Egress => (sport, real_dst, dport),
         };
         let view = RecordView {
             eni,
             direction,
             protocol,
-            local_addr,
             local_port,
             remote_addr,
             remote_port,

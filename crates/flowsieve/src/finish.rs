@@ -141,7 +141,10 @@ pub(crate) fn build_report(
                 for &rule in scratch.icmp_type_unknown() {
                     rules[rule.0 as usize].possible += stats.records;
                 }
-                if scratch.is_empty() {
+                // ENIs without groups (NAT gateways, transit gateway attachments) are not
+                // filtered by security groups; ICMP type-specific matches are "possible".
+                let governed = !m.group_set_ids(gs).is_empty();
+                if governed && scratch.is_empty() && scratch.icmp_type_unknown().is_empty() {
                     let tally = unallowed.entry(group_key).or_default();
                     tally.stats.merge(stats);
                     tally.peers.add(key.peer, stats.records);
@@ -164,7 +167,9 @@ pub(crate) fn build_report(
                     ) => Some((EdgeEnd::Groups(gs), end, u128::from(key.eni))),
                     _ => None,
                 };
-                if let Some((from, to, initiator)) = edge {
+                // Transit ENIs without groups (NAT gateways) relay traffic the endpoints' own
+                // ENIs record: leave them out of the group map.
+                if let Some((from, to, initiator)) = edge.filter(|_| governed) {
                     let entry = edges.entry((from, to, key.protocol, key.port)).or_default();
                     entry.0.merge(stats);
                     entry.1.insert(initiator);

@@ -9,11 +9,12 @@
 //!    SYN-ACK the responder's. Exact.
 //! 2. **Privileged port** (TCP/UDP): exactly one of the two ports is below 1024 → that side is
 //!    the server. Clients never bind privileged ports for outgoing connections.
-//! 3. **Declared listener** (TCP/UDP and port-less protocols): the recording ENI's groups admit
-//!    the flow inbound on its port with a *specific* rule (a named protocol and at most 1,024
-//!    ports), and the remote ENI's groups (when the remote is a known ENI) do not admit the
-//!    reverse — or the other way round. Rules wider than that (`1024-65535`, `-1`) are never
-//!    evidence: they are exactly the rules a response would wrongly appear to use.
+//! 3. **Declared listener** (TCP/UDP and port-less protocols): the recording ENI's groups declare
+//!    a *specific* inbound rule (a named protocol and at most 1,024 ports) covering its port —
+//!    from any peer: the declaration says something listens there — and the remote ENI's groups
+//!    (when the remote is a known ENI) declare none for its port, or the other way round. Rules
+//!    wider than that (`1024-65535`, `-1`) are never evidence: they are exactly the rules a
+//!    response would wrongly appear to use.
 //! 4. **Refused attempt**: a REJECT record without such evidence is taken as forward. A
 //!    security group only ever refuses the packets that open a connection (responses are
 //!    tracked), so a refused packet is an attempt unless a port or a declaration says it is a
@@ -28,9 +29,10 @@
 //! The evidence used is reported per record class in the summary, and its accuracy is measured
 //! against generated archives with known initiators (see `tests/` and BENCHMARKS.md).
 
-use flowsieve_sg::{
-    Addr, CompiledMatcher, Direction, EniIdx, FlowQuery, PortSpec, Protocol, RuleMatches,
-};
+use foldhash::fast::FixedState;
+use hashbrown::HashMap;
+
+use flowsieve_sg::{Addr, CompiledMatcher, Direction, EniIdx, GroupSetIdx, PortSpec, Protocol};
 
 const TCP: u8 = 6;
 const UDP: u8 = 17;
@@ -101,7 +103,6 @@ pub(crate) struct RecordView {
     pub(crate) eni: EniIdx,
     pub(crate) direction: Direction,
     pub(crate) protocol: u8,
-    pub(crate) local_addr: Addr,
     pub(crate) local_port: u16,
     pub(crate) remote_addr: Addr,
     pub(crate) remote_port: u16,
@@ -116,18 +117,19 @@ enum Server {
     Remote,
 }
 
-/// Decides orientations; one per thread (it owns a reusable match buffer).
+/// Decides orientations; one per thread (it caches, per group set and protocol, the port ranges
+/// of the specific inbound rules).
 #[derive(Debug)]
 pub(crate) struct Orienter<'m> {
     matcher: &'m CompiledMatcher,
-    scratch: RuleMatches,
+    listeners: HashMap<(GroupSetIdx, u8), Vec<(u16, u16)>, FixedState>,
 }
 
 impl<'m> Orienter<'m> {
     pub(crate) fn new(matcher: &'m CompiledMatcher) -> Self {
         Orienter {
             matcher,
-            scratch: matcher.new_matches(),
+            listeners: HashMap::with_hasher(FixedState::with_seed(7)),
         }
     }
 
@@ -166,11 +168,9 @@ impl<'m> Orienter<'m> {
                 return (forward_if(server), Evidence::PrivilegedPort);
             }
         }
-        let local_listens =
-            self.declares_listener(Some(r.eni), r.protocol, r.local_port, r.remote_addr);
+        let local_listens = self.declares_listener(Some(r.eni), r.protocol, r.local_port);
         let remote_eni = self.matcher.eni_by_address(r.remote_addr);
-        let remote_listens =
-            self.declares_listener(remote_eni, r.protocol, r.remote_port, r.local_addr);
+        let remote_listens = self.declares_listener(remote_eni, r.protocol, r.remote_port);
         if local_listens != remote_listens {
             let server = if local_listens {
                 Server::Local
@@ -208,29 +208,26 @@ impl<'m> Orienter<'m> {
         }
     }
 
-    /// Whether `eni`'s groups admit `protocol`/`port` from `from` with a specific rule.
-    fn declares_listener(
-        &mut self,
-        eni: Option<EniIdx>,
-        protocol: u8,
-        port: u16,
-        from: Addr,
-    ) -> bool {
+    /// Whether `eni`'s groups declare a specific inbound rule for `protocol` covering `port`.
+    fn declares_listener(&mut self, eni: Option<EniIdx>, protocol: u8, port: u16) -> bool {
         let Some(eni) = eni else { return false };
         let gs = self.matcher.eni_group_set(eni);
-        let query = FlowQuery {
-            direction: Direction::Ingress,
-            protocol,
-            port,
-            peer: from,
-        };
-        self.matcher.matching_rules(gs, &query, &mut self.scratch);
         let matcher = self.matcher;
-        self.scratch
-            .definite()
-            .iter()
-            .chain(self.scratch.icmp_type_unknown())
-            .any(|&idx| is_specific(matcher.rule(idx).protocol, &matcher.rule(idx).ports))
+        let ranges = self.listeners.entry((gs, protocol)).or_insert_with(|| {
+            matcher
+                .rules_of_group_set(gs)
+                .iter()
+                .map(|&idx| matcher.rule(idx))
+                .filter(|rule| rule.direction == Direction::Ingress)
+                .filter(|rule| rule.protocol == Protocol::Number(protocol))
+                .filter(|rule| is_specific(rule.protocol, &rule.ports))
+                .map(|rule| match rule.ports {
+                    PortSpec::Range { from, to } => (from, to),
+                    _ => (0, u16::MAX),
+                })
+                .collect()
+        });
+        ranges.iter().any(|&(from, to)| (from..=to).contains(&port))
     }
 }
 

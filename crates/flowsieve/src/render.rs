@@ -47,6 +47,9 @@ fn group_label(name: &str, id: &str) -> String {
 }
 
 fn set_label(report: &Report, ids: &[String]) -> String {
+    if ids.is_empty() {
+        return "(no groups)".to_owned();
+    }
     ids.iter()
         .map(|id| {
             report

@@ -38,8 +38,14 @@ pub enum FailOn {
 pub struct Args {
     /// Inventory: AWS CLI JSON files (describe-security-groups, -security-group-rules,
     /// -network-interfaces, prefix lists, vpcs) or `terraform show -json` output; files or
-    /// directories. Repeatable.
-    #[arg(short, long = "inventory", value_name = "PATH", required = true, num_args = 1..)]
+    /// directories. Repeat the flag (`-i a -i b`) or separate paths with commas.
+    #[arg(
+        short,
+        long = "inventory",
+        value_name = "PATH",
+        required = true,
+        value_delimiter = ','
+    )]
     inventory: Vec<PathBuf>,
     /// Flow-log files or directories (walked recursively; gzip, text and Parquet recognised by
     /// content; S3 key layouts, plain and Hive-style, understood).
