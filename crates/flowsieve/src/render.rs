@@ -115,14 +115,14 @@ pub fn render_table(report: &Report, limit: usize) -> String {
     );
 
     let rule_header = format!(
-        "  {:<21} {:<18} {:<7} {:<6} {:<11} {:<20}",
+        "  {:<21} {:<16} {:<7} {:<6} {:<11} {:<20}",
         "RULE", "GROUP", "DIR", "PROTO", "PORTS", "PEER"
     );
     let rule_line = |r: &RuleHits, tail: String| {
         format!(
-            "  {:<21} {:<18} {:<7} {:<6} {:<11} {:<20} {}",
+            "  {:<21} {:<16} {:<7} {:<6} {:<11} {:<20} {}",
             fit(&r.rule_id, 21),
-            fit(&group_label(&r.group_name, &r.group_id), 18),
+            fit(&group_label(&r.group_name, &r.group_id), 16),
             r.direction,
             proto(r.protocol),
             fit(&ports(r), 11),
@@ -160,8 +160,14 @@ pub fn render_table(report: &Report, limit: usize) -> String {
     if !unknown.is_empty() {
         let _ = writeln!(out, "{rule_header} REASON");
         for r in &unknown {
-            let reason = r.reason.as_deref().unwrap_or("-").replace('_', " ");
-            let _ = writeln!(out, "{}", rule_line(r, fit(&reason, 11)));
+            let reason = match r.reason.as_deref() {
+                Some("no_logs_for_group") => "no logs",
+                Some("unresolved_peer") => "unresolved",
+                Some("icmp_type_not_logged") => "icmp type",
+                Some(other) => other,
+                None => "-",
+            };
+            let _ = writeln!(out, "{}", rule_line(r, fit(reason, 11)));
         }
     }
 
@@ -201,15 +207,15 @@ pub fn render_table(report: &Report, limit: usize) -> String {
     if !report.reject_hotspots.is_empty() {
         let _ = writeln!(
             out,
-            "  {:>3} {:<30} {:<9} {:<8} {:>9} {:>9} {:>7}  CAUSE",
+            "  {:>3} {:<26} {:<9} {:<8} {:>9} {:>9} {:>7}  CAUSE",
             "#", "TARGET GROUPS", "PORT", "CLASS", "RECORDS", "PACKETS", "SOURCES"
         );
         for h in report.reject_hotspots.iter().take(limit) {
             let _ = writeln!(
                 out,
-                "  {:>3} {:<30} {:<9} {:<8} {:>9} {:>9} {:>7}  {}",
+                "  {:>3} {:<26} {:<9} {:<8} {:>9} {:>9} {:>7}  {}",
                 h.rank,
-                fit(&set_label(report, &h.group_ids), 30),
+                fit(&set_label(report, &h.group_ids), 26),
                 fit(
                     &format!("{}/{}", proto(i16::from(h.protocol)), h.dst_port),
                     9
@@ -218,7 +224,12 @@ pub fn render_table(report: &Report, limit: usize) -> String {
                 thousands(h.records),
                 thousands(h.packets),
                 thousands(h.distinct_sources),
-                h.likely_cause.replace('_', " ")
+                match h.likely_cause.as_str() {
+                    "missing_rule" => "missing rule",
+                    "nacl_or_stale_inventory" => "NACL/stale",
+                    "unsolicited_external" => "internet",
+                    other => other,
+                }
             );
             if let Some(suggestion) = &h.suggestion {
                 let _ = writeln!(
