@@ -225,28 +225,19 @@ impl Cidr {
             input: text.to_owned(),
             reason,
         };
-        let (ip, len) = text.split_once('/').ok_or_else(|| err("missing /prefix"))?;
-        let ip: IpAddr = ip.parse().map_err(|_| err("not an IPv4 or IPv6 address"))?;
-        if len.is_empty() || !len.bytes().all(|b| b.is_ascii_digit()) || len.len() > 3 {
-            return Err(err("prefix length is not a number"));
+        if !text.contains('/') {
+            return Err(err("missing /prefix"));
         }
-        let prefix: u8 = len
+        // ipnet parses and bounds the prefix; the 128-bit form and the host-bit report are ours.
+        let net: ipnet::IpNet = text
             .parse()
-            .map_err(|_| err("prefix length is not a number"))?;
-        let addr = match ip {
-            IpAddr::V4(v4) => Addr::from_ipv4(v4),
+            .map_err(|_| err("not an IPv4 or IPv6 address with a prefix length in range"))?;
+        let prefix = net.prefix_len();
+        let (addr, v4) = match net.addr() {
+            IpAddr::V4(v4) => (Addr::from_ipv4(v4), true),
             // An IPv6 block is IPv6 even when its text is IPv4-mapped; keep the family explicit.
-            IpAddr::V6(v6) => Addr::from_ipv6(v6),
+            IpAddr::V6(v6) => (Addr::from_ipv6(v6), false),
         };
-        let v4 = ip.is_ipv4();
-        let max = if v4 { 32 } else { 128 };
-        if prefix > max {
-            return Err(err(if v4 {
-                "IPv4 prefix longer than 32"
-            } else {
-                "IPv6 prefix longer than 128"
-            }));
-        }
         let mut c = Cidr { net: 0, prefix, v4 };
         c.net = addr.0 & c.mask();
         Ok((c, c.net != addr.0))
