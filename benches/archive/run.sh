@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# The end-to-end archive benchmark (issue 5): flowsieve analyze against the same job written as a
+# DuckDB SQL query and as a Polars lazy query, beside the gzip decompression floor, on one
+# generated archive with known truth. See benches/archive/README.md.
+#
+#   benches/archive/run.sh [--records N] [--seed S] [--runs R] [--out DIR] [--threads T]
+#                          [--skip-peers] [--thread-scaling] [--scopes LIST] [--record]
+#   benches/archive/run.sh --ci     # 200k records, one run, accuracy asserted (CI)
+#
+# --records N       records of the archive, both flow logs together (default 2000000)
+# --seed S          generator seed (default 7)
+# --runs R          runs per runner; the median is reported (default 3)
+# --out DIR         the archive directory, under target/ (default target/archive-bench/rN-sS);
+#                   reused when DIR/truth.json was made with the same arguments
+# --threads T       threads of every runner (default: all cores)
+# --skip-peers      flowsieve, parse-only and the floor only (no Python environment needed)
+# --thread-scaling  also flowsieve, parse-only and the floor on 1 thread (whole archive)
+# --scopes LIST     comma-separated, of default, custom, all (default: all three)
+# --record          write the table into BENCHMARKS.md (section "Archive end to end")
+# --ci              --records 200000 --runs 1, asserts flowsieve's accuracy (unused-rule
+#                   precision and recall 1.0 on the tcp-flags flow log, >= 0.99 on the default
+#                   one, top-5 hotspot overlap 5/5) and exits non-zero when it fails
+#
+# Results: one JSON line per scope and runner appended to benches/archive/results.jsonl (not
+# with --ci: there to DIR/bench/results.jsonl), the table in DIR/bench/table.md.
+# Environment: FLOWSIEVE_BENCH_PYENV (the peers' venv, default target/bench-pyenv).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+cd "$root"
+
+records=2000000
+seed=7
+runs=3
+out=
+threads=$(nproc 2>/dev/null || echo 2)
+skip_peers=0
+scaling=0
+scopes=default,custom,all
+record=0
+ci=0
+command_line="benches/archive/run.sh${*:+ $*}"
+
+die() {
+    echo "run.sh: $*" >&2
+    exit 2
+}
+
+while (($#)); do
+    case $1 in
+    --records) records=${2:?--records needs a number}; shift 2 ;;
+    --seed) seed=${2:?--seed needs a number}; shift 2 ;;
+    --runs) runs=${2:?--runs needs a number}; shift 2 ;;
+    --out) out=${2:?--out needs a directory}; shift 2 ;;
+    --threads) threads=${2:?--threads needs a number}; shift 2 ;;
+    --skip-peers) skip_peers=1; shift ;;
+    --thread-scaling) scaling=1; shift ;;
+    --scopes) scopes=${2:?--scopes needs a list}; shift 2 ;;
+    --record) record=1; shift ;;
+    --ci) ci=1; records=200000; runs=1; shift ;;
+    -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown argument '$1' (see --help)" ;;
+    esac
+done
+[[ $records =~ ^[0-9]+$ && $seed =~ ^[0-9]+$ && $runs =~ ^[1-9][0-9]*$ && $threads =~ ^[1-9][0-9]*$ ]] ||
+    die "--records, --seed, --runs and --threads take numbers (runs, threads >= 1)"
+if [[ -z $out ]]; then
+    out=target/archive-bench/$([[ $ci == 1 ]] && echo ci-)r$records-s$seed
+fi
+case $(realpath -m "$out")/ in
+"$root"/target/*) ;;
+*) die "--out must lie under $root/target/ (generated archives are never committed)" ;;
+esac
+
+# 1. The binaries, copied aside so that a rebuild by someone else cannot swap them mid-run.
+echo "run.sh: building flowsieve and the benchmark helpers (release)" >&2
+cargo build --release --quiet -p flowsieve-cli --bin flowsieve
+cargo build --release --quiet -p flowsieve-bench --bin archive-gunzip-floor --bin archive-parse-only
+target_dir=$(cargo metadata --format-version 1 --no-deps |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+bin=$out/bin
+mkdir -p "$bin"
+for b in flowsieve archive-gunzip-floor archive-parse-only; do
+    cp "$target_dir/release/$b" "$bin/$b.tmp" && mv "$bin/$b.tmp" "$bin/$b"
+done
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [[ -n $(git status --porcelain -- crates Cargo.toml Cargo.lock 2>/dev/null) ]]; then
+    commit="$commit+uncommitted-changes"
+fi
+
+# 2. The archive: reused when its truth says it was made with these arguments.
+matches() {
+    [[ -f $out/truth.json ]] && python3 - "$out/truth.json" "$records" "$seed" <<'EOF'
+import json, sys
+g = json.load(open(sys.argv[1]))["generator"]
+ok = (g["records"], g["seed"], g["layout"], g["malformed"], g["formats"]) == \
+    (int(sys.argv[2]), int(sys.argv[3]), "plain", False, ["default", "custom"])
+sys.exit(0 if ok else 1)
+EOF
+}
+if matches; then
+    echo "run.sh: reusing the archive in $out" >&2
+else
+    echo "run.sh: generating $records records (seed $seed) into $out" >&2
+    rm -rf "$out/inventory" "$out/logs" "$out/truth.json" "$out/bench"
+    "$bin/flowsieve" generate --out "$out" --records "$records" --seed "$seed" \
+        --formats default,custom >&2
+fi
+
+# 3. The peers' Python environment (DuckDB, Polars); without it the peers are skipped.
+python_args=()
+if [[ $skip_peers == 0 ]]; then
+    venv=${FLOWSIEVE_BENCH_PYENV:-$root/target/bench-pyenv}
+    if py=$(FLOWSIEVE_PYENV=$venv "$root/scripts/python-env.sh"); then
+        python_args=(--python "$py")
+    else
+        echo "run.sh: WARNING: no Python environment for the peers; running flowsieve only" >&2
+    fi
+fi
+
+# 4. Measure.
+mkdir -p "$out/bench"
+results=$here/results.jsonl
+[[ $ci == 1 ]] && results=$out/bench/results.jsonl
+bench_args=(--dir "$out" --bin "$bin" --runs "$runs" --threads "$threads" --scopes "$scopes"
+    --results "$results" --markdown "$out/bench/table.md" --command "$command_line"
+    --commit "$commit")
+[[ $scaling == 1 ]] && bench_args+=(--thread-scaling)
+[[ $ci == 1 ]] && bench_args+=(--ci)
+status=0
+python3 "$here/bench.py" "${bench_args[@]}" "${python_args[@]}" || status=$?
+
+if [[ $record == 1 && $status == 0 ]]; then
+    python3 "$here/record.py" "$root/BENCHMARKS.md" "$out/bench/table.md" "$records"
+fi
+exit "$status"
