@@ -46,29 +46,43 @@ pub struct FlowRecordBatch {
 #[derive(Debug, Clone, Copy)]
 pub struct AddressArray<'a> {
     array: &'a FixedSizeBinaryArray,
+    /// The values buffer, 16 bytes per row (read directly: this is on the analysis hot path).
+    bytes: &'a [u8],
+    nulls: Option<&'a arrow_buffer::NullBuffer>,
 }
 
 impl<'a> AddressArray<'a> {
-    /// The address of row `row` as a `u128` (`None` when null).
-    #[inline]
-    pub fn get(&self, row: usize) -> Option<u128> {
-        if self.array.is_null(row) {
-            return None;
+    fn new(array: &'a FixedSizeBinaryArray) -> Self {
+        AddressArray {
+            array,
+            bytes: array.value_data(),
+            nulls: array.nulls(),
         }
-        Some(self.value(row))
     }
 
-    /// The address of row `row`, ignoring validity (a null row reads as 0).
+    /// The address of row `row` as a `u128` (`None` when null or out of range).
+    #[inline]
+    pub fn get(&self, row: usize) -> Option<u128> {
+        if self.nulls.is_some_and(|n| n.is_null(row)) {
+            return None;
+        }
+        let chunk = self.bytes.get(row * 16..row * 16 + 16)?;
+        Some(u128::from_be_bytes(chunk.try_into().ok()?))
+    }
+
+    /// The address of row `row`, ignoring validity (a null or missing row reads as 0).
     #[inline]
     pub fn value(&self, row: usize) -> u128 {
-        let bytes: [u8; 16] = self.array.value(row).try_into().unwrap_or([0; 16]);
-        u128::from_be_bytes(bytes)
+        self.bytes
+            .get(row * 16..row * 16 + 16)
+            .and_then(|chunk| chunk.try_into().ok())
+            .map_or(0, u128::from_be_bytes)
     }
 
     /// Whether row `row` is null (`-` in the text).
     #[inline]
     pub fn is_null(&self, row: usize) -> bool {
-        self.array.is_null(row)
+        self.nulls.is_some_and(|n| n.is_null(row))
     }
 
     /// Number of rows.
@@ -155,7 +169,7 @@ impl FlowRecordBatch {
     /// An address column (`srcaddr`, `dstaddr`, `pkt-srcaddr`, `pkt-dstaddr`).
     pub fn addresses(&self, field: FlowField) -> Option<AddressArray<'_>> {
         let array = self.column(field)?.as_fixed_size_binary_opt()?;
-        (array.value_length() == 16).then_some(AddressArray { array })
+        (array.value_length() == 16).then(|| AddressArray::new(array))
     }
 
     /// A `UInt8` column (`version`, `protocol`, `tcp-flags`, `traffic-path`).

@@ -3,8 +3,8 @@
 //!
 //! Why not arrow's own builders: a malformed line is only discovered in the middle of a row, and
 //! the fields before the bad one have already been appended. These builders can be truncated back
-//! to the last good row in O(columns); the dictionary builder also interns values with a
-//! last-value cache (account ids repeat on nearly every line) and validates UTF-8 only when a
+//! to the last good row in O(columns); the dictionary builder also interns values through a
+//! small direct-mapped cache (ids repeat on nearly every line) and validates UTF-8 only when a
 //! value is first seen.
 
 use std::sync::Arc;
@@ -14,38 +14,73 @@ use arrow_array::{
     ArrayRef, DictionaryArray, FixedSizeBinaryArray, Int32Array, PrimitiveArray, StringArray,
     new_null_array,
 };
-use arrow_buffer::{ArrowNativeType, Buffer, NullBufferBuilder, OffsetBuffer, ScalarBuffer};
+use arrow_buffer::{
+    ArrowNativeType, BooleanBufferBuilder, Buffer, NullBuffer, OffsetBuffer, ScalarBuffer,
+};
 use arrow_schema::{ArrowError, DataType};
 use foldhash::fast::FixedState;
 use hashbrown::HashTable;
 
 use std::hash::BuildHasher;
 
-/// A primitive column: values plus a lazily materialised validity bitmap.
+/// Validity kept as the list of null rows: appending a value costs nothing, and a batch
+/// without a null in the column (most columns of most batches) gets no bitmap at all. The bitmap
+/// is built at the end of the batch, from the list.
+#[derive(Debug, Default)]
+pub(crate) struct NullRows {
+    rows: Vec<usize>,
+}
+
+impl NullRows {
+    #[inline(always)]
+    fn push(&mut self, row: usize) {
+        self.rows.push(row);
+    }
+
+    fn truncate(&mut self, rows: usize) {
+        while self.rows.last().is_some_and(|&row| row >= rows) {
+            self.rows.pop();
+        }
+    }
+
+    fn finish(&mut self, len: usize) -> Option<NullBuffer> {
+        if self.rows.is_empty() {
+            return None;
+        }
+        let mut bits = BooleanBufferBuilder::new(len);
+        bits.append_n(len, true);
+        for &row in self.rows.iter().filter(|&&row| row < len) {
+            bits.set_bit(row, false);
+        }
+        self.rows.clear();
+        Some(NullBuffer::new(bits.finish()))
+    }
+}
+
+/// A primitive column: values plus the null rows.
 #[derive(Debug)]
 pub(crate) struct PrimColumn<T> {
     values: Vec<T>,
-    nulls: NullBufferBuilder,
+    nulls: NullRows,
 }
 
 impl<T: ArrowNativeType + Default> PrimColumn<T> {
     pub(crate) fn with_capacity(rows: usize) -> Self {
         PrimColumn {
             values: Vec::with_capacity(rows),
-            nulls: NullBufferBuilder::new(rows),
+            nulls: NullRows::default(),
         }
     }
 
     #[inline(always)]
     pub(crate) fn push(&mut self, value: T) {
         self.values.push(value);
-        self.nulls.append_non_null();
     }
 
     #[inline(always)]
     pub(crate) fn push_null(&mut self) {
+        self.nulls.push(self.values.len());
         self.values.push(T::default());
-        self.nulls.append_null();
     }
 
     pub(crate) fn truncate(&mut self, rows: usize) {
@@ -53,9 +88,9 @@ impl<T: ArrowNativeType + Default> PrimColumn<T> {
         self.nulls.truncate(rows);
     }
 
-    fn take(&mut self, rows: usize) -> (ScalarBuffer<T>, Option<arrow_buffer::NullBuffer>) {
+    fn take(&mut self, rows: usize) -> (ScalarBuffer<T>, Option<NullBuffer>) {
+        let nulls = self.nulls.finish(self.values.len());
         let values = std::mem::replace(&mut self.values, Vec::with_capacity(rows));
-        let nulls = self.nulls.finish();
         (ScalarBuffer::from(values), nulls)
     }
 
@@ -72,27 +107,26 @@ impl<T: ArrowNativeType + Default> PrimColumn<T> {
 #[derive(Debug)]
 pub(crate) struct AddressColumn {
     bytes: Vec<u8>,
-    nulls: NullBufferBuilder,
+    nulls: NullRows,
 }
 
 impl AddressColumn {
     pub(crate) fn with_capacity(rows: usize) -> Self {
         AddressColumn {
             bytes: Vec::with_capacity(rows * 16),
-            nulls: NullBufferBuilder::new(rows),
+            nulls: NullRows::default(),
         }
     }
 
     #[inline(always)]
     pub(crate) fn push(&mut self, address: u128) {
         self.bytes.extend_from_slice(&address.to_be_bytes());
-        self.nulls.append_non_null();
     }
 
     #[inline(always)]
     pub(crate) fn push_null(&mut self) {
+        self.nulls.push(self.bytes.len() / 16);
         self.bytes.extend_from_slice(&[0; 16]);
-        self.nulls.append_null();
     }
 
     pub(crate) fn truncate(&mut self, rows: usize) {
@@ -101,12 +135,21 @@ impl AddressColumn {
     }
 
     pub(crate) fn finish(&mut self, rows: usize) -> Result<FixedSizeBinaryArray, ArrowError> {
+        let nulls = self.nulls.finish(self.bytes.len() / 16);
         let bytes = std::mem::replace(&mut self.bytes, Vec::with_capacity(rows * 16));
-        FixedSizeBinaryArray::try_new(16, Buffer::from_vec(bytes), self.nulls.finish())
+        FixedSizeBinaryArray::try_new(16, Buffer::from_vec(bytes), nulls)
     }
 }
 
+/// Slots of the direct-mapped cache in front of a dictionary's hash table (a power of two).
+const CACHE_SLOTS: usize = 1024;
+
 /// A dictionary-encoded text column with per-batch interning.
+///
+/// Lookups go through a direct-mapped cache first: the slot is a cheap hash of the value's
+/// length and outer sixteen bytes, and holds the key last interned there; a hit is confirmed
+/// by comparing the bytes word by word. A miss (a new value, or two values sharing a slot) takes
+/// the hash table, whose hash covers every byte, so that no input can make lookups degrade.
 #[derive(Debug)]
 pub(crate) struct DictColumn {
     keys: PrimColumn<i32>,
@@ -114,12 +157,55 @@ pub(crate) struct DictColumn {
     offsets: Vec<i32>,
     table: HashTable<i32>,
     hasher: FixedState,
-    last: Option<i32>,
+    /// Slot → key, or -1.
+    cache: Box<[i32; CACHE_SLOTS]>,
 }
 
 /// The value was not valid UTF-8.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct InvalidUtf8;
+
+/// The cache slot of a value: its length and first and last eight bytes, multiplied and folded.
+#[inline(always)]
+fn cache_slot(value: &[u8]) -> usize {
+    let (first, last) = outer_words(value);
+    let mixed =
+        (first ^ last.rotate_left(29) ^ value.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (mixed >> 54) as usize & (CACHE_SLOTS - 1)
+}
+
+/// The first and last eight bytes of `value` as words (overlapping for lengths 8 to 15); shorter
+/// values in the first word, zero-padded.
+#[inline(always)]
+fn outer_words(value: &[u8]) -> (u64, u64) {
+    match (value.first_chunk::<8>(), value.last_chunk::<8>()) {
+        (Some(first), Some(last)) => (u64::from_le_bytes(*first), u64::from_le_bytes(*last)),
+        _ => (crate::swar::word_at(value, 0), 0),
+    }
+}
+
+/// Byte equality without a `memcmp` call: lengths, then eight bytes at a time, the last eight
+/// overlapping.
+#[inline(always)]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    if a.len() <= 16 {
+        return outer_words(a) == outer_words(b);
+    }
+    let mut at = 0;
+    while let (Some(x), Some(y)) = (
+        a.get(at..).and_then(<[u8]>::first_chunk::<8>),
+        b.get(at..).and_then(<[u8]>::first_chunk::<8>),
+    ) {
+        if x != y {
+            return false;
+        }
+        at += 8;
+    }
+    a.last_chunk::<8>() == b.last_chunk::<8>()
+}
 
 impl DictColumn {
     pub(crate) fn with_capacity(rows: usize) -> Self {
@@ -129,50 +215,57 @@ impl DictColumn {
             offsets: vec![0],
             table: HashTable::new(),
             hasher: FixedState::with_seed(0x5eed_f10e),
-            last: None,
+            cache: Box::new([-1; CACHE_SLOTS]),
         }
     }
 
     #[inline(always)]
     fn value<'a>(data: &'a [u8], offsets: &[i32], key: i32) -> &'a [u8] {
         let k = key as usize;
-        &data[offsets[k] as usize..offsets[k + 1] as usize]
+        match (offsets.get(k), offsets.get(k + 1)) {
+            (Some(&from), Some(&to)) => data.get(from as usize..to as usize).unwrap_or_default(),
+            _ => &[],
+        }
     }
 
     /// Appends a value, interning it. Only a value seen for the first time in this batch is
     /// checked for UTF-8: an already interned value is byte-equal to a valid one.
     #[inline]
     pub(crate) fn push(&mut self, value: &[u8]) -> Result<(), InvalidUtf8> {
-        if let Some(last) = self.last
-            && Self::value(&self.data, &self.offsets, last) == value
-        {
-            self.keys.push(last);
+        let slot = cache_slot(value);
+        let cached = self.cache[slot];
+        if cached >= 0 && same_bytes(Self::value(&self.data, &self.offsets, cached), value) {
+            self.keys.push(cached);
             return Ok(());
         }
-        let hash = self.hasher.hash_one(value);
-        let (data, offsets) = (&self.data, &self.offsets);
-        let key = match self
-            .table
-            .find(hash, |&k| Self::value(data, offsets, k) == value)
-        {
-            Some(&key) => key,
-            None => {
-                if std::str::from_utf8(value).is_err() {
-                    return Err(InvalidUtf8);
-                }
-                let key = (self.offsets.len() - 1) as i32;
-                self.data.extend_from_slice(value);
-                self.offsets.push(self.data.len() as i32);
-                let (data, offsets, hasher) = (&self.data, &self.offsets, &self.hasher);
-                self.table.insert_unique(hash, key, |&k| {
-                    hasher.hash_one(Self::value(data, offsets, k))
-                });
-                key
-            }
-        };
-        self.last = Some(key);
+        let key = self.intern(value)?;
+        self.cache[slot] = key;
         self.keys.push(key);
         Ok(())
+    }
+
+    /// The key of `value` from the hash table, inserting it if new.
+    #[inline(never)]
+    fn intern(&mut self, value: &[u8]) -> Result<i32, InvalidUtf8> {
+        let hash = self.hasher.hash_one(value);
+        let (data, offsets) = (&self.data, &self.offsets);
+        if let Some(&key) = self
+            .table
+            .find(hash, |&k| same_bytes(Self::value(data, offsets, k), value))
+        {
+            return Ok(key);
+        }
+        if std::str::from_utf8(value).is_err() {
+            return Err(InvalidUtf8);
+        }
+        let key = (self.offsets.len() - 1) as i32;
+        self.data.extend_from_slice(value);
+        self.offsets.push(self.data.len() as i32);
+        let (data, offsets, hasher) = (&self.data, &self.offsets, &self.hasher);
+        self.table.insert_unique(hash, key, |&k| {
+            hasher.hash_one(Self::value(data, offsets, k))
+        });
+        Ok(key)
     }
 
     #[inline(always)]
@@ -189,7 +282,7 @@ impl DictColumn {
         let data = std::mem::take(&mut self.data);
         let offsets = std::mem::replace(&mut self.offsets, vec![0]);
         self.table.clear();
-        self.last = None;
+        self.cache.fill(-1);
         // Every value was checked with `from_utf8` when interned and offsets grow
         // monotonically, so these checked constructors do not fail.
         let values = StringArray::try_new(
@@ -332,6 +425,41 @@ mod tests {
         // The builder is reusable after finish.
         col.push(b"eni-c").unwrap();
         assert_eq!(col.finish(1).unwrap().values().len(), 1);
+    }
+
+    #[test]
+    fn dictionary_keys_are_exact_whatever_the_cache_says() {
+        // Values sharing length and outer bytes (the cache's hash), short and long ones, and
+        // more distinct values than cache slots: every key must decode to its own value.
+        let mut values: Vec<Vec<u8>> = Vec::new();
+        for len in 0..40 {
+            values.push(vec![b'a'; len]);
+            if len > 2 {
+                let mut v = vec![b'a'; len];
+                v[len / 2] = b'b';
+                values.push(v);
+            }
+        }
+        for i in 0..3000 {
+            values.push(format!("eni-{i:017x}").into_bytes());
+        }
+        let mut col = DictColumn::with_capacity(16);
+        let mut rows = Vec::new();
+        for round in 0..3 {
+            for (i, v) in values.iter().enumerate() {
+                if (i + round) % 3 != 0 {
+                    col.push(v).unwrap();
+                    rows.push(v.clone());
+                }
+            }
+        }
+        let array = col.finish(rows.len()).unwrap();
+        let dictionary = array.values().as_string::<i32>();
+        assert_eq!(dictionary.len(), values.len());
+        for (row, expected) in rows.iter().enumerate() {
+            let key = array.keys().value(row) as usize;
+            assert_eq!(dictionary.value(key).as_bytes(), &expected[..], "row {row}");
+        }
     }
 
     #[test]

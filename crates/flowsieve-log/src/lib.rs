@@ -83,6 +83,7 @@ mod reader;
 mod record;
 mod source;
 mod stats;
+mod swar;
 
 pub use batch::{AddressArray, FlowRecordBatch, address_to_ip, flow_schema, ip_to_address};
 pub use decoder::FlowDecoder;
@@ -92,7 +93,8 @@ pub use format::LogFormat;
 pub use key::{FILE_WINDOW_SECONDS, KeyLayout, LogObjectKey};
 pub use parquet::{AddressEncoding, FlowParquetWriter, ParquetCompression, ParquetFlowReader};
 pub use reader::{
-    DEFAULT_BATCH_SIZE, DEFAULT_MAX_LINE_LENGTH, DEFAULT_SAMPLE_LIMIT, FlowLogReader, ReaderBuilder,
+    DEFAULT_BATCH_SIZE, DEFAULT_MAX_LINE_LENGTH, DEFAULT_SAMPLE_LIMIT, FlowLogReader,
+    MAX_LINE_LENGTH_LIMIT, ReaderBuilder,
 };
 pub use source::{
     InputKind, Source, SourceReader, discover, open, peek_format, read_parallel, sniff,

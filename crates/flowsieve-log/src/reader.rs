@@ -21,6 +21,10 @@ pub const DEFAULT_BATCH_SIZE: usize = 32 * 1024;
 /// Default bound on a line's length in bytes; longer lines are skipped as `line_too_long`.
 /// The longest line AWS can write (every v2–v8 field, with long ECS ARNs) is about 2 KiB.
 pub const DEFAULT_MAX_LINE_LENGTH: usize = 32 * 1024;
+
+/// The largest line bound [`ReaderBuilder::with_max_line_length`] accepts: the reader's buffer
+/// holds two lines of this length, so larger bounds would let one line allocate without limit.
+pub const MAX_LINE_LENGTH_LIMIT: usize = 16 * 1024 * 1024;
 /// Default number of sampled issues kept per reason.
 pub const DEFAULT_SAMPLE_LIMIT: usize = 5;
 const READ_BUFFER: usize = 1 << 20;
@@ -110,9 +114,10 @@ impl ReaderBuilder {
         self
     }
 
-    /// Longest line accepted, in bytes (at least 64). Default [`DEFAULT_MAX_LINE_LENGTH`].
+    /// Longest line accepted, in bytes (clamped to 64 B ..= [`MAX_LINE_LENGTH_LIMIT`]).
+    /// Default [`DEFAULT_MAX_LINE_LENGTH`].
     pub fn with_max_line_length(mut self, bytes: usize) -> Self {
-        self.max_line_length = bytes.max(64);
+        self.max_line_length = bytes.clamp(64, MAX_LINE_LENGTH_LIMIT);
         self
     }
 

@@ -21,6 +21,7 @@ use nom::IResult;
 use crate::columns::Columns;
 use crate::plan::SlotOp;
 use crate::stats::LineIssueKind;
+use crate::swar;
 
 /// Why one field did not parse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,20 +83,46 @@ pub(crate) struct LineFault {
 
 /// Decimal digits up to the next space or the end. `u64` because every numeric field fits in
 /// it; callers narrow with a range check.
+///
+/// Up to 15 digits (every value a flow log holds in practice) are converted two words at a time
+/// without a data-dependent branch ([`crate::swar`]); longer runs take the checked loop.
 #[inline(always)]
 pub(crate) fn decimal(input: &[u8]) -> FieldResult<'_, u64> {
+    let word = swar::word_at(input, 0);
+    let len = swar::digit_run(word);
+    let (value, end) = if len == 0 {
+        return fail(FieldError::InvalidNumber);
+    } else if len < 8 {
+        (swar::digits_value(word, len), len)
+    } else {
+        let high = swar::digits_value(word, 8);
+        let word = swar::word_at(input, 8);
+        let len = swar::digit_run(word);
+        if len == 8 {
+            return decimal_long(input);
+        } else if len == 0 {
+            (high, 8)
+        } else {
+            (
+                high * POWERS_OF_TEN[len] + swar::digits_value(word, len),
+                8 + len,
+            )
+        }
+    };
+    match input.get(end..) {
+        Some(rest) if rest.first().is_none_or(|&b| b == b' ') => Ok((rest, value)),
+        _ => fail(FieldError::InvalidNumber),
+    }
+}
+
+/// 10^0 to 10^7.
+const POWERS_OF_TEN: [u64; 8] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000];
+
+/// [`decimal`] for 16 digits or more: a checked loop.
+#[cold]
+fn decimal_long(input: &[u8]) -> FieldResult<'_, u64> {
     let mut value: u64 = 0;
     let mut i = 0;
-    // Up to 19 digits cannot overflow a u64 (10^19 - 1 < 2^64), so the common case runs
-    // without checked arithmetic.
-    while i < input.len() && i < 19 {
-        let digit = input[i].wrapping_sub(b'0');
-        if digit > 9 {
-            break;
-        }
-        value = value * 10 + u64::from(digit);
-        i += 1;
-    }
     let mut overflow = false;
     while i < input.len() {
         let digit = input[i].wrapping_sub(b'0');
@@ -121,34 +148,37 @@ pub(crate) fn decimal(input: &[u8]) -> FieldResult<'_, u64> {
 }
 
 /// A dotted-quad IPv4 address followed by a space or the end, as a `u32`.
+///
+/// The sixteen bytes an address can span are loaded once; each octet's length comes from
+/// [`swar::digit_run`] and its value from [`swar::small_digits_value`], so the varying octet
+/// lengths cost no mispredicted branch.
 #[inline(always)]
 fn ipv4(input: &[u8]) -> Option<(&[u8], u32)> {
+    let bytes = u128::from(swar::word_at(input, 0)) | (u128::from(swar::word_at(input, 8)) << 64);
     let mut value = 0u32;
-    let mut i = 0;
+    let mut at = 0;
     for octet_index in 0..4 {
-        let start = i;
-        let mut octet = 0u32;
-        while i < input.len() && i - start < 3 {
-            let digit = input[i].wrapping_sub(b'0');
-            if digit > 9 {
-                break;
-            }
-            octet = octet * 10 + u32::from(digit);
-            i += 1;
+        // `at` <= 12 here: at most three octets of three digits and three dots before.
+        let word = (bytes >> (8 * at)) as u64;
+        let len = swar::digit_run(word);
+        if len == 0 || len > 3 {
+            return None;
         }
-        if i == start || octet > 255 {
+        let octet = swar::small_digits_value(word, len);
+        if octet > 255 {
             return None;
         }
         value = (value << 8) | octet;
+        at += len;
         if octet_index < 3 {
-            if input.get(i) != Some(&b'.') {
+            if (word >> (8 * len)) as u8 != b'.' {
                 return None;
             }
-            i += 1;
+            at += 1;
         }
     }
-    match input.get(i) {
-        None | Some(b' ') => Some((&input[i..], value)),
+    match input.get(at..) {
+        Some(rest) if rest.first().is_none_or(|&b| b == b' ') => Some((rest, value)),
         _ => None,
     }
 }
@@ -180,39 +210,50 @@ fn ipv6(input: &[u8]) -> FieldResult<'_, u128> {
 /// The bytes up to the next space or the end.
 #[inline(always)]
 pub(crate) fn token(input: &[u8]) -> FieldResult<'_, &[u8]> {
-    let end = memchr::memchr(b' ', input).unwrap_or(input.len());
-    Ok((&input[end..], &input[..end]))
+    let end = swar::find_space(input, 0);
+    let (token, rest) = input.split_at_checked(end).unwrap_or((input, &[]));
+    Ok((rest, token))
+}
+
+/// `word` as a whole token: the rest after it when `input` starts with it followed by a space
+/// or the end. A fixed-length compare, no scan for the token's end.
+#[inline(always)]
+fn keyword<'a>(input: &'a [u8], word: &[u8]) -> Option<&'a [u8]> {
+    let rest = input.strip_prefix(word)?;
+    rest.first().is_none_or(|&b| b == b' ').then_some(rest)
+}
+
+/// The value of the first of `choices` whose keyword `input` starts with, as a whole token.
+#[inline(always)]
+fn one_of<'a, T: Copy>(input: &'a [u8], choices: &[(&[u8], T)]) -> FieldResult<'a, T> {
+    for &(word, value) in choices {
+        if let Some(rest) = keyword(input, word) {
+            return Ok((rest, value));
+        }
+    }
+    fail(FieldError::InvalidValue)
 }
 
 #[inline(always)]
 fn action(input: &[u8]) -> FieldResult<'_, i32> {
-    let (rest, token) = token(input)?;
-    match token {
-        b"ACCEPT" => Ok((rest, 0)),
-        b"REJECT" => Ok((rest, 1)),
-        _ => fail(FieldError::InvalidValue),
-    }
+    one_of(input, &[(b"ACCEPT", 0), (b"REJECT", 1)])
 }
 
 #[inline(always)]
 fn log_status(input: &[u8]) -> FieldResult<'_, LineStatus> {
-    let (rest, token) = token(input)?;
-    match token {
-        b"OK" => Ok((rest, LineStatus::Ok)),
-        b"NODATA" => Ok((rest, LineStatus::NoData)),
-        b"SKIPDATA" => Ok((rest, LineStatus::SkipData)),
-        _ => fail(FieldError::InvalidValue),
-    }
+    one_of(
+        input,
+        &[
+            (b"OK", LineStatus::Ok),
+            (b"NODATA", LineStatus::NoData),
+            (b"SKIPDATA", LineStatus::SkipData),
+        ],
+    )
 }
 
 #[inline(always)]
 fn flow_direction(input: &[u8]) -> FieldResult<'_, i32> {
-    let (rest, token) = token(input)?;
-    match token {
-        b"ingress" => Ok((rest, 0)),
-        b"egress" => Ok((rest, 1)),
-        _ => fail(FieldError::InvalidValue),
-    }
+    one_of(input, &[(b"ingress", 0), (b"egress", 1)])
 }
 
 /// Parses one record line (without its line ending) into one new row of `columns`.
@@ -235,7 +276,11 @@ pub(crate) fn parse_line(
         if first == b' ' {
             return Err(count_fault(line, slots.len()));
         }
-        let after = if first == b'-' && rest.get(1).is_none_or(|&b| b == b' ') {
+        // `-` is null in every field but log-status, whose `-` is an invalid value.
+        let after = if first == b'-'
+            && rest.get(1).is_none_or(|&b| b == b' ')
+            && !matches!(op, SlotOp::LogStatus(_))
+        {
             push_null(*op, columns);
             &rest[1..]
         } else {
@@ -397,6 +442,20 @@ mod tests {
 
     #[test]
     fn decimals() {
+        // Every length on both sides of the word boundaries, followed by a space or the end.
+        for digits in 1..=20 {
+            let text = "9876543210987654321".repeat(2)[..digits].to_owned();
+            let expected = text.parse::<u64>().ok();
+            assert_eq!(value(decimal(text.as_bytes())), expected, "{text}");
+            let spaced = format!("{text} 5");
+            assert_eq!(value(decimal(spaced.as_bytes())), expected, "{spaced}");
+            if let Ok((rest, _)) = decimal(spaced.as_bytes()) {
+                assert_eq!(rest, b" 5");
+            }
+            let bad = format!("{text}x");
+            assert!(decimal(bad.as_bytes()).is_err(), "{bad}");
+        }
+        assert_eq!(value(decimal(b"00000000000000000007")), Some(7));
         assert_eq!(value(decimal(b"0")), Some(0));
         assert_eq!(value(decimal(b"65535 x")), Some(65535));
         assert_eq!(value(decimal(b"18446744073709551615")), Some(u64::MAX));
@@ -450,6 +509,62 @@ mod tests {
         }
         // An IPv4 prefix of a longer token is not an IPv4 address.
         assert!(address(b"1.2.3.4x").is_err());
+        // Every octet length at every position, followed by a space, the end, or more text.
+        for a in [0u8, 7, 10, 99, 100, 255] {
+            for b in [1u8, 42, 172, 250] {
+                let ip = std::net::Ipv4Addr::new(a, b, b, a);
+                let expected = u128::from(ip.to_ipv6_mapped());
+                let text = ip.to_string();
+                assert_eq!(value(address(text.as_bytes())), Some(expected), "{text}");
+                let spaced = format!("{text} 22");
+                let (rest, v) = address(spaced.as_bytes()).unwrap();
+                assert_eq!((rest, v), (&b" 22"[..], expected), "{spaced}");
+                assert!(address(format!("{text}.1").as_bytes()).is_err(), "{text}.1");
+                assert!(
+                    address(format!("{text}1234").as_bytes()).is_err(),
+                    "{text}1234"
+                );
+            }
+        }
+        for bad in [
+            &b"1..2.3"[..],
+            b".1.2.3.4",
+            b"1.2.3.",
+            b"1.2.3.4.",
+            b"1.2.3.256",
+            b"1.2.3.4\0",
+        ] {
+            assert!(address(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(
+            value(address(b"010.001.000.009")),
+            Some(u128::from(
+                std::net::Ipv4Addr::new(10, 1, 0, 9).to_ipv6_mapped()
+            ))
+        );
+    }
+
+    #[test]
+    fn tokens_and_keywords() {
+        assert_eq!(
+            token(b"eni-1235b8ca123456789 x").unwrap(),
+            (&b" x"[..], &b"eni-1235b8ca123456789"[..])
+        );
+        assert_eq!(token(b"us-east-1").unwrap(), (&b""[..], &b"us-east-1"[..]));
+        assert_eq!(value(action(b"ACCEPT OK")), Some(0));
+        assert_eq!(value(action(b"REJECT")), Some(1));
+        for bad in [&b"ACCEPTED"[..], b"ACCEP", b"accept", b"", b" ACCEPT"] {
+            assert!(action(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(value(log_status(b"OK")), Some(LineStatus::Ok));
+        assert_eq!(
+            value(log_status(b"NODATA us-east-1")),
+            Some(LineStatus::NoData)
+        );
+        assert_eq!(value(log_status(b"SKIPDATA")), Some(LineStatus::SkipData));
+        assert!(log_status(b"OKAY").is_err());
+        assert_eq!(value(flow_direction(b"egress -")), Some(1));
+        assert!(flow_direction(b"ingress2").is_err());
     }
 
     #[test]

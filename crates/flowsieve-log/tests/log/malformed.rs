@@ -771,15 +771,12 @@ fn fuzz_regressions() {
     flowsieve_log::fuzzing::parse_format("${version} ${pkt-src_aws-service} ${ecs_task-id}");
 }
 
-// Bugs found by these tests and reported, not fixed here: their fixes belong in `src/record.rs`
-// and `src/reader.rs`, which are being reworked. Each test states the expected behaviour and
-// fails until the library has it.
+// Regressions of bugs these tests found.
 
-/// BUG: docs/semantics.md makes a log-status other than `OK`, `NODATA` or `SKIPDATA`
-/// `invalid_value`, and allows `-` only in `action` and `flow-direction`; FLOW-LOGS.md §5.2 knows
-/// no `-` log-status either. The library reads `-` there as null (`record.rs`, `parse_line`:
-/// the `-` shortcut runs before the slot's parser), keeps the row, and counts the line in
-/// `records`, the bucket of "log-status OK".
+/// docs/semantics.md makes a log-status other than `OK`, `NODATA` or `SKIPDATA`
+/// `invalid_value`; FLOW-LOGS.md §5.2 knows no `-` log-status either. The library once read `-`
+/// there as null (the `-` shortcut ran before the slot's parser) and counted the line as a
+/// record.
 #[test]
 fn a_null_log_status_is_invalid_value() {
     let line = GOOD.replace(" OK ", " - ");
@@ -797,10 +794,8 @@ fn a_null_log_status_is_invalid_value() {
     assert_eq!(issue.text, "-");
 }
 
-/// BUG: `ReaderBuilder::build` sizes its buffer as `2 * max_line_length + 2` (`reader.rs`), which
-/// overflows for a bound near `usize::MAX`: a panic in debug builds; in release the size wraps
-/// to the 1 MiB minimum, and a line longer than the buffer then ends the read as if the input
-/// had (the full buffer reads 0 bytes, taken for end of input), dropping the rest silently.
+/// `ReaderBuilder::build` sizes its buffer as `2 * max_line_length + 2`, which once overflowed
+/// for a bound near `usize::MAX`; the bound is now clamped to `MAX_LINE_LENGTH_LIMIT`.
 #[test]
 fn any_line_bound_is_accepted() {
     for bound in [usize::MAX, usize::MAX / 2] {
