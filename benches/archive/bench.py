@@ -28,8 +28,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 NAME = re.compile(r"_(fl-[0-9a-f]+)_")
 
 
-def run_once(cmd: list[str], env: dict[str, str] | None, stdout_path: str) -> tuple[float, int]:
-    """Runs cmd; returns (wall seconds, peak RSS bytes). Raises on a non-zero exit."""
+def run_once(cmd: list[str], env: dict[str, str] | None,
+             stdout_path: str) -> tuple[float, int, float]:
+    """Runs cmd; returns (wall seconds, peak RSS bytes, CPU seconds). Raises on a non-zero
+    exit."""
     with open(stdout_path, "wb") as out:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.PIPE, env=env)
@@ -41,7 +43,7 @@ def run_once(cmd: list[str], env: dict[str, str] | None, stdout_path: str) -> tu
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd[:3])}... exited {proc.returncode}: "
                            f"{err.decode(errors='replace')[-2000:]}")
-    return wall, usage.ru_maxrss * 1024
+    return wall, usage.ru_maxrss * 1024, usage.ru_utime + usage.ru_stime
 
 
 def machine() -> dict:
@@ -131,6 +133,7 @@ def main() -> int:
     for scope, entries in by_scope.items():
         walls: dict[tuple, list[float]] = {e: [] for e in entries}
         rss: dict[tuple, int] = {e: 0 for e in entries}
+        cpu: dict[tuple, list[float]] = {e: [] for e in entries}
         info: dict[tuple, dict] = {}
         load = [os.getloadavg()[0]]
         for run in range(args.runs):
@@ -139,16 +142,17 @@ def main() -> int:
                 stdout = out if runner in ("floor", "parse") else out + ".stdout"
                 cmd, env = command(runner, scope, threads, out)
                 try:
-                    wall, peak = run_once(cmd, env, stdout)
+                    wall, peak, cpu_s = run_once(cmd, env, stdout)
                 except RuntimeError as err:
                     print(f"bench.py: {scope}/{runner}: {err}", file=sys.stderr)
                     failures.append(f"{scope}/{runner} failed")
                     walls[(runner, threads)] = []
                     continue
                 walls[(runner, threads)].append(wall)
+                cpu[(runner, threads)].append(cpu_s)
                 rss[(runner, threads)] = max(rss[(runner, threads)], peak)
-                print(f"bench.py: {scope:8} {runner:9} t={threads} run {run + 1}: "
-                      f"{wall:8.2f} s {peak / 2**20:7.0f} MB", file=sys.stderr, flush=True)
+                print(f"bench.py: {scope:8} {runner:9} t={threads} run {run + 1}: {wall:8.2f} s "
+                      f"{cpu_s:8.2f} s CPU {peak / 2**20:7.0f} MB", file=sys.stderr, flush=True)
                 if run == 0:
                     with open(out, encoding="utf-8") as f:
                         info[(runner, threads)] = json.load(f)
@@ -162,6 +166,7 @@ def main() -> int:
             med = statistics.median(w)
             row = {**meta, "scope": scope, "runner": runner, "threads": threads,
                    "runs": [round(x, 3) for x in w], "median_s": round(med, 3),
+                   "cpu_s": round(statistics.median(cpu[(runner, threads)]), 3),
                    "peak_rss_mb": round(rss[(runner, threads)] / 2**20, 1),
                    "text_bytes": text_bytes, "records": records,
                    "mb_s": round(text_bytes / med / 1e6, 1) if text_bytes else None,
@@ -225,9 +230,9 @@ def markdown(results: list[dict], meta: dict, args) -> str:
         f"* Median of {args.runs} runs; peak RSS is the largest of the runs. MB/s: decompressed "
         "text (MB = 10^6 bytes) per second of wall time; records/s: OK records per second.",
         "",
-        "| scope | runner | threads | median s | runs s | peak RSS MB | MB/s | records/s | "
+        "| scope | runner | threads | median s | runs s | CPU s | peak RSS MB | MB/s | records/s | "
         "unused P / R | top-5 | × flowsieve |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     base = {(r["scope"], r["threads"]): r["median_s"] for r in results
             if r["runner"] == "flowsieve"}
@@ -235,14 +240,12 @@ def markdown(results: list[dict], meta: dict, args) -> str:
         fsv = base.get((r["scope"], r["threads"]))
         acc = (f"{r['precision']:.2f} / {r['recall']:.2f}", f"{r['top5']}/5") \
             if "precision" in r else ("—", "—")
+        ratio = f"{r['median_s'] / fsv:.2f}" if fsv else "—"
         lines.append(
             f"| {r['scope']} | {r['runner']} | {r['threads']} | {r['median_s']:.2f} | "
-            f"{', '.join(f'{x:.2f}' for x in r['runs'])} | {r['peak_rss_mb']:.0f} | "
-            f"{r['mb_s'] or '—'} | {r['records_s']:,} | {acc[0]} | {acc[1]} | "
-            f"{r['median_s'] / fsv:.2f} |" if fsv else
-            f"| {r['scope']} | {r['runner']} | {r['threads']} | {r['median_s']:.2f} | "
-            f"{', '.join(f'{x:.2f}' for x in r['runs'])} | {r['peak_rss_mb']:.0f} | "
-            f"{r['mb_s'] or '—'} | {r['records_s']:,} | {acc[0]} | {acc[1]} | — |")
+            f"{', '.join(f'{x:.2f}' for x in r['runs'])} | {r['cpu_s']:.2f} | "
+            f"{r['peak_rss_mb']:.0f} | {r['mb_s'] or '—'} | {r['records_s']:,} | {acc[0]} | "
+            f"{acc[1]} | {ratio} |")
     split = []
     for (scope, threads), fsv in base.items():
         stage = {r["runner"]: r["median_s"] for r in results

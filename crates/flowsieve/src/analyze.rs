@@ -84,7 +84,7 @@ fn read_source(
         }
         Err(err) => return Err(err.into()),
     };
-    let mut attributor = Attributor::new(network.matcher(), config.since, config.until);
+    let mut attributor = Attributor::new(network, config.since, config.until);
     let mut failure = None;
     for batch in reader.by_ref() {
         match batch {
@@ -148,7 +148,7 @@ impl<'n> Analyzer<'n> {
             network,
             config: config.clone(),
             acc: FlowAccumulator::new(network.matcher().eni_count()),
-            attributor: Attributor::new(network.matcher(), config.since, config.until),
+            attributor: Attributor::new(network, config.since, config.until),
         }
     }
 

@@ -9,13 +9,14 @@
 //! allocation per row. Covered by `benches/aggregate.rs`.
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{TimestampSecondType, UInt8Type, UInt16Type, UInt64Type};
-use arrow_array::{Array, Int32Array, PrimitiveArray};
+use arrow_array::{Array, ArrowPrimitiveType, PrimitiveArray};
+use arrow_buffer::NullBuffer;
 
 use flowsieve_log::{AddressArray, FlowField, FlowRecordBatch};
 use flowsieve_sg::{Addr, CompiledMatcher, Direction, EniIdx};
 
 use crate::accum::{Action, EniLines, FlowAccumulator, FlowKey, FlowStats};
+use crate::network::Network;
 use crate::orient::{Evidence, Orientation, Orienter, RecordView};
 
 const SYN: u8 = 0x02;
@@ -48,19 +49,46 @@ enum EniRef {
     Unknown(usize),
 }
 
+/// A primitive column as its raw values and validity: the per-row read is a slice index and
+/// (only when the column has nulls) a bit test, without going through `dyn Array`.
+#[derive(Clone, Copy)]
+struct Column<'a, T> {
+    values: &'a [T],
+    nulls: Option<&'a NullBuffer>,
+}
+
+impl<'a, T: arrow_buffer::ArrowNativeType> Column<'a, T> {
+    fn of<P: ArrowPrimitiveType<Native = T>>(array: Option<&'a PrimitiveArray<P>>) -> Option<Self> {
+        array.map(|a| Column {
+            values: a.values().as_ref(),
+            nulls: a.nulls(),
+        })
+    }
+
+    #[inline(always)]
+    fn get(&self, row: usize) -> Option<T> {
+        if self.nulls.is_some_and(|n| n.is_null(row)) {
+            return None;
+        }
+        self.values.get(row).copied()
+    }
+}
+
+#[inline(always)]
+fn value<T: arrow_buffer::ArrowNativeType>(column: Option<Column<'_, T>>, row: usize) -> Option<T> {
+    column.and_then(|c| c.get(row))
+}
+
 /// A dictionary column resolved to `T` per dictionary value.
 struct Lookup<'a, T> {
-    keys: &'a Int32Array,
+    keys: Column<'a, i32>,
     table: Vec<Option<T>>,
 }
 
 impl<T: Copy> Lookup<'_, T> {
-    #[inline]
+    #[inline(always)]
     fn get(&self, row: usize) -> Option<T> {
-        if !self.keys.is_valid(row) {
-            return None;
-        }
-        let key = usize::try_from(self.keys.value(row)).ok()?;
+        let key = usize::try_from(self.keys.get(row)?).ok()?;
         self.table.get(key).copied().flatten()
     }
 }
@@ -75,18 +103,8 @@ fn dictionary_lookup<T: Copy>(
     let table = (0..values.len())
         .map(|i| resolve(values.value(i)))
         .collect();
-    Some(Lookup {
-        keys: dictionary.keys(),
-        table,
-    })
-}
-
-#[inline]
-fn value<T: arrow_array::ArrowPrimitiveType>(
-    array: Option<&PrimitiveArray<T>>,
-    row: usize,
-) -> Option<T::Native> {
-    array.filter(|a| a.is_valid(row)).map(|a| a.value(row))
+    let keys = Column::of(Some(dictionary.keys()))?;
+    Some(Lookup { keys, table })
 }
 
 /// One batch's columns, with its dictionaries resolved.
@@ -100,14 +118,14 @@ struct BatchColumns<'b> {
     dst: Option<AddressArray<'b>>,
     pkt_src: Option<AddressArray<'b>>,
     pkt_dst: Option<AddressArray<'b>>,
-    src_port: Option<&'b PrimitiveArray<UInt16Type>>,
-    dst_port: Option<&'b PrimitiveArray<UInt16Type>>,
-    protocol: Option<&'b PrimitiveArray<UInt8Type>>,
-    flags: Option<&'b PrimitiveArray<UInt8Type>>,
-    packets: Option<&'b PrimitiveArray<UInt64Type>>,
-    bytes: Option<&'b PrimitiveArray<UInt64Type>>,
-    start: Option<&'b PrimitiveArray<TimestampSecondType>>,
-    end: Option<&'b PrimitiveArray<TimestampSecondType>>,
+    src_port: Option<Column<'b, u16>>,
+    dst_port: Option<Column<'b, u16>>,
+    protocol: Option<Column<'b, u8>>,
+    flags: Option<Column<'b, u8>>,
+    packets: Option<Column<'b, u64>>,
+    bytes: Option<Column<'b, u64>>,
+    start: Option<Column<'b, i64>>,
+    end: Option<Column<'b, i64>>,
 }
 
 impl<'b> BatchColumns<'b> {
@@ -145,14 +163,14 @@ impl<'b> BatchColumns<'b> {
             dst: batch.addresses(FlowField::DstAddr),
             pkt_src: batch.addresses(FlowField::PktSrcAddr),
             pkt_dst: batch.addresses(FlowField::PktDstAddr),
-            src_port: batch.uint16(FlowField::SrcPort),
-            dst_port: batch.uint16(FlowField::DstPort),
-            protocol: batch.uint8(FlowField::Protocol),
-            flags: batch.uint8(FlowField::TcpFlags),
-            packets: batch.uint64(FlowField::Packets),
-            bytes: batch.uint64(FlowField::Bytes),
-            start: batch.timestamps(FlowField::Start),
-            end: batch.timestamps(FlowField::End),
+            src_port: Column::of(batch.uint16(FlowField::SrcPort)),
+            dst_port: Column::of(batch.uint16(FlowField::DstPort)),
+            protocol: Column::of(batch.uint8(FlowField::Protocol)),
+            flags: Column::of(batch.uint8(FlowField::TcpFlags)),
+            packets: Column::of(batch.uint64(FlowField::Packets)),
+            bytes: Column::of(batch.uint64(FlowField::Bytes)),
+            start: Column::of(batch.timestamps(FlowField::Start)),
+            end: Column::of(batch.timestamps(FlowField::End)),
         })
     }
 }
@@ -160,6 +178,7 @@ impl<'b> BatchColumns<'b> {
 /// Attributes batches into an accumulator; one per thread.
 #[derive(Debug)]
 pub(crate) struct Attributor<'m> {
+    network: &'m Network,
     matcher: &'m CompiledMatcher,
     orienter: Orienter<'m>,
     since: Option<i64>,
@@ -167,12 +186,10 @@ pub(crate) struct Attributor<'m> {
 }
 
 impl<'m> Attributor<'m> {
-    pub(crate) fn new(
-        matcher: &'m CompiledMatcher,
-        since: Option<i64>,
-        until: Option<i64>,
-    ) -> Self {
+    pub(crate) fn new(network: &'m Network, since: Option<i64>, until: Option<i64>) -> Self {
+        let matcher = network.matcher();
         Attributor {
+            network,
             matcher,
             orienter: Orienter::new(matcher),
             since,
@@ -340,9 +357,9 @@ impl<'m> Attributor<'m> {
 
     /// Ingress when the destination is one of the ENI's addresses, egress when the source is.
     fn direction_by_address(&self, eni: EniIdx, src: u128, dst: u128) -> Option<Direction> {
-        if self.matcher.eni_by_address(Addr(dst)) == Some(eni) {
+        if self.network.owns(eni, dst) {
             Some(Direction::Ingress)
-        } else if self.matcher.eni_by_address(Addr(src)) == Some(eni) {
+        } else if self.network.owns(eni, src) {
             Some(Direction::Egress)
         } else {
             None

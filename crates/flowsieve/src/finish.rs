@@ -646,5 +646,6 @@ fn summarize(
         unattributed,
         orientation,
         rule_status,
+        distinct_tuples: acc.flows.len() as u64,
     }
 }

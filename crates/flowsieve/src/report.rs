@@ -83,6 +83,9 @@ pub struct Summary {
     pub orientation: Vec<OrientationCount>,
     /// Rules by status.
     pub rule_status: RuleStatusCounts,
+    /// Distinct (ENI, direction, action, orientation, protocol, service port, remote address)
+    /// tuples the analysis held: what its memory grows with.
+    pub distinct_tuples: u64,
 }
 
 /// A sampled malformed line.
