@@ -11,7 +11,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use common::{flowsieve, output, run_python, tempdir, texts, tree};
-use flowsieve_log::{FlowField, ParquetFlowReader, ReaderBuilder, address_to_ip};
+use flowsieve::log::{FlowField, ParquetFlowReader, ReaderBuilder, address_to_ip};
 use serde_json::{Value, json};
 
 /// Runs `flowsieve convert ARGS…` and returns (exit code, stdout, stderr).
@@ -65,7 +65,7 @@ fn read_json(path: &Path) -> Value {
 /// A Parquet file read back with flowsieve's own reader: column names and the batches.
 struct ReadBack {
     columns: Vec<String>,
-    batches: Vec<flowsieve_log::FlowRecordBatch>,
+    batches: Vec<flowsieve::log::FlowRecordBatch>,
 }
 
 impl ReadBack {

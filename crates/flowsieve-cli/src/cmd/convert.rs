@@ -46,7 +46,7 @@ use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::Instant;
 
 use anyhow::{Context as _, bail};
-use flowsieve_log as log;
+use flowsieve::log;
 use log::{
     AddressEncoding, DEFAULT_BATCH_SIZE, DEFAULT_SAMPLE_LIMIT, FieldName, FlowField,
     FlowParquetWriter, FlowRecordBatch, LineIssue, LineIssueKind, LineStats, LogFormat,

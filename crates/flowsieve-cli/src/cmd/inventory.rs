@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use flowsieve_sg as sg;
+use flowsieve::sg;
 use serde_json::{Value, json};
 
 /// Width of the table output: readable in a 100-column terminal.
