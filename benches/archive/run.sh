@@ -66,7 +66,9 @@ done
 [[ $records =~ ^[0-9]+$ && $seed =~ ^[0-9]+$ && $runs =~ ^[1-9][0-9]*$ && $threads =~ ^[1-9][0-9]*$ ]] ||
     die "--records, --seed, --runs and --threads take numbers (runs, threads >= 1)"
 if [[ -z $out ]]; then
-    out=target/archive-bench/$([[ $ci == 1 ]] && echo ci-)r$records-s$seed
+    prefix=
+    [[ $ci == 1 ]] && prefix=ci-
+    out=target/archive-bench/${prefix}r$records-s$seed
 fi
 case $(realpath -m "$out")/ in
 "$root"/target/*) ;;
