@@ -20,7 +20,7 @@ use rayon::prelude::*;
 mod args;
 
 fn main() {
-    let (threads, files) = args::parse("archive-gunzip-floor");
+    let args::Args { threads, files, .. } = args::parse("archive-gunzip-floor");
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
