@@ -144,12 +144,19 @@ impl AddressColumn {
 /// Slots of the direct-mapped cache in front of a dictionary's hash table (a power of two).
 const CACHE_SLOTS: usize = 1024;
 
+/// Longest value the cache holds: three words cover it exactly.
+const CACHE_MAX_LEN: usize = 24;
+
 /// A dictionary-encoded text column with per-batch interning.
 ///
-/// Lookups go through a direct-mapped cache first: the slot is a cheap hash of the value's
-/// length and outer sixteen bytes, and holds the key last interned there; a hit is confirmed
-/// by comparing the bytes word by word. A miss (a new value, or two values sharing a slot) takes
-/// the hash table, whose hash covers every byte, so that no input can make lookups degrade.
+/// Lookups go through a direct-mapped cache first. A value of up to [`CACHE_MAX_LEN`] bytes
+/// (every id AWS writes: `eni-` + 17 hex digits is 21) is turned into its *words* — the
+/// first, middle and last eight bytes, zero-padded when shorter, which together with the length
+/// are the value itself — and the slot is a cheap hash of them. The slot holds the words, the
+/// length and the key last interned there, so a hit is confirmed with four integer compares and
+/// no load from the dictionary's data. A miss (a new value, two values sharing a slot, or a
+/// longer value) takes the hash table, whose hash covers every byte, so that no input can make
+/// lookups degrade.
 #[derive(Debug)]
 pub(crate) struct DictColumn {
     keys: PrimColumn<i32>,
@@ -157,20 +164,60 @@ pub(crate) struct DictColumn {
     offsets: Vec<i32>,
     table: HashTable<i32>,
     hasher: FixedState,
-    /// Slot → key, or -1.
-    cache: Box<[i32; CACHE_SLOTS]>,
+    cache: Box<[CacheEntry; CACHE_SLOTS]>,
 }
+
+/// One slot of the cache: a value as its words and length, and its key (-1: empty).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct CacheEntry {
+    words: [u64; 3],
+    len: u32,
+    key: i32,
+}
+
+const EMPTY_ENTRY: CacheEntry = CacheEntry {
+    words: [0; 3],
+    len: u32::MAX,
+    key: -1,
+};
 
 /// The value was not valid UTF-8.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct InvalidUtf8;
 
-/// The cache slot of a value: its length and first and last eight bytes, multiplied and folded.
+/// `value` (at most [`CACHE_MAX_LEN`] bytes) as three words that, with its length, determine
+/// it: bytes 0..8, 8..16 and the last eight (overlapping, or zero when the value is shorter).
+/// `None` for a longer value. Branches on the length class only, which is the same on nearly
+/// every line of a column.
 #[inline(always)]
-fn cache_slot(value: &[u8]) -> usize {
-    let (first, last) = outer_words(value);
-    let mixed =
-        (first ^ last.rotate_left(29) ^ value.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+fn value_words(value: &[u8]) -> Option<[u64; 3]> {
+    let len = value.len();
+    if len > CACHE_MAX_LEN {
+        return None;
+    }
+    let word = |chunk: Option<&[u8; 8]>| chunk.map_or(0, |b| u64::from_le_bytes(*b));
+    Some(if len >= 16 {
+        [
+            word(value.first_chunk::<8>()),
+            word(value.get(8..).and_then(<[u8]>::first_chunk::<8>)),
+            word(value.last_chunk::<8>()),
+        ]
+    } else if len >= 8 {
+        [
+            word(value.first_chunk::<8>()),
+            word(value.last_chunk::<8>()),
+            0,
+        ]
+    } else {
+        [crate::swar::word_at(value, 0), 0, 0]
+    })
+}
+
+/// The cache slot of a value's words and length, multiplied and folded.
+#[inline(always)]
+fn cache_slot(words: &[u64; 3], len: usize) -> usize {
+    let mixed = (words[0] ^ words[2].rotate_left(29) ^ words[1].rotate_left(47) ^ len as u64)
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15);
     (mixed >> 54) as usize & (CACHE_SLOTS - 1)
 }
 
@@ -215,7 +262,7 @@ impl DictColumn {
             offsets: vec![0],
             table: HashTable::new(),
             hasher: FixedState::with_seed(0x5eed_f10e),
-            cache: Box::new([-1; CACHE_SLOTS]),
+            cache: Box::new([EMPTY_ENTRY; CACHE_SLOTS]),
         }
     }
 
@@ -232,14 +279,21 @@ impl DictColumn {
     /// checked for UTF-8: an already interned value is byte-equal to a valid one.
     #[inline]
     pub(crate) fn push(&mut self, value: &[u8]) -> Result<(), InvalidUtf8> {
-        let slot = cache_slot(value);
-        let cached = self.cache[slot];
-        if cached >= 0 && same_bytes(Self::value(&self.data, &self.offsets, cached), value) {
-            self.keys.push(cached);
+        let Some(words) = value_words(value) else {
+            let key = self.intern(value)?;
+            self.keys.push(key);
+            return Ok(());
+        };
+        let len = value.len() as u32;
+        let slot = cache_slot(&words, value.len());
+        let entry = self.cache[slot];
+        // The words and the length are the value: equal entries mean an equal value.
+        if entry.len == len && entry.words == words {
+            self.keys.push(entry.key);
             return Ok(());
         }
         let key = self.intern(value)?;
-        self.cache[slot] = key;
+        self.cache[slot] = CacheEntry { words, len, key };
         self.keys.push(key);
         Ok(())
     }
@@ -282,7 +336,7 @@ impl DictColumn {
         let data = std::mem::take(&mut self.data);
         let offsets = std::mem::replace(&mut self.offsets, vec![0]);
         self.table.clear();
-        self.cache.fill(-1);
+        self.cache.fill(EMPTY_ENTRY);
         // Every value was checked with `from_utf8` when interned and offsets grow
         // monotonically, so these checked constructors do not fail.
         let values = StringArray::try_new(

@@ -14,6 +14,7 @@ use crate::columns::{
 use crate::error::{ErrorKind, Result};
 use crate::field::{FieldKind, FieldName, FlowField};
 use crate::format::LogFormat;
+use crate::record::V2_SLOTS;
 
 /// What the hot loop does with one field of a line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +43,8 @@ pub(crate) struct FieldPlan {
     slots: Vec<SlotOp>,
     outputs: Vec<(Storage, Field)>,
     schema: SchemaRef,
+    /// Whether `slots` is [`V2_SLOTS`]: the decoder's straight-line fast path applies.
+    v2_full: bool,
 }
 
 impl FieldPlan {
@@ -84,8 +87,10 @@ impl FieldPlan {
         let schema = Arc::new(Schema::new(
             outputs.iter().map(|(_, f)| f.clone()).collect::<Vec<_>>(),
         ));
+        let v2_full = slots == V2_SLOTS;
         Ok(FieldPlan {
             format: format.clone(),
+            v2_full,
             slots,
             outputs,
             schema,
@@ -98,6 +103,13 @@ impl FieldPlan {
 
     pub(crate) fn slots(&self) -> &[SlotOp] {
         &self.slots
+    }
+
+    /// Whether the slots are those of the default v2 format with every field requested, in
+    /// order (see [`crate::record::parse_line_v2`]).
+    #[inline]
+    pub(crate) fn is_v2_full(&self) -> bool {
+        self.v2_full
     }
 
     pub(crate) fn schema(&self) -> &SchemaRef {

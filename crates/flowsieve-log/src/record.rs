@@ -6,6 +6,14 @@
 //!   in a single pass, so a line is scanned once, not split first and parsed second.
 //! * The line is walked against the precompiled [`SlotOp`] list; the `match` per field is
 //!   predictable because the same sequence repeats on every line.
+//! * The default v2 layout with every field requested (AWS's default, so most logs) has its
+//!   own straight-line parser, [`parse_line_v2`], which the decoder runs straight on its
+//!   buffer (the end of the record is the line's end: no separate newline scan). It accepts a
+//!   subset of what the generic loop accepts — rows without `-`, and nothing unusual — and
+//!   hands everything else to it, so the two cannot disagree on values or faults; a unit test
+//!   checks that on mutated lines. Profile (callgrind, 36 000 v2 lines): 82.9 M instructions
+//!   before, 62.7 M with it; the dispatch, the per-field `-` test and the `memchr` per line
+//!   were a quarter of the work.
 //! * Values go straight into the typed column buffers: no `String` per field, no intermediate
 //!   row. A malformed line is detected mid-row; the caller truncates the columns back to the
 //!   last good row ([`crate::columns::Columns::truncate`]), which is rare and cheap.
@@ -310,6 +318,151 @@ pub(crate) fn parse_line(
     Ok(status)
 }
 
+/// The slots of the default version-2 format with every field requested, in its order: the
+/// layout [`parse_line_v2`] is specialised for.
+pub(crate) const V2_SLOTS: [SlotOp; 14] = [
+    SlotOp::UInt8 {
+        col: 0,
+        max: u8::MAX,
+    },
+    SlotOp::Text(0),
+    SlotOp::Text(1),
+    SlotOp::Address(0),
+    SlotOp::Address(1),
+    SlotOp::UInt16(0),
+    SlotOp::UInt16(1),
+    SlotOp::UInt8 {
+        col: 1,
+        max: u8::MAX,
+    },
+    SlotOp::UInt64(0),
+    SlotOp::UInt64(1),
+    SlotOp::Timestamp(0),
+    SlotOp::Timestamp(1),
+    SlotOp::Action(0),
+    SlotOp::LogStatus(Some(1)),
+];
+
+/// The space between two fields: the rest after it.
+#[inline(always)]
+fn separator(rest: &[u8]) -> Option<&[u8]> {
+    match rest {
+        [b' ', tail @ ..] => Some(tail),
+        _ => None,
+    }
+}
+
+/// A decimal field of at most `max`, then the separator.
+#[inline(always)]
+fn number_then_space(input: &[u8], max: u64) -> Option<(&[u8], u64)> {
+    let (rest, value) = decimal(input).ok()?;
+    if value > max {
+        return None;
+    }
+    Some((separator(rest)?, value))
+}
+
+/// An address field, then the separator.
+#[inline(always)]
+fn address_then_space(input: &[u8]) -> Option<(&[u8], u128)> {
+    let (rest, value) = address(input).ok()?;
+    Some((separator(rest)?, value))
+}
+
+/// A text field other than `-`, then the separator.
+#[inline(always)]
+fn text_then_space(input: &[u8]) -> Option<(&[u8], &[u8])> {
+    let end = swar::find_space(input, 0);
+    let (value, rest) = input.split_at_checked(end)?;
+    if value.is_empty() || value == b"-" {
+        return None;
+    }
+    Some((separator(rest)?, value))
+}
+
+/// [`parse_line`] for the default version-2 format with every field requested
+/// ([`V2_SLOTS`]): the same parsers, but in straight-line code. There is no per-field `match`
+/// on the slot, no `-` test ahead of every field, no index into `Columns`' vectors, and the
+/// field-count bookkeeping is the separator test itself. This is the layout of nearly every
+/// flow log (AWS's default), so it gets its own code.
+///
+/// `input` starts at a line; the record may be followed by more bytes (the decoder passes its
+/// whole buffer, so that the line needs no separate scan for its end). On success it returns
+/// the log-status and the record's length: the caller checks what follows it (`\n`, or the end
+/// of a framed line).
+///
+/// It only accepts a record every field of which holds a value: on a `-` (NODATA / SKIPDATA
+/// lines, 1 % of a typical log) or anything unusual it returns `None` having possibly pushed a
+/// partial row, and the caller truncates the columns and runs the generic [`parse_line`], which
+/// produces the nulls or the exact fault. So the two paths cannot disagree on what they accept:
+/// the fast one accepts a subset, with the same field parsers.
+#[inline]
+pub(crate) fn parse_line_v2(columns: &mut Columns, input: &[u8]) -> Option<(LineStatus, usize)> {
+    let Columns {
+        u8s,
+        u16s,
+        u64s,
+        timestamps,
+        addresses,
+        texts,
+        enums,
+    } = columns;
+    // The plan gives v2 exactly two columns of each kind: borrow them once, no bounds checks
+    // per push.
+    let ([version, protocol], [account, interface], [srcaddr, dstaddr]) =
+        (&mut u8s[..], &mut texts[..], &mut addresses[..])
+    else {
+        return None;
+    };
+    let ([srcport, dstport], [packets, bytes], [start, end], [action_col, status_col]) = (
+        &mut u16s[..],
+        &mut u64s[..],
+        &mut timestamps[..],
+        &mut enums[..],
+    ) else {
+        return None;
+    };
+    let (rest, v) = number_then_space(input, u64::from(u8::MAX))?;
+    version.push(v as u8);
+    let (rest, v) = text_then_space(rest)?;
+    account.push(v).ok()?;
+    let (rest, v) = text_then_space(rest)?;
+    interface.push(v).ok()?;
+    let (rest, v) = address_then_space(rest)?;
+    srcaddr.push(v);
+    let (rest, v) = address_then_space(rest)?;
+    dstaddr.push(v);
+    let (rest, v) = number_then_space(rest, u64::from(u16::MAX))?;
+    srcport.push(v as u16);
+    let (rest, v) = number_then_space(rest, u64::from(u16::MAX))?;
+    dstport.push(v as u16);
+    let (rest, v) = number_then_space(rest, u64::from(u8::MAX))?;
+    protocol.push(v as u8);
+    let (rest, v) = number_then_space(rest, u64::MAX)?;
+    packets.push(v);
+    let (rest, v) = number_then_space(rest, u64::MAX)?;
+    bytes.push(v);
+    let (rest, v) = number_then_space(rest, i64::MAX as u64)?;
+    start.push(v as i64);
+    let (rest, v) = number_then_space(rest, i64::MAX as u64)?;
+    end.push(v as i64);
+    let (rest, key) = action(rest).ok()?;
+    action_col.push(key);
+    let rest = separator(rest)?;
+    // The last field ends at the end of the line, not at a space: match the word only.
+    let (status, len) = if rest.starts_with(b"OK") {
+        (LineStatus::Ok, 2)
+    } else if rest.starts_with(b"NODATA") {
+        (LineStatus::NoData, 6)
+    } else if rest.starts_with(b"SKIPDATA") {
+        (LineStatus::SkipData, 8)
+    } else {
+        return None;
+    };
+    status_col.push(status as i32);
+    Some((status, input.len() - rest.len() + len))
+}
+
 #[inline(always)]
 fn parse_value<'a>(
     op: SlotOp,
@@ -565,6 +718,67 @@ mod tests {
         assert!(log_status(b"OKAY").is_err());
         assert_eq!(value(flow_direction(b"egress -")), Some(1));
         assert!(flow_direction(b"ingress2").is_err());
+    }
+
+    /// The v2 fast path accepts a subset of what the generic loop accepts, with the same row:
+    /// mutate valid lines byte by byte and compare the two on every result.
+    #[test]
+    fn v2_fast_path_agrees_with_the_generic_loop() {
+        use crate::format::LogFormat;
+        use crate::plan::FieldPlan;
+        let plan = FieldPlan::new(&LogFormat::default_v2(), None).unwrap();
+        assert!(plan.is_v2_full());
+        let seeds: [&[u8]; 5] = [
+            b"2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK",
+            b"2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA",
+            b"2 1 eni-1 2001:db8::1 10.0.0.2 1 65535 255 18446744073709551615 0 9223372036854775807 2 REJECT SKIPDATA",
+            b"255 x y 0.0.0.0 255.255.255.255 0 0 0 12345678 123456789 1 22 ACCEPT OK",
+            b"2 a b 1.2.3.4 5.6.7.8 1 2 3 4 5 6 7 REJECT NODATA",
+        ];
+        let alphabet = b" -.:0123456789OKACEPTRJNDSIabf\xff\n";
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let (mut accepted, mut total) = (0, 0);
+        for seed in seeds {
+            for _ in 0..4000 {
+                let mut line = seed.to_vec();
+                for _ in 0..(next() % 3) {
+                    let at = (next() as usize) % (line.len() + 1);
+                    let byte = alphabet[(next() as usize) % alphabet.len()];
+                    match next() % 3 {
+                        0 if at < line.len() => line[at] = byte,
+                        1 if at < line.len() => {
+                            line.remove(at);
+                        }
+                        _ => line.insert(at, byte),
+                    }
+                }
+                let mut fast = plan.new_columns(4);
+                let mut slow = plan.new_columns(4);
+                let generic = parse_line(plan.slots(), &mut slow, &line);
+                total += 1;
+                if let Some((status, len)) = parse_line_v2(&mut fast, &line)
+                    && len == line.len()
+                {
+                    accepted += 1;
+                    assert_eq!(generic, Ok(status), "{:?}", String::from_utf8_lossy(&line));
+                    for (storage, field) in plan.outputs() {
+                        let a = fast.finish_column(*storage, field.data_type(), 1).unwrap();
+                        let b = slow.finish_column(*storage, field.data_type(), 1).unwrap();
+                        assert_eq!(&a, &b, "{:?}", String::from_utf8_lossy(&line));
+                    }
+                }
+            }
+        }
+        assert!(
+            accepted > total / 10 && accepted < total,
+            "{accepted} of {total}"
+        );
     }
 
     #[test]
