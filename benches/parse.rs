@@ -8,7 +8,7 @@
 //!
 //! * `flowsieve`: `ReaderBuilder::build` over the bytes (the `Read` path users take), every
 //!   field of the format into its flow-schema column.
-//! * `flowsieve_projected`: the analysis projection (`flowsieve::ANALYSIS_FIELDS`, 16 fields; on
+//! * `flowsieve_projected`: the analysis projection (`flowsieve::ANALYSIS_FIELDS`, 18 fields; on
 //!   v2 the four it lacks are all-null columns, and the unrequested ones are skipped without
 //!   conversion).
 //! * `arrow_csv`: arrow-csv as a competent user would set it up for speed: an explicit schema
