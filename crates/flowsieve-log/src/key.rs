@@ -172,6 +172,94 @@ impl LogObjectKey {
     }
 }
 
+/// Which objects to read, judged from their keys alone (before fetching anything): the time
+/// window (`--since`/`--until`), accounts (`--account`) and regions (`--region`).
+///
+/// A key that does not say something a filter asks about is selected: a local file outside the
+/// AWS layout has no account in its path, so only its records can tell, and it is read.
+///
+/// ```
+/// use flowsieve_log::{KeyFilter, LogObjectKey};
+///
+/// let filter = KeyFilter::new().with_accounts(["123456789012"]).with_regions(["eu-west-1"]);
+/// let key = LogObjectKey::parse("AWSLogs/123456789012/vpcflowlogs/eu-west-1/2026/11/01/x.log.gz");
+/// assert!(filter.selects(&key));
+/// let other = LogObjectKey::parse("AWSLogs/123456789012/vpcflowlogs/us-east-1/2026/11/01/x.log.gz");
+/// assert!(!filter.selects(&other));
+/// assert!(filter.selects(&LogObjectKey::parse("flows.log")));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeyFilter {
+    since: Option<i64>,
+    until: Option<i64>,
+    accounts: Vec<String>,
+    regions: Vec<String>,
+}
+
+impl KeyFilter {
+    /// Selects every object.
+    pub fn new() -> KeyFilter {
+        KeyFilter::default()
+    }
+
+    /// Objects that may hold records overlapping `[since, until)` (unix seconds, either bound
+    /// optional; see [`LogObjectKey::may_overlap`]). Default: no bounds.
+    pub fn with_window(mut self, since: Option<i64>, until: Option<i64>) -> KeyFilter {
+        self.since = since;
+        self.until = until;
+        self
+    }
+
+    /// Objects of these accounts (12-digit ids). Default (empty): any account.
+    pub fn with_accounts<S: Into<String>>(
+        mut self,
+        accounts: impl IntoIterator<Item = S>,
+    ) -> KeyFilter {
+        self.accounts = accounts.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Objects of these regions (`eu-west-1`). Default (empty): any region.
+    pub fn with_regions<S: Into<String>>(
+        mut self,
+        regions: impl IntoIterator<Item = S>,
+    ) -> KeyFilter {
+        self.regions = regions.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The accounts asked for (empty: any).
+    pub fn accounts(&self) -> &[String] {
+        &self.accounts
+    }
+
+    /// The regions asked for (empty: any).
+    pub fn regions(&self) -> &[String] {
+        &self.regions
+    }
+
+    /// Whether any bound or list is set (a filter that selects everything is not).
+    pub fn is_active(&self) -> bool {
+        self.since.is_some()
+            || self.until.is_some()
+            || !self.accounts.is_empty()
+            || !self.regions.is_empty()
+    }
+
+    /// Whether an object with this key is to be read.
+    pub fn selects(&self, key: &LogObjectKey) -> bool {
+        let listed = |wanted: &[String], value: &Option<String>| {
+            wanted.is_empty()
+                || value
+                    .as_deref()
+                    .is_none_or(|v| wanted.iter().any(|w| w == v))
+        };
+        key.may_overlap(self.since, self.until)
+            && listed(&self.accounts, &key.account)
+            && listed(&self.regions, &key.region)
+    }
+}
+
 impl fmt::Display for KeyLayout {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -200,6 +288,34 @@ pub(crate) fn days_from_civil(y: i32, m: u8, d: u8) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn filter_by_account_region_and_window() {
+        let key = LogObjectKey::parse(
+            "b/AWSLogs/aws-account-id=111122223333/aws-service=vpcflowlogs/aws-region=eu-west-1/year=2024/month=02/day=29/hour=23/x.log.gz",
+        );
+        let (from, to) = key.time_span().unwrap();
+        assert!(KeyFilter::new().selects(&key));
+        assert!(!KeyFilter::new().is_active());
+        let account = KeyFilter::new().with_accounts(["111122223333", "444455556666"]);
+        assert!(account.is_active() && account.selects(&key));
+        assert!(
+            !KeyFilter::new()
+                .with_accounts(["444455556666"])
+                .selects(&key)
+        );
+        assert!(KeyFilter::new().with_regions(["eu-west-1"]).selects(&key));
+        assert!(!KeyFilter::new().with_regions(["us-east-1"]).selects(&key));
+        assert!(KeyFilter::new().with_window(Some(from), None).selects(&key));
+        assert!(!KeyFilter::new().with_window(Some(to), None).selects(&key));
+        // A key that says nothing is kept: only its records could tell.
+        let bare = LogObjectKey::parse("flows/today.log");
+        let all = KeyFilter::new()
+            .with_accounts(["1"])
+            .with_regions(["r"])
+            .with_window(Some(0), Some(1));
+        assert!(all.selects(&bare));
+    }
 
     #[test]
     fn plain_layout() {

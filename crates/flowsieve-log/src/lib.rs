@@ -90,14 +90,15 @@ pub use decoder::FlowDecoder;
 pub use error::{Error, ErrorKind, Result};
 pub use field::{FieldKind, FieldName, FlowField};
 pub use format::LogFormat;
-pub use key::{FILE_WINDOW_SECONDS, KeyLayout, LogObjectKey};
+pub use key::{FILE_WINDOW_SECONDS, KeyFilter, KeyLayout, LogObjectKey};
 pub use parquet::{AddressEncoding, FlowParquetWriter, ParquetCompression, ParquetFlowReader};
 pub use reader::{
     DEFAULT_BATCH_SIZE, DEFAULT_MAX_LINE_LENGTH, DEFAULT_SAMPLE_LIMIT, FlowLogReader,
     MAX_LINE_LENGTH_LIMIT, ReaderBuilder,
 };
 pub use source::{
-    InputKind, Source, SourceReader, discover, open, peek_format, read_parallel, sniff,
+    FetchedSource, InputKind, ObjectBodies, ObjectBody, RemoteStore, Source, SourceReader,
+    discover, fetch_in_order, open, open_body, peek_format, read_parallel, sniff,
 };
 pub use stats::{LineIssue, LineIssueKind, LineStats};
 

@@ -13,7 +13,6 @@
 // row-is-good mask); an index loop says that more plainly than zipped iterators.
 #![allow(clippy::needless_range_loop)]
 
-use std::fs::File;
 use std::io::Write;
 use std::sync::Arc;
 
@@ -30,6 +29,7 @@ use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
+use parquet::file::reader::ChunkReader;
 
 use crate::batch::{FlowRecordBatch, address_to_ip};
 use crate::error::{Error, ErrorKind, Result};
@@ -56,9 +56,13 @@ pub struct ParquetFlowReader {
 }
 
 impl ParquetFlowReader {
-    /// Opens a Parquet file. The file's columns define its format; the builder's projection (if
+    /// Opens a Parquet file — a [`std::fs::File`], or the bytes of a whole object (`bytes::Bytes`), or
+    /// any [`ChunkReader`]. The file's columns define its format; the builder's projection (if
     /// any) the output columns.
-    pub fn try_new(file: File, builder: ReaderBuilder) -> Result<ParquetFlowReader> {
+    pub fn try_new<T: ChunkReader + 'static>(
+        file: T,
+        builder: ReaderBuilder,
+    ) -> Result<ParquetFlowReader> {
         let label = builder
             .source_label
             .clone()

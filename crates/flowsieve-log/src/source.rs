@@ -3,14 +3,21 @@
 //!
 //! * [`discover`] walks files and directories into a sorted, de-duplicated list of [`Source`]s,
 //!   each with what its S3-style key says ([`LogObjectKey`]).
+//! * [`Source::remote`] names an object of a [`RemoteStore`] (S3 through the `flowsieve-s3`
+//!   crate): flowsieve-log knows no network, no runtime and no credentials, only that a store
+//!   hands out an object's bytes as a [`Read`], and can fetch a bounded number of objects ahead
+//!   of the one being read ([`RemoteStore::open_in_order`]).
 //! * [`open`] sniffs the first bytes: gzip (`1f 8b`, multi-member) → streaming decompression,
-//!   Parquet (`PAR1`) → [`crate::ParquetFlowReader`], JSON → refused with a clear message,
-//!   anything else → plain text.
-//! * [`read_parallel`] maps a function over sources with rayon, one reader per source, results
-//!   in source order whatever the number of threads.
+//!   Parquet (`PAR1`) → [`crate::ParquetFlowReader`] (a remote Parquet object is read whole
+//!   into memory first: Parquet needs its footer before its rows), JSON → refused with a clear
+//!   message, anything else → plain text.
+//! * [`fetch_in_order`] pairs sources with their bodies in list order (remote ones fetched
+//!   ahead); [`read_parallel`] maps a function over sources with rayon, one reader per source,
+//!   results in source order whatever the number of threads.
 
+use std::fmt;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -28,10 +35,75 @@ use crate::stats::LineStats;
 /// Buffer between the file and the gzip decoder.
 const FILE_BUFFER: usize = 256 * 1024;
 
-/// One flow-log object to read.
+/// The body of a remote object: a stream of its bytes. A failure to fetch it (also one in the
+/// middle of the stream) is an [`io::Error`] from `read` that names the object.
+pub type ObjectBody = Box<dyn Read + Send>;
+
+/// The bodies of objects opened one after another by [`RemoteStore::open_in_order`].
+pub type ObjectBodies = Box<dyn Iterator<Item = io::Result<ObjectBody>> + Send>;
+
+/// A store of remote objects flowsieve-log reads without knowing how (S3 through the
+/// `flowsieve-s3` crate, or anything else that serves bytes by location).
+///
+/// Implementations own their runtime, connections and retries; every error they return, or
+/// that a body's `read` returns, names the object.
+pub trait RemoteStore: fmt::Debug + Send + Sync + 'static {
+    /// Opens one object for reading from its start. `size` is its size as listed.
+    fn open(&self, location: &str, size: u64) -> io::Result<ObjectBody>;
+
+    /// Opens `objects` (location, listed size) one after another, in that order: the iterator
+    /// yields each one's body when asked. An implementation may fetch a bounded number of
+    /// objects ahead of the one being read; the default opens each when it is asked for.
+    fn open_in_order(self: Arc<Self>, objects: Vec<(Arc<str>, u64)>) -> ObjectBodies {
+        Box::new(
+            objects
+                .into_iter()
+                .map(move |(location, size)| self.open(&location, size)),
+        )
+    }
+}
+
+/// Where a source's bytes are.
+#[derive(Clone)]
+enum Origin {
+    Local(PathBuf),
+    Remote {
+        store: Arc<dyn RemoteStore>,
+        location: Arc<str>,
+    },
+}
+
+impl fmt::Debug for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::Local(path) => f.debug_tuple("Local").field(path).finish(),
+            Origin::Remote { location, .. } => f.debug_tuple("Remote").field(location).finish(),
+        }
+    }
+}
+
+impl PartialEq for Origin {
+    fn eq(&self, other: &Origin) -> bool {
+        match (self, other) {
+            (Origin::Local(a), Origin::Local(b)) => a == b,
+            (
+                Origin::Remote { store, location },
+                Origin::Remote {
+                    store: other_store,
+                    location: other_location,
+                },
+            ) => Arc::ptr_eq(store, other_store) && location == other_location,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Origin {}
+
+/// One flow-log object to read: a local file or an object of a [`RemoteStore`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Source {
-    path: PathBuf,
+    origin: Origin,
     label: Arc<str>,
     key: LogObjectKey,
     size: u64,
@@ -52,24 +124,72 @@ impl Source {
         let label: Arc<str> = Arc::from(path.display().to_string());
         let key = LogObjectKey::parse(&label);
         Ok(Source {
-            path,
+            origin: Origin::Local(path),
             label,
             key,
             size,
         })
     }
 
-    /// The file path.
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// An object of a remote store, as listed: its location in the store (which is also its
+    /// label, e.g. `s3://bucket/AWSLogs/…/x.log.gz`, and whose key is parsed for pruning) and
+    /// its size.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use flowsieve_log::{ObjectBody, RemoteStore, Source};
+    ///
+    /// /// Serves every object from memory.
+    /// #[derive(Debug)]
+    /// struct Memory(&'static [u8]);
+    ///
+    /// impl RemoteStore for Memory {
+    ///     fn open(&self, _location: &str, _size: u64) -> std::io::Result<ObjectBody> {
+    ///         Ok(Box::new(self.0))
+    ///     }
+    /// }
+    ///
+    /// let text = b"2 1 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 1 1 2 ACCEPT OK\n";
+    /// let store = Arc::new(Memory(text));
+    /// let source = Source::remote(store, "mem://b/AWSLogs/1/vpcflowlogs/eu-west-1/2026/11/01/x.log", 52);
+    /// assert_eq!(source.key().region.as_deref(), Some("eu-west-1"));
+    /// let mut reader = flowsieve_log::open(&source, &flowsieve_log::ReaderBuilder::new())?;
+    /// assert_eq!(reader.next().expect("a batch")?.num_rows(), 1);
+    /// # Ok::<(), flowsieve_log::Error>(())
+    /// ```
+    pub fn remote(store: Arc<dyn RemoteStore>, location: impl Into<Arc<str>>, size: u64) -> Source {
+        let location: Arc<str> = location.into();
+        let key = LogObjectKey::parse(&location);
+        Source {
+            origin: Origin::Remote {
+                store,
+                location: location.clone(),
+            },
+            label: location,
+            key,
+            size,
+        }
     }
 
-    /// The label used in issues and errors.
+    /// The file path of a local source; `None` for a remote object.
+    pub fn path(&self) -> Option<&Path> {
+        match &self.origin {
+            Origin::Local(path) => Some(path),
+            Origin::Remote { .. } => None,
+        }
+    }
+
+    /// Whether the source is an object of a [`RemoteStore`].
+    pub fn is_remote(&self) -> bool {
+        matches!(self.origin, Origin::Remote { .. })
+    }
+
+    /// The label used in issues and errors: the path as given, or the remote location.
     pub fn label(&self) -> &Arc<str> {
         &self.label
     }
 
-    /// What the path says about the object (account, region, date, window).
+    /// What the path or object key says about the object (account, region, date, window).
     pub fn key(&self) -> &LogObjectKey {
         &self.key
     }
@@ -178,45 +298,175 @@ impl Iterator for SourceReader {
     }
 }
 
-/// Opens a source for reading: sniffs its kind, decompresses gzip as a stream.
+/// Opens a source for reading: sniffs its kind, decompresses gzip as a stream. A remote object
+/// is fetched from its store (streamed; a Parquet object whole).
 pub fn open(source: &Source, builder: &ReaderBuilder) -> Result<SourceReader> {
+    match &source.origin {
+        Origin::Local(path) => {
+            let label = source.label();
+            let file = File::open(path).map_err(|err| Error::io(label.to_string(), err))?;
+            open_file(source, file, builder)
+        }
+        Origin::Remote { store, location } => {
+            let body = store
+                .open(location, source.size)
+                .map_err(|err| Error::io(source.label().to_string(), err))?;
+            open_body(source, body, builder)
+        }
+    }
+}
+
+fn open_file(source: &Source, file: File, builder: &ReaderBuilder) -> Result<SourceReader> {
     let label = source.label().clone();
     let builder = builder.clone().with_source_label(label.clone());
-    let file = File::open(source.path()).map_err(|err| Error::io(label.to_string(), err))?;
     let mut file = BufReader::with_capacity(FILE_BUFFER, file);
     let head = file
         .fill_buf()
         .map_err(|err| Error::io(label.to_string(), err))?;
     match sniff(head) {
+        InputKind::Parquet => Ok(SourceReader::Parquet(ParquetFlowReader::try_new(
+            file.into_inner(),
+            builder,
+        )?)),
+        kind => open_text(kind, file, &label, builder),
+    }
+}
+
+/// Opens a source from a stream of its bytes (a remote object's body): gzip and text are read
+/// as they arrive; Parquet is read whole into memory first (its footer comes last), so a
+/// Parquet object costs its size in memory while it is read.
+pub fn open_body(
+    source: &Source,
+    body: ObjectBody,
+    builder: &ReaderBuilder,
+) -> Result<SourceReader> {
+    let label = source.label().clone();
+    let builder = builder.clone().with_source_label(label.clone());
+    let mut body = BufReader::with_capacity(FILE_BUFFER, body);
+    let head = body
+        .fill_buf()
+        .map_err(|err| Error::io(label.to_string(), err))?;
+    match sniff(head) {
         InputKind::Parquet => {
-            let file = file.into_inner();
+            let capacity = usize::try_from(source.size).unwrap_or(0).min(1 << 30);
+            let mut whole = Vec::with_capacity(capacity);
+            body.read_to_end(&mut whole)
+                .map_err(|err| Error::io(label.to_string(), err))?;
             Ok(SourceReader::Parquet(ParquetFlowReader::try_new(
-                file, builder,
+                bytes::Bytes::from(whole),
+                builder,
             )?))
         }
-        InputKind::Gzip => {
-            let mut text = BufReader::with_capacity(64 * 1024, MultiGzDecoder::new(file));
-            // A gzip stream that is cut inside its header fails here already; report it as the
-            // reader would.
-            match text.fill_buf() {
-                Ok(head) => refuse_json(head, &label)?,
-                Err(err) => {
-                    return Ok(SourceReader::Text(
-                        builder.build(Box::new(FailingRead(Some(err))) as Box<dyn Read + Send>)?,
-                    ));
-                }
+        kind => open_text(kind, body, &label, builder),
+    }
+}
+
+fn open_text<R: BufRead + Send + 'static>(
+    kind: InputKind,
+    mut input: R,
+    label: &str,
+    builder: ReaderBuilder,
+) -> Result<SourceReader> {
+    if kind == InputKind::Gzip {
+        let mut text = BufReader::with_capacity(64 * 1024, MultiGzDecoder::new(input));
+        // A gzip stream that is cut inside its header fails here already; report it as the
+        // reader would.
+        match text.fill_buf() {
+            Ok(head) => refuse_json(head, label)?,
+            Err(err) => {
+                return Ok(SourceReader::Text(
+                    builder.build(Box::new(FailingRead(Some(err))) as Box<dyn Read + Send>)?,
+                ));
             }
-            Ok(SourceReader::Text(
-                builder.build(Box::new(text) as Box<dyn Read + Send>)?,
-            ))
         }
-        InputKind::Text => {
-            refuse_json(head, &label)?;
-            Ok(SourceReader::Text(
-                builder.build(Box::new(file) as Box<dyn Read + Send>)?,
-            ))
+        return Ok(SourceReader::Text(
+            builder.build(Box::new(text) as Box<dyn Read + Send>)?,
+        ));
+    }
+    let head = input
+        .fill_buf()
+        .map_err(|err| Error::io(label.to_owned(), err))?;
+    refuse_json(head, label)?;
+    Ok(SourceReader::Text(
+        builder.build(Box::new(input) as Box<dyn Read + Send>)?,
+    ))
+}
+
+/// A source paired with its body, from [`fetch_in_order`]: [`Self::open`] makes its reader.
+pub struct FetchedSource<'a> {
+    source: &'a Source,
+    /// A remote object's body (or why it could not be opened); `None` for a local file, which
+    /// is opened by whoever reads it.
+    body: Option<io::Result<ObjectBody>>,
+}
+
+impl fmt::Debug for FetchedSource<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FetchedSource")
+            .field("source", &self.source.label())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> FetchedSource<'a> {
+    /// The source.
+    pub fn source(&self) -> &'a Source {
+        self.source
+    }
+
+    /// Its reader (sniffing the kind, as [`open`] does).
+    pub fn open(self, builder: &ReaderBuilder) -> Result<SourceReader> {
+        match self.body {
+            None => open(self.source, builder),
+            Some(Ok(body)) => open_body(self.source, body, builder),
+            Some(Err(err)) => Err(Error::io(self.source.label().to_string(), err)),
         }
     }
+}
+
+/// Pairs sources with their bodies, in the given order. Local files are opened later by
+/// whoever reads them ([`FetchedSource::open`]); the objects of each [`RemoteStore`] are
+/// handed to it at once ([`RemoteStore::open_in_order`]), so it can fetch a bounded number of
+/// them ahead of the one being read while earlier ones are parsed.
+///
+/// Consume the iterator in order (rayon's `par_bridge` does, handing items to workers as they
+/// ask); its items are `Send`.
+pub fn fetch_in_order<'a>(
+    sources: impl IntoIterator<Item = &'a Source>,
+) -> impl Iterator<Item = FetchedSource<'a>> + Send + 'a {
+    let sources: Vec<&'a Source> = sources.into_iter().collect();
+    // One ordered stream per store (stores compared by identity): its objects (location, size).
+    type StoreObjects = (Arc<dyn RemoteStore>, Vec<(Arc<str>, u64)>);
+    let mut stores: Vec<StoreObjects> = Vec::new();
+    for source in &sources {
+        if let Origin::Remote { store, location } = &source.origin {
+            match stores.iter_mut().find(|(s, _)| Arc::ptr_eq(s, store)) {
+                Some((_, objects)) => objects.push((location.clone(), source.size)),
+                None => stores.push((store.clone(), vec![(location.clone(), source.size)])),
+            }
+        }
+    }
+    let mut streams: Vec<(Arc<dyn RemoteStore>, ObjectBodies)> = stores
+        .into_iter()
+        .map(|(store, objects)| (store.clone(), store.open_in_order(objects)))
+        .collect();
+    sources.into_iter().map(move |source| {
+        let body = match &source.origin {
+            Origin::Local(_) => None,
+            Origin::Remote { store, .. } => Some(
+                streams
+                    .iter_mut()
+                    .find(|(s, _)| Arc::ptr_eq(s, store))
+                    .and_then(|(_, bodies)| bodies.next())
+                    .unwrap_or_else(|| {
+                        Err(io::Error::other(
+                            "the store ended its stream of objects early",
+                        ))
+                    }),
+            ),
+        };
+        FetchedSource { source, body }
+    })
 }
 
 /// Hands out one stored error: lets a failure found while sniffing surface through the reader
@@ -284,10 +534,24 @@ where
     T: Send,
     F: Fn(&Source, Result<SourceReader>) -> T + Sync + Send,
 {
-    sources
-        .par_iter()
-        .map(|source| f(source, open(source, builder)))
-        .collect()
+    if !sources.iter().any(Source::is_remote) {
+        return sources
+            .par_iter()
+            .map(|source| f(source, open(source, builder)))
+            .collect();
+    }
+    // Remote objects arrive in list order (fetched ahead): hand them to workers in that order,
+    // then put the results back in source order.
+    let mut results: Vec<(usize, T)> = fetch_in_order(sources)
+        .enumerate()
+        .par_bridge()
+        .map(|(i, fetched)| {
+            let source = fetched.source();
+            (i, f(source, fetched.open(builder)))
+        })
+        .collect();
+    results.sort_unstable_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, result)| result).collect()
 }
 
 #[cfg(test)]
@@ -376,6 +640,7 @@ mod tests {
             .iter()
             .map(|s| {
                 s.path()
+                    .unwrap()
                     .strip_prefix(dir.path())
                     .unwrap()
                     .display()

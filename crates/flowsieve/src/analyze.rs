@@ -21,8 +21,8 @@ use crate::report::Report;
 /// Analyses flow-log objects against a declared network.
 ///
 /// Objects whose S3 key places them outside the configured window, accounts or regions
-/// ([`AnalysisConfig::key_filter`]) are skipped unread. Objects are read in parallel with rayon (the global pool: set `RAYON_NUM_THREADS` or build a pool to
-/// choose the thread count); the report is the same for any thread count. An object that fails
+/// ([`AnalysisConfig::key_filter`]) are skipped unread. Objects are read in parallel with rayon
+/// (the global pool: set `RAYON_NUM_THREADS` or build a pool to choose the thread count); the report is the same for any thread count. An object that fails
 /// (a truncated gzip stream, an unsupported record type) is listed in
 /// `summary.file_errors` with the records before the failure still counted — unless the config
 /// is strict, when the first failure is the error.
@@ -38,9 +38,9 @@ pub fn analyze_with_progress(
     sources: &[Source],
     progress: &(dyn Fn(&Source, &LineStats) + Sync),
 ) -> Result<Report> {
-    let (selected, pruned): (Vec<&Source>, Vec<&Source>) = sources
-        .iter()
-        .partition(|s| s.key().may_overlap(config.since, config.until));
+    let filter = config.key_filter();
+    let (selected, pruned): (Vec<&Source>, Vec<&Source>) =
+        sources.iter().partition(|s| filter.selects(s.key()));
     let builder = config.reader_builder();
     let enis = network.matcher().eni_count();
     // One accumulator per concurrently running task, not per rayon split: `try_fold` would start
@@ -50,14 +50,27 @@ pub fn analyze_with_progress(
     // after each file, so at most `threads` tables exist; merging them at the end is
     // order-independent (`FlowAccumulator::merge`).
     let pool = AccumulatorPool::new(enis);
-    selected.par_iter().try_for_each(|source| {
+    let read = |source: &Source, reader| {
         let mut acc = pool.take();
-        let reader = flowsieve_log::open(source, &builder);
         let stats = read_source(&mut acc, network, config, source, reader);
         pool.put(acc);
         progress(source, &stats?);
         Ok::<_, Error>(())
-    })?;
+    };
+    if selected.iter().any(|s| s.is_remote()) {
+        // Remote objects: workers take them in list order as they become free (`par_bridge`),
+        // the order their store fetches them ahead in (bounded; see flowsieve-s3).
+        fetch_in_order(selected)
+            .par_bridge()
+            .try_for_each(|fetched| {
+                let source = fetched.source();
+                read(source, fetched.open(&builder))
+            })?;
+    } else {
+        selected
+            .par_iter()
+            .try_for_each(|source| read(source, flowsieve_log::open(source, &builder)))?;
+    }
     let accumulator = pool.merged();
     Ok(build_report(
         accumulator,

@@ -1,7 +1,7 @@
 //! [`AnalysisConfig`]: every option of an analysis, with its default, built explicitly by the
 //! caller (the CLI maps its flags onto it one by one).
 
-use flowsieve_log::{FieldName, FlowField, LogFormat};
+use flowsieve_log::{FieldName, FlowField, KeyFilter, LogFormat};
 
 /// The columns the analysis reads; every other field is skipped without being converted.
 pub const ANALYSIS_FIELDS: [FlowField; 18] = [
@@ -46,6 +46,8 @@ pub struct AnalysisConfig {
     pub(crate) strict: bool,
     pub(crate) batch_size: usize,
     pub(crate) sample_limit: usize,
+    pub(crate) accounts: Vec<String>,
+    pub(crate) regions: Vec<String>,
 }
 
 impl AnalysisConfig {
@@ -61,6 +63,8 @@ impl AnalysisConfig {
             strict: false,
             batch_size: flowsieve_log::DEFAULT_BATCH_SIZE,
             sample_limit: flowsieve_log::DEFAULT_SAMPLE_LIMIT,
+            accounts: Vec::new(),
+            regions: Vec::new(),
         }
     }
 
@@ -71,6 +75,29 @@ impl AnalysisConfig {
         self.since = since;
         self.until = until;
         self
+    }
+
+    /// Read only objects whose key names one of these accounts (objects whose key names no
+    /// account, such as local files outside the AWS layout, are read). Default: any account.
+    pub fn with_accounts<S: Into<String>>(mut self, accounts: impl IntoIterator<Item = S>) -> Self {
+        self.accounts = accounts.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Read only objects whose key names one of these regions (objects whose key names no
+    /// region are read). Default: any region.
+    pub fn with_regions<S: Into<String>>(mut self, regions: impl IntoIterator<Item = S>) -> Self {
+        self.regions = regions.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Which objects the analysis reads, judged from their keys: the window, the accounts and
+    /// the regions. Objects it does not select are counted in `summary.files_pruned`, unread.
+    pub fn key_filter(&self) -> KeyFilter {
+        KeyFilter::new()
+            .with_window(self.since, self.until)
+            .with_accounts(self.accounts.iter().cloned())
+            .with_regions(self.regions.iter().cloned())
     }
 
     /// How many top peers, ports and sources each rule and hotspot lists (the lists of rules

@@ -98,6 +98,7 @@ pub(crate) fn build_report(
     acc: FlowAccumulator,
     network: &Network,
     config: &AnalysisConfig,
+    files_listed: u64,
     files_pruned: u64,
 ) -> Report {
     let m = network.matcher();
@@ -457,7 +458,7 @@ pub(crate) fn build_report(
             .then_with(|| a.eni_id.cmp(&b.eni_id))
     });
 
-    let summary = summarize(&acc, config, files_pruned, status_counts);
+    let summary = summarize(&acc, config, files_listed, files_pruned, status_counts);
     Report {
         schema_version: crate::report::REPORT_SCHEMA_VERSION,
         tool: format!("flowsieve {}", env!("CARGO_PKG_VERSION")),
@@ -574,6 +575,7 @@ fn suggest_rule(
 fn summarize(
     acc: &FlowAccumulator,
     config: &AnalysisConfig,
+    files_listed: u64,
     files_pruned: u64,
     rule_status: RuleStatusCounts,
 ) -> Summary {
@@ -623,6 +625,7 @@ fn summarize(
     let attributed = orientation.iter().map(|o| o.forward + o.reverse).sum();
     Summary {
         files: acc.files,
+        files_listed,
         files_pruned,
         bytes: acc.bytes_read,
         records: lines.records,

@@ -38,8 +38,10 @@
 //! # Ok::<(), flowsieve::Error>(())
 //! ```
 //!
-//! The crate re-exports its two foundations: [`log`] (flow-log text/gzip/Parquet → Arrow) and
-//! [`sg`] (the declared network and the compiled rule matcher).
+//! The crate re-exports its foundations: [`log`] (flow-log text/gzip/Parquet → Arrow), [`sg`]
+//! (the declared network and the compiled rule matcher) and, with the default `s3` feature,
+//! `s3` (archives read straight from S3: `flowsieve::s3::discover(&["s3://bucket/AWSLogs/"
+//! .parse()?], &Default::default())?` gives sources [`analyze`] reads like local files).
 
 mod accum;
 mod analyze;
@@ -54,6 +56,10 @@ mod render;
 mod report;
 
 pub use flowsieve_log as log;
+/// Flow-log archives straight from S3 (feature `s3`, on by default): `s3://` locations listed
+/// into [`log::Source`]s that [`analyze`] reads like local files.
+#[cfg(feature = "s3")]
+pub use flowsieve_s3 as s3;
 pub use flowsieve_sg as sg;
 
 pub use analyze::{Analyzer, analyze, analyze_with_progress};

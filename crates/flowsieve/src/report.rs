@@ -43,7 +43,12 @@ pub struct Report {
 pub struct Summary {
     /// Objects read.
     pub files: u64,
-    /// Objects skipped without reading because their key lies outside `--since`/`--until`.
+    /// Objects listed: found under the LOGS locations (local walks and S3 listings), before
+    /// pruning. `files_listed = files_pruned + files`.
+    #[serde(default)]
+    pub files_listed: u64,
+    /// Objects skipped without reading because their key lies outside `--since`/`--until`,
+    /// `--account` or `--region`.
     pub files_pruned: u64,
     /// Bytes of decompressed text (or Parquet rows' worth) read.
     pub bytes: u64,

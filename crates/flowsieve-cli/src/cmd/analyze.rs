@@ -8,7 +8,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use flowsieve::log::{LogFormat, discover};
+use flowsieve::log::LogFormat;
+use flowsieve::s3::LogLocation;
 use flowsieve::{
     AnalysisConfig, Network, Report, analyze_with_progress, render_markdown, render_table,
 };
@@ -47,10 +48,11 @@ pub struct Args {
         value_delimiter = ','
     )]
     inventory: Vec<PathBuf>,
-    /// Flow-log files or directories (walked recursively; gzip, text and Parquet recognised by
-    /// content; S3 key layouts, plain and Hive-style, understood).
-    #[arg(value_name = "LOGS", required = true)]
-    logs: Vec<PathBuf>,
+    /// Flow-log files or directories (walked recursively), or S3 prefixes
+    /// (s3://bucket/AWSLogs/…, listed); gzip, text and Parquet recognised by content; S3 key
+    /// layouts, plain and Hive-style, understood.
+    #[arg(value_name = "LOGS", required = true, value_parser = super::logs::parse_location)]
+    logs: Vec<LogLocation>,
     /// Report format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -67,6 +69,10 @@ pub struct Args {
     /// Analyse records starting before T (same forms as --since).
     #[arg(long, value_name = "T", value_parser = parse_time)]
     until: Option<i64>,
+    #[command(flatten)]
+    keys: super::logs::KeyArgs,
+    #[command(flatten)]
+    s3: super::logs::S3Args,
     /// Exit with status 3 when such findings exist (repeatable or comma-separated).
     #[arg(long, value_enum, value_delimiter = ',', value_name = "FINDING")]
     fail_on: Vec<FailOn>,
@@ -113,15 +119,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut config = AnalysisConfig::new()
         .with_window(args.since, args.until)
         .with_top(args.top)
-        .with_strict(args.strict);
+        .with_strict(args.strict)
+        .with_accounts(args.keys.accounts.iter().cloned())
+        .with_regions(args.keys.regions.iter().cloned());
     if let Some(text) = &args.log_format {
         let format: LogFormat = text.parse().context("invalid --log-format")?;
         config = config.with_log_format(format);
     }
     let network = Network::load(&args.inventory).context("cannot load the inventory")?;
-    let sources = discover(&args.logs).context("cannot list the logs")?;
+    let sources = super::logs::list(&args.logs, &args.s3).context("cannot list the logs")?;
     if sources.is_empty() {
-        bail!("no flow-log files under {}", display_paths(&args.logs));
+        bail!(
+            "no flow-log files under {}",
+            super::logs::display(&args.logs)
+        );
     }
     let pool = {
         let mut builder = rayon::ThreadPoolBuilder::new();
@@ -156,6 +167,25 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     })?;
     if let Some(bar) = &progress {
         bar.finish_and_clear();
+    }
+    let summary = &report.summary;
+    if args.logs.iter().any(LogLocation::is_s3) || summary.files_pruned > 0 {
+        let mut filters = Vec::new();
+        if args.since.is_some() || args.until.is_some() {
+            filters.push("--since/--until");
+        }
+        if !args.keys.accounts.is_empty() {
+            filters.push("--account");
+        }
+        if !args.keys.regions.is_empty() {
+            filters.push("--region");
+        }
+        super::logs::print_counts(
+            summary.files_listed,
+            summary.files_pruned,
+            summary.files,
+            &filters.join(", "),
+        );
     }
 
     let text = match args.format {
@@ -196,12 +226,4 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
-}
-
-fn display_paths(paths: &[PathBuf]) -> String {
-    paths
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
 }

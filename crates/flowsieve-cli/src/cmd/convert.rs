@@ -8,7 +8,7 @@
 //!   object, the columns of each Parquet file, `--log-format` or the default v2 format for
 //!   header-less text) in flowsieve's canonical order: [`FlowField::ALL`] order, then unknown
 //!   fields by name. Every input is read with that projection, so a field an input lacks is
-//!   null in its rows. Rows are written in input order (the sorted order of [`discover`]), each
+//!   null in its rows. Rows are written in input order (the sorted order of [`log::discover`]), each
 //!   file's batches in order, so the bytes written do not depend on `--threads`.
 //! * **A directory** (an existing one, or a path without the `.parquet` suffix, created): one
 //!   Parquet file per input at the input's path relative to the LOGS argument it was found
@@ -29,6 +29,12 @@
 //! (the output file itself, or files under the output directory) are skipped, so a re-run over
 //! the same tree does not read its own earlier output.
 //!
+//! S3 prefixes (`s3://bucket/prefix`) are listed and their objects streamed, `--threads` at a
+//! time (see `flowsieve::s3` for credentials and the endpoint); in directory mode an object's
+//! output path is its key below the prefix. `--account` / `--region` skip objects by key,
+//! unread; the counts of objects listed, pruned and read go to stderr when S3 or a filter is
+//! used.
+//!
 //! The line accounting goes to stdout (the output is never stdout): files, lines by bucket,
 //! malformed lines by reason with samples (`file:line: reason in field `x`: "text"`), rows
 //! written, bytes in and out, time and throughput. `--summary-json FILE` writes the same as JSON
@@ -47,6 +53,7 @@ use std::time::Instant;
 
 use anyhow::{Context as _, bail};
 use flowsieve::log;
+use flowsieve::s3::LogLocation;
 use log::{
     AddressEncoding, DEFAULT_BATCH_SIZE, DEFAULT_SAMPLE_LIMIT, FieldName, FlowField,
     FlowParquetWriter, FlowRecordBatch, LineIssue, LineIssueKind, LineStats, LogFormat,
@@ -57,10 +64,11 @@ use serde::Serialize;
 /// Arguments of `flowsieve convert`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Flow-log files or directories (walked recursively, hidden entries skipped); gzip, plain
-    /// text and Parquet are recognised by content, whatever the name.
-    #[arg(value_name = "LOGS", required = true)]
-    pub logs: Vec<PathBuf>,
+    /// Flow-log files or directories (walked recursively, hidden entries skipped), or S3
+    /// prefixes (s3://bucket/AWSLogs/…, listed); gzip, plain text and Parquet are recognised by
+    /// content, whatever the name.
+    #[arg(value_name = "LOGS", required = true, value_parser = super::logs::parse_location)]
+    pub logs: Vec<LogLocation>,
     /// Where to write: a path ending in `.parquet` (or an existing file) receives every input in
     /// one file; a directory (existing, or created) one Parquet file per input, at the input's
     /// relative path.
@@ -91,6 +99,10 @@ pub struct Args {
     /// on it.
     #[arg(long, value_name = "N", value_parser = parse_threads)]
     pub threads: Option<usize>,
+    #[command(flatten)]
+    pub keys: super::logs::KeyArgs,
+    #[command(flatten)]
+    pub s3: super::logs::S3Args,
 }
 
 /// `--compression`.
@@ -159,9 +171,28 @@ fn parse_count(text: &str, max: usize) -> Result<usize, String> {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let target = Target::resolve(&args.output);
-    let inputs = inputs(&args.logs, &target)?;
+    let listing = inputs(&args.logs, &target, &args.keys, &args.s3)?;
+    let inputs = listing.inputs;
+    if args.logs.iter().any(LogLocation::is_s3) || args.keys.is_set() {
+        let mut filters = Vec::new();
+        if !args.keys.accounts.is_empty() {
+            filters.push("--account");
+        }
+        if !args.keys.regions.is_empty() {
+            filters.push("--region");
+        }
+        super::logs::print_counts(
+            listing.listed,
+            listing.pruned,
+            inputs.len() as u64,
+            &filters.join(", "),
+        );
+    }
     if inputs.is_empty() {
-        bail!("no flow-log files found in {}", list_paths(&args.logs));
+        bail!(
+            "no flow-log files found in {}",
+            super::logs::display(&args.logs)
+        );
     }
     let threads = args.threads.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_THREADS))
@@ -193,6 +224,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
     let mut totals = Totals {
         files: inputs.len() as u64,
+        files_listed: listing.listed,
+        files_pruned: listing.pruned,
         bytes_in: inputs.iter().map(|i| i.source.size()).sum(),
         ..Totals::default()
     };
@@ -271,9 +304,22 @@ struct Input {
     relative: PathBuf,
 }
 
+/// The inputs of a run, and how many objects were listed and pruned by key.
+struct Listing {
+    inputs: Vec<Input>,
+    listed: u64,
+    pruned: u64,
+}
+
 /// Discovers the inputs of every LOGS argument, in argument order, each directory's files in
-/// name order, the same file once, skipping anything inside the output.
-fn inputs(logs: &[PathBuf], target: &Target) -> anyhow::Result<Vec<Input>> {
+/// name order (an S3 prefix's objects in key order), the same file once, skipping anything
+/// inside the output and objects whose key `--account` / `--region` rule out.
+fn inputs(
+    logs: &[LogLocation],
+    target: &Target,
+    keys: &super::logs::KeyArgs,
+    s3: &super::logs::S3Args,
+) -> anyhow::Result<Listing> {
     let output = fs::canonicalize(target.path()).ok();
     let skip = |path: &Path| -> bool {
         let Some(output) = &output else {
@@ -285,36 +331,67 @@ fn inputs(logs: &[PathBuf], target: &Target) -> anyhow::Result<Vec<Input>> {
             Target::Directory(_) => path.starts_with(output),
         }
     };
+    let filter = log::KeyFilter::new()
+        .with_accounts(keys.accounts.iter().cloned())
+        .with_regions(keys.regions.iter().cloned());
     let mut seen = HashSet::new();
-    let mut inputs = Vec::new();
+    let mut listing = Listing {
+        inputs: Vec::new(),
+        listed: 0,
+        pruned: 0,
+    };
     for root in logs {
-        let sources = log::discover(std::slice::from_ref(root))?;
+        let sources = super::logs::list(std::slice::from_ref(root), s3)?;
         for source in sources {
-            let canonical =
-                fs::canonicalize(source.path()).unwrap_or_else(|_| source.path().to_owned());
-            if skip(source.path()) || !seen.insert(canonical) {
+            let (identity, relative) = match (source.path(), root) {
+                (Some(path), LogLocation::Local(root)) => {
+                    if skip(path) {
+                        continue;
+                    }
+                    let canonical = fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
+                    let relative = match path.strip_prefix(root) {
+                        Ok(rel) if !rel.as_os_str().is_empty() => rel.to_owned(),
+                        _ => path
+                            .file_name()
+                            .map(PathBuf::from)
+                            .unwrap_or_else(|| PathBuf::from("input")),
+                    };
+                    (canonical.into_os_string(), relative)
+                }
+                _ => {
+                    // An S3 object: its key below the listed prefix.
+                    let label = source.label().to_string();
+                    let relative = match root {
+                        LogLocation::S3(url) => {
+                            let key = label.strip_prefix(&url.object_url("")).unwrap_or(&label);
+                            let below = key
+                                .strip_prefix(url.prefix().trim_end_matches('/'))
+                                .unwrap_or(key)
+                                .trim_start_matches('/');
+                            let below = if below.is_empty() {
+                                key.rsplit('/').next().unwrap_or("input")
+                            } else {
+                                below
+                            };
+                            PathBuf::from(below)
+                        }
+                        LogLocation::Local(_) => PathBuf::from("input"),
+                    };
+                    (OsString::from(label), relative)
+                }
+            };
+            if !seen.insert(identity) {
                 continue;
             }
-            let relative = match source.path().strip_prefix(root) {
-                Ok(rel) if !rel.as_os_str().is_empty() => rel.to_owned(),
-                _ => source
-                    .path()
-                    .file_name()
-                    .map(PathBuf::from)
-                    .unwrap_or_else(|| PathBuf::from("input")),
-            };
-            inputs.push(Input { source, relative });
+            listing.listed += 1;
+            if !filter.selects(source.key()) {
+                listing.pruned += 1;
+                continue;
+            }
+            listing.inputs.push(Input { source, relative });
         }
     }
-    Ok(inputs)
-}
-
-fn list_paths(paths: &[PathBuf]) -> String {
-    paths
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
+    Ok(listing)
 }
 
 /// Each input's format: its header or Parquet columns, else `default` (header-less text); an
@@ -795,6 +872,8 @@ fn ordered<M: Send>(
 #[derive(Debug, Default)]
 struct Totals {
     files: u64,
+    files_listed: u64,
+    files_pruned: u64,
     stats: LineStats,
     errors: Vec<FileFailure>,
     rows_written: u64,
@@ -832,13 +911,17 @@ impl Totals {
 
 /// The `--summary-json` document.
 ///
-/// `malformed_by_reason` lists all nine reason keys, zeros included; `samples` holds at most
+/// `files_listed` counts the objects found under LOGS (directory walks, S3 listings),
+/// `files_pruned` those `--account` / `--region` ruled out by their key, unread, and `files`
+/// those read. `malformed_by_reason` lists all nine reason keys, zeros included; `samples` holds at most
 /// five issues per reason, in input order; `errors` the files that failed, in input order.
 /// `bytes_in` counts the input files as stored (compressed for gzip), `bytes_decompressed` the
 /// text the parser saw (Parquet inputs add nothing to it), `bytes_out` the Parquet written.
 #[derive(Debug, Serialize)]
 struct Summary<'a> {
     files: u64,
+    files_listed: u64,
+    files_pruned: u64,
     files_failed: u64,
     lines: u64,
     header: u64,
@@ -892,6 +975,8 @@ impl<'a> Summary<'a> {
         let stats = &totals.stats;
         Summary {
             files: totals.files,
+            files_listed: totals.files_listed,
+            files_pruned: totals.files_pruned,
             files_failed: totals.errors.len() as u64,
             lines: stats.lines(),
             header: stats.header,

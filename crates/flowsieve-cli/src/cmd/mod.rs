@@ -4,6 +4,7 @@ pub mod analyze;
 pub mod convert;
 pub mod generate;
 pub mod inventory;
+pub mod logs;
 
 /// True when the error chain ends in a broken pipe (stdout closed early, e.g. `| head`).
 pub fn is_broken_pipe(err: &anyhow::Error) -> bool {

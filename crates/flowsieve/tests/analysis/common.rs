@@ -69,6 +69,7 @@ impl Archive {
     pub fn labels_of(&self, source: &Source) -> PathBuf {
         let rel = source
             .path()
+            .expect("a local file")
             .strip_prefix(self.dir.join("logs"))
             .expect("under logs");
         let name = rel.to_string_lossy().replace(".log.gz", ".tsv");
