@@ -174,12 +174,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         if args.since.is_some() || args.until.is_some() {
             filters.push("--since/--until");
         }
-        if !args.keys.accounts.is_empty() {
-            filters.push("--account");
-        }
-        if !args.keys.regions.is_empty() {
-            filters.push("--region");
-        }
+        filters.extend(args.keys.flags());
         super::logs::print_counts(
             summary.files_listed,
             summary.files_pruned,

@@ -174,18 +174,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let listing = inputs(&args.logs, &target, &args.keys, &args.s3)?;
     let inputs = listing.inputs;
     if args.logs.iter().any(LogLocation::is_s3) || args.keys.is_set() {
-        let mut filters = Vec::new();
-        if !args.keys.accounts.is_empty() {
-            filters.push("--account");
-        }
-        if !args.keys.regions.is_empty() {
-            filters.push("--region");
-        }
         super::logs::print_counts(
             listing.listed,
             listing.pruned,
             inputs.len() as u64,
-            &filters.join(", "),
+            &args.keys.flags().join(", "),
         );
     }
     if inputs.is_empty() {

@@ -50,6 +50,18 @@ impl KeyArgs {
     pub fn is_set(&self) -> bool {
         !self.accounts.is_empty() || !self.regions.is_empty()
     }
+
+    /// The key filters given, as their flags (for the "listed, pruned, read" line).
+    pub fn flags(&self) -> Vec<&'static str> {
+        let mut flags = Vec::new();
+        if !self.accounts.is_empty() {
+            flags.push("--account");
+        }
+        if !self.regions.is_empty() {
+            flags.push("--region");
+        }
+        flags
+    }
 }
 
 /// How to reach S3, for `s3://` LOGS. Credentials and region: the AWS environment variables

@@ -65,30 +65,34 @@ pub fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     out
 }
 
+/// Runs one of the project's environment scripts (`scripts/*-env.sh`, relative to the workspace
+/// root) and returns the path it prints last: the tool it installed.
+pub fn run_env_script(script: &str) -> Result<PathBuf, String> {
+    let script = workspace_root().join(script);
+    let out = Command::new("bash")
+        .arg(&script)
+        .output()
+        .map_err(|e| format!("running bash {}: {e}", script.display()))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let path = stdout.lines().last().unwrap_or("").trim();
+    if !out.status.success() || path.is_empty() {
+        return Err(format!(
+            "{} failed ({}):\n{}",
+            script.display(),
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(PathBuf::from(path))
+}
+
 /// The python of the project's environment (`scripts/python-env.sh`: a venv in `target/pyenv`
 /// with pinned pyarrow, duckdb and polars), created on first use and shared by every test of the
 /// run. Fails the test, saying why, when it cannot be created (no python3, no access to PyPI):
 /// an interop test never passes without having run.
 pub fn python() -> &'static Path {
     static PYTHON: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    let python = PYTHON.get_or_init(|| {
-        let script = workspace_root().join("scripts/python-env.sh");
-        let out = Command::new("bash")
-            .arg(&script)
-            .output()
-            .map_err(|e| format!("running bash {}: {e}", script.display()))?;
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let path = stdout.lines().last().unwrap_or("").trim();
-        if !out.status.success() || path.is_empty() {
-            return Err(format!(
-                "{} failed ({}):\n{}",
-                script.display(),
-                out.status,
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
-        Ok(PathBuf::from(path))
-    });
+    let python = PYTHON.get_or_init(|| run_env_script("scripts/python-env.sh"));
     match python {
         Ok(path) => path,
         Err(message) => panic!(

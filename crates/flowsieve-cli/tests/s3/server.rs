@@ -17,31 +17,14 @@ use std::sync::{Arc, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::common::workspace_root;
+use crate::common::run_env_script;
 
 /// The `moto_server` executable, installed on first use (`scripts/moto-env.sh`). Fails the
 /// test, saying why, when it cannot be installed (no python3, no PyPI): the S3 tests never
 /// pass without having run.
 pub fn moto_server() -> &'static Path {
     static MOTO: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    let moto = MOTO.get_or_init(|| {
-        let script = workspace_root().join("scripts/moto-env.sh");
-        let out = Command::new("bash")
-            .arg(&script)
-            .output()
-            .map_err(|e| format!("running bash {}: {e}", script.display()))?;
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let path = stdout.lines().last().unwrap_or("").trim();
-        if !out.status.success() || path.is_empty() {
-            return Err(format!(
-                "{} failed ({}):\n{}",
-                script.display(),
-                out.status,
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
-        Ok(PathBuf::from(path))
-    });
+    let moto = MOTO.get_or_init(|| run_env_script("scripts/moto-env.sh"));
     match moto {
         Ok(path) => path,
         Err(message) => panic!(
