@@ -17,13 +17,14 @@
 # --thread-scaling  also flowsieve, parse-only and the floor on 1 thread (whole archive)
 # --scopes LIST     comma-separated, of default, custom, all (default: all three)
 # --record          write the table into BENCHMARKS.md (section "Archive end to end")
-# --ci              --records 200000 --runs 1, asserts flowsieve's accuracy (unused-rule
-#                   precision and recall 1.0 on the tcp-flags flow log, >= 0.99 on the default
-#                   one, top-5 hotspot overlap 5/5) and exits non-zero when it fails
+# --ci              --records 200000 --runs 1, dev-profile binaries (timings not meaningful),
+#                   asserts flowsieve's accuracy (unused-rule precision and recall 1.0 on the
+#                   tcp-flags flow log, >= 0.99 on the default one, top-5 hotspot overlap 5/5)
+#                   and exits non-zero when it fails
 #
 # Results: one JSON line per scope and runner appended to benches/archive/results.jsonl (not
 # with --ci: there to DIR/bench/results.jsonl), the table in DIR/bench/table.md.
-# Environment: FLOWSIEVE_BENCH_PYENV (the peers' venv, default target/bench-pyenv).
+# Environment: FLOWSIEVE_BENCH_PYENV (the peers' venv, default target/pyenv: the tests' venv).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -76,15 +77,24 @@ case $(realpath -m "$out")/ in
 esac
 
 # 1. The binaries, copied aside so that a rebuild by someone else cannot swap them mid-run.
-echo "run.sh: building flowsieve and the benchmark helpers (release)" >&2
-cargo build --release --quiet -p flowsieve-cli --bin flowsieve
-cargo build --release --quiet -p flowsieve-bench --bin archive-gunzip-floor --bin archive-parse-only
+# --ci asserts accuracy only, so it takes the dev profile, whose dependencies `cargo test` has
+# just built (.ci/run): a release build of the whole tree would cost CI minutes for nothing.
+profile=release
+profile_dir=release
+if [[ $ci == 1 ]]; then
+    profile=dev
+    profile_dir=debug
+fi
+echo "run.sh: building flowsieve and the benchmark helpers ($profile profile)" >&2
+cargo build --profile "$profile" --quiet -p flowsieve-cli --bin flowsieve
+cargo build --profile "$profile" --quiet -p flowsieve-bench --bin archive-gunzip-floor \
+    --bin archive-parse-only
 target_dir=$(cargo metadata --format-version 1 --no-deps |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
 bin=$out/bin
 mkdir -p "$bin"
 for b in flowsieve archive-gunzip-floor archive-parse-only; do
-    cp "$target_dir/release/$b" "$bin/$b.tmp" && mv "$bin/$b.tmp" "$bin/$b"
+    cp "$target_dir/$profile_dir/$b" "$bin/$b.tmp" && mv "$bin/$b.tmp" "$bin/$b"
 done
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [[ -n $(git status --porcelain -- crates Cargo.toml Cargo.lock 2>/dev/null) ]]; then
@@ -113,7 +123,8 @@ fi
 # 3. The peers' Python environment (DuckDB, Polars); without it the peers are skipped.
 python_args=()
 if [[ $skip_peers == 0 ]]; then
-    venv=${FLOWSIEVE_BENCH_PYENV:-$root/target/bench-pyenv}
+    # The same venv as the interop tests (same pins): one install per clone.
+    venv=${FLOWSIEVE_BENCH_PYENV:-$root/target/pyenv}
     if py=$(FLOWSIEVE_PYENV=$venv "$root/scripts/python-env.sh"); then
         python_args=(--python "$py")
     else
