@@ -356,6 +356,10 @@ pub(crate) fn parse_line(
     let mut status = LineStatus::Ok;
     let mut rest = line;
     let last = slots.len() - 1;
+    // The text and value of the last two addresses parsed on this line: `pkt-srcaddr` and
+    // `pkt-dstaddr` repeat `srcaddr` and `dstaddr` on almost every record, and comparing a dozen
+    // bytes costs a fraction of parsing them again (the same bytes give the same value).
+    let mut recent: [(&[u8], u128); 2] = [(&[], 0); 2];
     for (i, op) in slots.iter().enumerate() {
         let first = match rest.first() {
             Some(&b) => b,
@@ -371,19 +375,30 @@ pub(crate) fn parse_line(
         {
             push_null(*op, columns);
             &rest[1..]
+        } else if let SlotOp::Address(col) = *op {
+            match repeated_address(rest, &recent) {
+                Some((after, value)) => {
+                    columns.addresses[col].push(value);
+                    after
+                }
+                None => match address(rest) {
+                    Ok((after, value)) => {
+                        columns.addresses[col].push(value);
+                        recent = [recent[1], (&rest[..rest.len() - after.len()], value)];
+                        after
+                    }
+                    Err(nom::Err::Error(error) | nom::Err::Failure(error)) => {
+                        return Err(field_fault(line, rest, i, error));
+                    }
+                    Err(nom::Err::Incomplete(_)) => {
+                        return Err(field_fault(line, rest, i, FieldError::InvalidValue));
+                    }
+                },
+            }
         } else {
             match parse_value(*op, columns, rest, &mut status) {
                 Ok(after) => after,
-                Err(error) => {
-                    let start = line.len() - rest.len();
-                    let end = start + memchr::memchr(b' ', rest).unwrap_or(rest.len());
-                    return Err(LineFault {
-                        kind: error.issue_kind(),
-                        field: Some(i),
-                        start,
-                        end,
-                    });
-                }
+                Err(error) => return Err(field_fault(line, rest, i, error)),
             }
         };
         if i < last {
@@ -396,6 +411,31 @@ pub(crate) fn parse_line(
         }
     }
     Ok(status)
+}
+
+/// Field `field` of `line`, which starts at `rest`, failed with `error`.
+#[cold]
+fn field_fault(line: &[u8], rest: &[u8], field: usize, error: FieldError) -> LineFault {
+    let start = line.len() - rest.len();
+    let end = start + memchr::memchr(b' ', rest).unwrap_or(rest.len());
+    LineFault {
+        kind: error.issue_kind(),
+        field: Some(field),
+        start,
+        end,
+    }
+}
+
+/// The rest after the address token `input` starts with and its value, when that token is the
+/// same text as one of the `recent` ones (followed by a space or the end).
+#[inline(always)]
+fn repeated_address<'a>(input: &'a [u8], recent: &[(&[u8], u128); 2]) -> Option<(&'a [u8], u128)> {
+    recent.iter().rev().find_map(|&(text, value)| {
+        let rest = input.strip_prefix(text).filter(|_| !text.is_empty())?;
+        rest.first()
+            .is_none_or(|&b| b == b' ')
+            .then_some((rest, value))
+    })
 }
 
 /// The slots of the default version-2 format with every field requested, in its order: the
@@ -707,6 +747,45 @@ mod tests {
         assert_eq!(
             decimal(b"+1").unwrap_err(),
             nom::Err::Error(FieldError::InvalidNumber)
+        );
+    }
+
+    #[test]
+    fn repeated_addresses_take_the_same_value_and_only_the_same_text() {
+        use crate::{FlowField, ReaderBuilder};
+        let text = "srcaddr dstaddr pkt-srcaddr pkt-dstaddr interface-id\n\
+                    10.0.0.1 10.0.0.2 10.0.0.1 10.0.0.2 eni-1\n\
+                    10.0.0.1 10.0.0.2 10.0.0.12 10.0.0.2x eni-1\n\
+                    10.0.0.1 2600:1f18::5 2600:1f18::5 10.0.0.1 eni-1\n\
+                    10.0.0.1 10.0.0.2 - 10.0.0.1 eni-1\n";
+        let mut reader = ReaderBuilder::new().build(text.as_bytes()).expect("reader");
+        let batch = reader.next().expect("a batch").expect("batch");
+        let column = |f| {
+            let a = batch.addresses(f).expect("column");
+            (0..a.len())
+                .map(|r| a.get(r).map(|v| crate::address_to_ip(v).to_string()))
+                .collect::<Vec<_>>()
+        };
+        let some = |v: &[&str]| v.iter().map(|s| Some(s.to_string())).collect::<Vec<_>>();
+        assert_eq!(column(FlowField::PktSrcAddr)[0], Some("10.0.0.1".into()));
+        assert_eq!(column(FlowField::PktDstAddr)[0], Some("10.0.0.2".into()));
+        // Row 2 of the text (a prefix of an earlier address, and a bad one) is malformed.
+        assert_eq!(reader.stats().malformed, 1);
+        assert_eq!(
+            reader.stats().samples[0].to_string(),
+            "<input>:3: malformed line: invalid_address in field `pkt-dstaddr`: \"10.0.0.2x\""
+        );
+        assert_eq!(
+            column(FlowField::PktSrcAddr),
+            vec![Some("10.0.0.1".into()), Some("2600:1f18::5".into()), None]
+        );
+        assert_eq!(
+            column(FlowField::PktDstAddr),
+            some(&["10.0.0.2", "10.0.0.1", "10.0.0.1"])
+        );
+        assert_eq!(
+            column(FlowField::DstAddr),
+            some(&["10.0.0.2", "2600:1f18::5", "10.0.0.2"])
         );
     }
 
