@@ -17,10 +17,10 @@
 # --thread-scaling  also flowsieve, parse-only and the floor on 1 thread (whole archive)
 # --scopes LIST     comma-separated, of default, custom, all (default: all three)
 # --record          write the table into BENCHMARKS.md (section "Archive end to end")
-# --ci              --records 200000 --runs 1, dev-profile binaries (timings not meaningful),
-#                   asserts flowsieve's accuracy (unused-rule precision and recall 1.0 on the
-#                   tcp-flags flow log, >= 0.99 on the default one, top-5 hotspot overlap 5/5)
-#                   and exits non-zero when it fails
+# --ci              --records 200000 --runs 1, the test build's binary, no floor or parse-only
+#                   stage (timings not meaningful); asserts flowsieve's accuracy (unused-rule
+#                   precision and recall 1.0 on the tcp-flags flow log, >= 0.99 on the default
+#                   one, top-5 hotspot overlap 5/5) and exits non-zero when it fails
 #
 # Results: one JSON line per scope and runner appended to benches/archive/results.jsonl (not
 # with --ci: there to DIR/bench/results.jsonl), the table in DIR/bench/table.md.
@@ -77,23 +77,29 @@ case $(realpath -m "$out")/ in
 esac
 
 # 1. The binaries, copied aside so that a rebuild by someone else cannot swap them mid-run.
-# --ci asserts accuracy only, so it takes the dev profile, whose dependencies `cargo test` has
-# just built (.ci/run): a release build of the whole tree would cost CI minutes for nothing.
-profile=release
-profile_dir=release
-if [[ $ci == 1 ]]; then
-    profile=dev
-    profile_dir=debug
-fi
-echo "run.sh: building flowsieve and the benchmark helpers ($profile profile)" >&2
-cargo build --profile "$profile" --quiet -p flowsieve-cli --bin flowsieve
-cargo build --profile "$profile" --quiet -p flowsieve-bench --bin archive-gunzip-floor \
-    --bin archive-parse-only
+# --ci asserts accuracy only: it takes the `flowsieve` binary of the README's test build
+# (`cargo test --workspace --no-run`, a no-op right after .ci/run's test step: same profile,
+# same features) and runs no floor or parse-only stage, so CI builds nothing twice.
 target_dir=$(cargo metadata --format-version 1 --no-deps |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
 bin=$out/bin
 mkdir -p "$bin"
-for b in flowsieve archive-gunzip-floor archive-parse-only; do
+runners=floor,parse,flowsieve,duckdb,polars
+if [[ $ci == 1 ]]; then
+    echo "run.sh: the test build's flowsieve (cargo test --workspace --no-run)" >&2
+    cargo test --workspace --no-run --quiet
+    binaries=(flowsieve)
+    profile_dir=debug
+    runners=flowsieve,duckdb,polars
+else
+    echo "run.sh: building flowsieve and the benchmark helpers (release)" >&2
+    cargo build --release --quiet -p flowsieve-cli --bin flowsieve
+    cargo build --release --quiet -p flowsieve-bench --bin archive-gunzip-floor \
+        --bin archive-parse-only
+    binaries=(flowsieve archive-gunzip-floor archive-parse-only)
+    profile_dir=release
+fi
+for b in "${binaries[@]}"; do
     cp "$target_dir/$profile_dir/$b" "$bin/$b.tmp" && mv "$bin/$b.tmp" "$bin/$b"
 done
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -137,6 +143,7 @@ mkdir -p "$out/bench"
 results=$here/results.jsonl
 [[ $ci == 1 ]] && results=$out/bench/results.jsonl
 bench_args=(--dir "$out" --bin "$bin" --runs "$runs" --threads "$threads" --scopes "$scopes"
+    --runners "$runners"
     --results "$results" --markdown "$out/bench/table.md" --command "$command_line"
     --commit "$commit")
 [[ $scaling == 1 ]] && bench_args+=(--thread-scaling)

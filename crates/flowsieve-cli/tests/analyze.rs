@@ -170,10 +170,14 @@ fn time_window_prunes_objects_and_filters_records() {
 }
 
 #[test]
-fn same_json_for_one_and_two_threads() {
+fn same_json_for_any_thread_count_and_batch_size() {
     let one = analyze_demo(&["--format", "json", "--threads", "1"]);
     let two = analyze_demo(&["--format", "json", "--threads", "2"]);
     assert_eq!(one.stdout, two.stdout);
+    // Batches of 7 rows cut every object mid-way, many times.
+    let small = analyze_demo(&["--format", "json", "--threads", "2", "--batch-size", "7"]);
+    assert_eq!(one.stdout, small.stdout);
+    assert!(one.status.success() && small.status.success());
 }
 
 fn generate(dir: &Path, layout: &str) {

@@ -86,6 +86,11 @@ pub struct Args {
     /// Worker threads (default: all cores).
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
+    /// Rows per Arrow batch between the parser and the attribution (memory per worker grows
+    /// with it).
+    #[arg(long, value_name = "ROWS", default_value_t = flowsieve::log::DEFAULT_BATCH_SIZE,
+          value_parser = clap::value_parser!(usize))]
+    batch_size: usize,
     /// Never show the progress bar (it shows only when stderr is a terminal).
     #[arg(long)]
     no_progress: bool,
@@ -120,6 +125,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .with_window(args.since, args.until)
         .with_top(args.top)
         .with_strict(args.strict)
+        .with_batch_size(args.batch_size)
         .with_accounts(args.keys.accounts.iter().cloned())
         .with_regions(args.keys.regions.iter().cloned());
     if let Some(text) = &args.log_format {
