@@ -21,45 +21,6 @@ REQUIREMENTS=(
 )
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-venv=${FLOWSIEVE_PYENV:-$root/target/pyenv}
-python=${PYTHON:-python3}
-stamp=$venv/flowsieve-requirements.txt
-wanted=$(printf '%s\n' "${REQUIREMENTS[@]}")
-
-ready() {
-    [[ -x $venv/bin/python && -f $stamp && "$(cat "$stamp")" == "$wanted" ]]
-}
-
-if ready; then
-    echo "$venv/bin/python"
-    exit 0
-fi
-
-mkdir -p "$(dirname "$venv")"
-lock=$venv.lock
-if command -v flock >/dev/null 2>&1; then
-    exec 9>"$lock"
-    flock 9
-fi
-# Another process may have built it while this one waited for the lock.
-if ready; then
-    echo "$venv/bin/python"
-    exit 0
-fi
-
-fail() {
-    echo "python-env.sh: $*" >&2
-    exit 1
-}
-
-command -v "$python" >/dev/null 2>&1 ||
-    fail "no '$python' on PATH: install Python 3.10 or later (or set PYTHON)"
-echo "python-env.sh: creating $venv with ${REQUIREMENTS[*]}" >&2
-rm -rf "$venv"
-"$python" -m venv "$venv" >&2 ||
-    fail "'$python -m venv' failed: install the venv module (Debian: apt-get install python3-venv)"
-"$venv/bin/python" -m pip install --disable-pip-version-check --no-input --quiet \
-    --only-binary :all: "${REQUIREMENTS[@]}" >&2 ||
-    fail "pip could not install ${REQUIREMENTS[*]} into $venv (is PyPI reachable?)"
-printf '%s\n' "$wanted" >"$stamp"
-echo "$venv/bin/python"
+# shellcheck source=scripts/pinned-venv.sh
+source "$root/scripts/pinned-venv.sh"
+pinned_venv python-env.sh "${FLOWSIEVE_PYENV:-$root/target/pyenv}" bin/python 3.10 --only-binary :all: -- "${REQUIREMENTS[@]}"
