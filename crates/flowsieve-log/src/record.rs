@@ -353,13 +353,9 @@ pub(crate) fn parse_line(
     columns: &mut Columns,
     line: &[u8],
 ) -> Result<LineStatus, LineFault> {
-    let mut status = LineStatus::Ok;
+    let mut state = LineState::default();
     let mut rest = line;
     let last = slots.len() - 1;
-    // The text and value of the last two addresses parsed on this line: `pkt-srcaddr` and
-    // `pkt-dstaddr` repeat `srcaddr` and `dstaddr` on almost every record, and comparing a dozen
-    // bytes costs a fraction of parsing them again (the same bytes give the same value).
-    let mut recent: [(&[u8], u128); 2] = [(&[], 0); 2];
     for (i, op) in slots.iter().enumerate() {
         let first = match rest.first() {
             Some(&b) => b,
@@ -375,28 +371,8 @@ pub(crate) fn parse_line(
         {
             push_null(*op, columns);
             &rest[1..]
-        } else if let SlotOp::Address(col) = *op {
-            match repeated_address(rest, &recent) {
-                Some((after, value)) => {
-                    columns.addresses[col].push(value);
-                    after
-                }
-                None => match address(rest) {
-                    Ok((after, value)) => {
-                        columns.addresses[col].push(value);
-                        recent = [recent[1], (&rest[..rest.len() - after.len()], value)];
-                        after
-                    }
-                    Err(nom::Err::Error(error) | nom::Err::Failure(error)) => {
-                        return Err(field_fault(line, rest, i, error));
-                    }
-                    Err(nom::Err::Incomplete(_)) => {
-                        return Err(field_fault(line, rest, i, FieldError::InvalidValue));
-                    }
-                },
-            }
         } else {
-            match parse_value(*op, columns, rest, &mut status) {
+            match parse_value(*op, columns, rest, &mut state) {
                 Ok(after) => after,
                 Err(error) => return Err(field_fault(line, rest, i, error)),
             }
@@ -410,7 +386,7 @@ pub(crate) fn parse_line(
             return Err(count_fault(line, slots.len()));
         }
     }
-    Ok(status)
+    Ok(state.status)
 }
 
 /// Field `field` of `line`, which starts at `rest`, failed with `error`.
@@ -426,16 +402,43 @@ fn field_fault(line: &[u8], rest: &[u8], field: usize, error: FieldError) -> Lin
     }
 }
 
-/// The rest after the address token `input` starts with and its value, when that token is the
-/// same text as one of the `recent` ones (followed by a space or the end).
-#[inline(always)]
-fn repeated_address<'a>(input: &'a [u8], recent: &[(&[u8], u128); 2]) -> Option<(&'a [u8], u128)> {
-    recent.iter().rev().find_map(|&(text, value)| {
-        let rest = input.strip_prefix(text).filter(|_| !text.is_empty())?;
-        rest.first()
-            .is_none_or(|&b| b == b' ')
-            .then_some((rest, value))
-    })
+/// What the field loop carries from one field of a line to the next.
+struct LineState<'a> {
+    /// The log-status, once its field is read.
+    status: LineStatus,
+    /// The text and value of the last two addresses parsed on this line: `pkt-srcaddr` and
+    /// `pkt-dstaddr` repeat `srcaddr` and `dstaddr` on almost every record, and comparing a
+    /// dozen bytes costs a fraction of parsing them again (the same bytes give the same value).
+    recent: [(&'a [u8], u128); 2],
+}
+
+impl Default for LineState<'_> {
+    fn default() -> Self {
+        LineState {
+            status: LineStatus::Ok,
+            recent: [(&[], 0); 2],
+        }
+    }
+}
+
+impl<'a> LineState<'a> {
+    /// The address field `input` starts with: the value of a recent address with the same
+    /// text, or parsed (and remembered).
+    #[inline(always)]
+    fn address(&mut self, input: &'a [u8]) -> FieldResult<'a, u128> {
+        let repeated = self.recent.iter().rev().find_map(|&(text, value)| {
+            let rest = input.strip_prefix(text).filter(|_| !text.is_empty())?;
+            rest.first()
+                .is_none_or(|&b| b == b' ')
+                .then_some((rest, value))
+        });
+        if let Some(hit) = repeated {
+            return Ok(hit);
+        }
+        let (rest, value) = address(input)?;
+        self.recent = [self.recent[1], (&input[..input.len() - rest.len()], value)];
+        Ok((rest, value))
+    }
 }
 
 /// The slots of the default version-2 format with every field requested, in its order: the
@@ -588,7 +591,7 @@ fn parse_value<'a>(
     op: SlotOp,
     columns: &mut Columns,
     input: &'a [u8],
-    status: &mut LineStatus,
+    state: &mut LineState<'a>,
 ) -> Result<&'a [u8], FieldError> {
     let unwrap = |result: nom::Err<FieldError>| match result {
         nom::Err::Error(e) | nom::Err::Failure(e) => e,
@@ -626,7 +629,7 @@ fn parse_value<'a>(
             rest
         }
         SlotOp::Address(col) => {
-            let (rest, value) = address(input).map_err(unwrap)?;
+            let (rest, value) = state.address(input).map_err(unwrap)?;
             columns.addresses[col].push(value);
             rest
         }
@@ -644,7 +647,7 @@ fn parse_value<'a>(
         }
         SlotOp::LogStatus(col) => {
             let (rest, value) = log_status(input).map_err(unwrap)?;
-            *status = value;
+            state.status = value;
             if let Some(col) = col {
                 columns.enums[col].push(value as i32);
             }
