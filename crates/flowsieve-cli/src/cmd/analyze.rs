@@ -89,7 +89,7 @@ pub struct Args {
     /// Rows per Arrow batch between the parser and the attribution (memory per worker grows
     /// with it).
     #[arg(long, value_name = "ROWS", default_value_t = flowsieve::log::DEFAULT_BATCH_SIZE,
-          value_parser = clap::value_parser!(usize))]
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     batch_size: usize,
     /// Never show the progress bar (it shows only when stderr is a terminal).
     #[arg(long)]

@@ -285,14 +285,16 @@ fn pruning_by_window_account_and_region_happens_before_fetching() {
         })
         .count() as u64;
     assert!(0 < expected && expected < n, "{expected} of {n}");
-    let (window, stderr) = summary_and_stderr(&[
+    let (since, until) = (since.to_string(), until.to_string());
+    let window_args = [
         "--account",
-        &f.account,
+        f.account.as_str(),
         "--since",
-        &since.to_string(),
+        &since,
         "--until",
-        &until.to_string(),
-    ]);
+        &until,
+    ];
+    let (window, stderr) = summary_and_stderr(&window_args);
     assert_eq!(counts(&window), (2 * n, 2 * n - expected, expected));
     assert!(
         stderr.contains("pruned by key (--since/--until, --account)"),
@@ -305,14 +307,7 @@ fn pruning_by_window_account_and_region_happens_before_fetching() {
         f.moto.endpoint(),
         &inventory,
         f.plain.join("logs").to_str().unwrap(),
-        &[
-            "--account",
-            &f.account,
-            "--since",
-            &since.to_string(),
-            "--until",
-            &until.to_string(),
-        ],
+        &window_args,
     ));
     assert_eq!(counts(&local["summary"]), (n, n - expected, expected));
     assert_eq!(
