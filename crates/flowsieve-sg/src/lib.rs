@@ -95,7 +95,7 @@
 //! (`unresolved_group_peer`) or a prefix list without entries (`unexpanded_prefix_list`) is kept
 //! and never matches ([`CompiledMatcher::peer_resolved`] tells which rules are in that state); an ENI carrying an unknown group (`unknown_eni_group`), an invalid CIDR,
 //! port range or protocol (the rule is dropped), duplicate ids, stale peerings — all are
-//! [`Finding`]s. See [`Finding`] for the codes.
+//! [`Finding`]s. See [`FindingCode`] for the codes.
 //!
 //! # Matching, in one paragraph
 //!
@@ -121,7 +121,7 @@ pub use error::{Error, Result};
 pub use load::{Inventory, InventoryBuilder};
 pub use matcher::{CompiledMatcher, EniIdx, FlowQuery, GroupSetIdx, RuleIdx, RuleMatches};
 pub use model::{
-    Direction, EniKind, Finding, NetworkInterface, Peer, PortSpec, PrefixList, Protocol, Rule,
-    RuleId, RuleSource, SecurityGroup, Severity, SourceKind,
+    Direction, EniKind, Finding, FindingCode, NetworkInterface, Peer, PortSpec, PrefixList,
+    Protocol, Rule, RuleId, RuleSource, SecurityGroup, Severity, SourceKind,
 };
 pub use naive::NaiveMatcher;

@@ -478,7 +478,7 @@ pub(crate) fn build_report(
             .iter()
             .map(|f| InventoryFinding {
                 severity: f.severity.as_str().to_owned(),
-                code: f.code.to_owned(),
+                code: f.code.as_str().to_owned(),
                 message: f.message.clone(),
             })
             .collect(),

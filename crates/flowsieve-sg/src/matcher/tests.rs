@@ -6,8 +6,11 @@ use std::path::Path;
 
 use proptest::prelude::*;
 
+use super::build::push_cidr_interval;
 use super::*;
-use crate::{InventoryBuilder, NaiveMatcher, PrefixList, SecurityGroup};
+use crate::{
+    Inventory, InventoryBuilder, NaiveMatcher, Peer, PortSpec, PrefixList, Protocol, SecurityGroup,
+};
 
 fn assert_send_sync<T: Send + Sync>() {}
 

@@ -1,0 +1,166 @@
+//! Loading: files and directories → [`Inventory`].
+//!
+//! The module is split by responsibility:
+//! * `fs` — paths, directories (sorted walk, hidden entries skipped), text decoding, and what a
+//!   file name may say (the prefix list of an entries page);
+//! * `builder` — [`InventoryBuilder`]: one JSON text → pages → dispatch by top-level key; what a
+//!   program adds; `build`, which sorts and assigns rule ids;
+//! * `aws` — AWS CLI JSON pages → model values; `terraform` — `terraform show -json` resources;
+//! * `merge` — several descriptions of the same group, rule, ENI or prefix list → one value;
+//! * `validate` — the findings about references, once everything is loaded.
+//!
+//! Owns the conversion from the private DTOs (`dto/`) to the model, the merge of several
+//! descriptions of the same rule into one [`Rule`] (AWS JSON and Terraform, IpPermissions and the
+//! rules listing), rule ids, and the validation findings. Knows nothing about matching.
+//!
+//! Invariants:
+//! * A file's kind is told by its top-level keys, never by its name (the one exception: a
+//!   `get-managed-prefix-list-entries` page names its list through its file name or a
+//!   `PrefixListId` wrapper key, since the AWS CLI output does not).
+//! * Loading is deterministic: directories are walked in sorted order and the model is sorted
+//!   (groups, ENIs and prefix lists by id; rules by group, direction, protocol, ports, peer), so
+//!   [`RuleIdx`](crate::RuleIdx) values do not depend on file order.
+//! * A missing required field is an [`Error`] naming the file and JSON path; a bad *value* (an
+//!   invalid CIDR, port or protocol) is a [`Finding`] and the rule or address is dropped.
+
+mod aws;
+mod builder;
+mod finish;
+mod fs;
+mod merge;
+mod terraform;
+mod validate;
+
+use std::path::Path;
+
+use hashbrown::HashMap;
+
+use crate::addr::Cidr;
+use crate::error::{Error, Result};
+use crate::model::{Finding, NetworkInterface, PrefixList, Rule, SecurityGroup};
+
+pub use builder::InventoryBuilder;
+
+/// The declared network: security groups, their exploded rules, network interfaces, prefix lists
+/// and VPC CIDRs, with the validation findings found while loading.
+///
+/// Build it with [`Inventory::load`] (files and directories of AWS CLI JSON and
+/// `terraform show -json` output) or with an [`InventoryBuilder`].
+#[derive(Clone, Debug, Default)]
+pub struct Inventory {
+    groups: Vec<SecurityGroup>,
+    rules: Vec<Rule>,
+    enis: Vec<NetworkInterface>,
+    prefix_lists: Vec<PrefixList>,
+    vpc_cidrs: Vec<Cidr>,
+    findings: Vec<Finding>,
+    rule_ids: HashMap<String, u32>,
+}
+
+impl Inventory {
+    /// Loads every path: a file is read whatever its name; a directory is walked recursively in
+    /// sorted order, reading its `*.json` files and skipping hidden entries (names starting with
+    /// `.`). A JSON file inside a directory whose content is not recognised is skipped with an
+    /// `unrecognised_file` finding; a file given explicitly must be recognised.
+    ///
+    /// # Errors
+    ///
+    /// When a path cannot be read, a file is not JSON, a required field is missing, or a file
+    /// given explicitly is not an inventory file. The error names the file and the JSON path.
+    pub fn load<P: AsRef<Path>>(paths: &[P]) -> Result<Inventory> {
+        let mut builder = InventoryBuilder::new();
+        for p in paths {
+            builder.add_path(p)?;
+        }
+        Ok(builder.build())
+    }
+
+    /// Every security group, sorted by id.
+    pub fn security_groups(&self) -> &[SecurityGroup] {
+        &self.groups
+    }
+
+    /// Every exploded rule; a [`RuleIdx`](crate::RuleIdx) indexes this slice.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// Every network interface, sorted by id.
+    pub fn network_interfaces(&self) -> &[NetworkInterface] {
+        &self.enis
+    }
+
+    /// Every prefix list, sorted by id.
+    pub fn prefix_lists(&self) -> &[PrefixList] {
+        &self.prefix_lists
+    }
+
+    /// The CIDRs of the VPCs and subnets loaded (sorted, without duplicates).
+    pub fn vpc_cidrs(&self) -> &[Cidr] {
+        &self.vpc_cidrs
+    }
+
+    /// The validation findings, in the order they were found.
+    pub fn findings(&self) -> &[Finding] {
+        &self.findings
+    }
+
+    /// The group with this id.
+    pub fn group(&self, group_id: &str) -> Option<&SecurityGroup> {
+        self.groups
+            .binary_search_by(|g| g.id.as_str().cmp(group_id))
+            .ok()
+            .and_then(|i| self.groups.get(i))
+    }
+
+    /// The network interface with this id.
+    pub fn network_interface(&self, eni_id: &str) -> Option<&NetworkInterface> {
+        self.enis
+            .binary_search_by(|e| e.id.as_str().cmp(eni_id))
+            .ok()
+            .and_then(|i| self.enis.get(i))
+    }
+
+    /// The prefix list with this id.
+    pub fn prefix_list(&self, id: &str) -> Option<&PrefixList> {
+        self.prefix_lists
+            .binary_search_by(|p| p.id.as_str().cmp(id))
+            .ok()
+            .and_then(|i| self.prefix_lists.get(i))
+    }
+
+    /// The index and rule with this id (`sgr-…` or derived `sgr~…`).
+    pub fn rule_by_id(&self, rule_id: &str) -> Option<(crate::RuleIdx, &Rule)> {
+        let i = *self.rule_ids.get(rule_id)?;
+        self.rules.get(i as usize).map(|r| (crate::RuleIdx(i), r))
+    }
+
+    /// The rules of one group, in inventory order.
+    pub fn rules_of_group<'a>(&'a self, group_id: &'a str) -> impl Iterator<Item = &'a Rule> + 'a {
+        // Rules are sorted by group id first, so the group's rules are one contiguous run.
+        let start = self
+            .rules
+            .partition_point(|r| r.group_id.as_str() < group_id);
+        self.rules
+            .get(start..)
+            .unwrap_or(&[])
+            .iter()
+            .take_while(move |r| r.group_id == group_id)
+    }
+}
+
+/// The value of a required field, or a [`Error::MissingField`] naming it.
+fn req<T>(file: &Path, value: Option<T>, json_path: impl FnOnce() -> String) -> Result<T> {
+    value.ok_or_else(|| Error::MissingField {
+        path: file.to_owned(),
+        json_path: json_path(),
+    })
+}
+
+/// `file: location`, the `source` of a finding.
+fn at(file: &Path, location: &str) -> Option<String> {
+    Some(format!("{}: {location}", file.display()))
+}
+
+#[cfg(test)]
+mod tests;

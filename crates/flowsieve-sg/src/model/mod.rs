@@ -1,0 +1,19 @@
+//! The declared network: security groups, exploded rules, network interfaces, prefix lists and
+//! validation findings.
+//!
+//! These types are plain data with public fields. They are deliberately not `Deserialize`: AWS CLI
+//! JSON and Terraform state go through the private DTOs in `dto/` and are converted here, so a
+//! change in an input format never changes the model. Knows nothing about files or matching.
+//! (The closed code sets that reach a report, such as [`FindingCode`], are serde enums.)
+
+mod eni;
+mod finding;
+mod rule;
+
+pub use eni::{EniKind, NetworkInterface};
+pub use finding::{Finding, FindingCode, Severity};
+pub use rule::{
+    Direction, Peer, PortSpec, PrefixList, Protocol, Rule, RuleId, RuleSource, SecurityGroup,
+    SourceKind,
+};
+pub(crate) use rule::{derived_rule_id, normalize_ports, ports_from_aws};
