@@ -26,8 +26,8 @@ for file in "$root"/testdata/logs/*.log "$root"/testdata/malformed/*.log; do
     head -n 1 "$file" > "$corpus/format_string/$name-header"
     head -n 1 "$file" | sed -E 's/([^ ]+)/${\1}/g' > "$corpus/format_string/$name-aws"
 done
-# line and decoder_chunks: the inputs the fuzzers once failed on (testdata/fuzz) are good seeds.
-for file in "$root"/testdata/fuzz/line-* "$root"/testdata/fuzz/decoder_chunks-*; do
+# Every target: the inputs it once failed on (testdata/fuzz, named <target>-crash-…).
+for file in "$root"/testdata/fuzz/*-crash-*; do
     name=$(basename "$file")
     cp "$file" "$corpus/${name%%-crash-*}/$name"
 done

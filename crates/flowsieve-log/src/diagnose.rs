@@ -17,7 +17,7 @@ use crate::stats::{LineIssue, LineIssueKind, LineStats};
 /// Malformed lines of an object whose shape is kept for [`diagnose`].
 pub const PROBE_LINES: usize = 8;
 /// Tokens of a probed line whose class is kept (the longest format has fewer).
-const PROBE_TOKENS: usize = 64;
+pub(crate) const PROBE_TOKENS: usize = 64;
 /// An object is diagnosed when more than this share (in percent) of its data lines (records,
 /// NODATA, SKIPDATA and malformed lines: not headers, not blank lines) are malformed.
 pub const MALFORMED_SHARE_PERCENT: u64 = 50;
@@ -48,6 +48,26 @@ impl FormatOrigin {
 
 /// Why most of an object's lines are malformed ([`LineStats::diagnose`]). Its `Display` is one
 /// sentence for a user, naming the fix.
+///
+/// ```
+/// use flowsieve_log::{Diagnosis, FormatOrigin, ReaderBuilder};
+///
+/// // Header-less lines of a custom format, read as the default v2 format.
+/// let text = "5 vpc-0a1b2c3d subnet-9f8e7d6c eni-0a1b2c3d 10.0.1.5 10.0.2.9 49152 443 ACCEPT OK\n";
+/// let mut reader = ReaderBuilder::new().build(text.as_bytes())?;
+/// reader.by_ref().for_each(drop);
+/// let diagnosis = reader.stats().diagnose().expect("every line is malformed");
+/// assert!(matches!(
+///     diagnosis,
+///     Diagnosis::FieldCount { origin: FormatOrigin::Default, expected: 14, found: 10, .. }
+/// ));
+/// assert_eq!(
+///     diagnosis.suggested_format().expect("a guess").to_string(),
+///     "${version} ${vpc-id} ${subnet-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} \
+///      ${dstport} ${action} ${log-status}"
+/// );
+/// # Ok::<(), flowsieve_log::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Diagnosis {
@@ -254,10 +274,13 @@ impl TokenClass {
         })
     }
 
+    /// An ECS ARN (`arn:aws:ecs:{region}:{account}:{type}/…`) by its resource type.
     fn arn(text: &str) -> TokenClass {
-        let resource = text.split(':').nth(5).unwrap_or("");
-        match resource.split('/').next() {
-            _ if !text.starts_with("arn:aws:ecs:") && !text.contains(":ecs:") => TokenClass::Other,
+        let mut parts = text.split(':');
+        if parts.nth(2) != Some("ecs") {
+            return TokenClass::Other;
+        }
+        match parts.nth(2).and_then(|resource| resource.split('/').next()) {
             Some("cluster") => TokenClass::EcsClusterArn,
             Some("container-instance") => TokenClass::EcsContainerInstanceArn,
             Some("task") => TokenClass::EcsTaskArn,

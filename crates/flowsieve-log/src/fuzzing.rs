@@ -4,7 +4,8 @@
 //! Not part of the API.
 
 use crate::{
-    FlowField, FlowRecordBatch, KeyLayout, LineStats, LogFormat, LogObjectKey, ReaderBuilder,
+    Diagnosis, FlowField, FlowRecordBatch, KeyLayout, LineStats, LogFormat, LogObjectKey,
+    ReaderBuilder,
 };
 
 /// Formats a header-less input may be given (AWS's documented custom formats), `None` first:
@@ -57,6 +58,32 @@ pub fn read_text(data: &[u8], format: Option<&str>) {
         physical_lines(data),
         "every line lands in exactly one bucket"
     );
+    check_diagnosis(stats);
+}
+
+/// A diagnosis is made only of mostly malformed stats, and a guessed format has the field
+/// count of the lines it was guessed from.
+fn check_diagnosis(stats: &LineStats) {
+    let Some(diagnosis) = stats.diagnose() else {
+        return;
+    };
+    let data = stats.records + stats.nodata + stats.skipdata + stats.malformed;
+    assert!(stats.malformed * 2 > data, "{diagnosis:?} of {stats:?}");
+    let _ = diagnosis.to_string();
+    match &diagnosis {
+        Diagnosis::FieldCount {
+            found,
+            guess: Some(guess),
+            ..
+        } => assert_eq!(guess.len(), *found as usize, "{diagnosis:?}"),
+        Diagnosis::WrongFormat {
+            guess: Some(guess), ..
+        } => assert!(
+            guess.len() <= crate::diagnose::PROBE_TOKENS,
+            "{diagnosis:?}"
+        ),
+        _ => {}
+    }
 }
 
 /// Lines of `data` as the reader frames them: one per `\n`, plus an unterminated last line.

@@ -57,7 +57,8 @@
 //! (CloudWatch Logs exports, Firehose) give the format as AWS prints it in the flow log's
 //! `LogFormat`: `"${version} ${interface-id} …".parse::<LogFormat>()`. With neither, the default
 //! version-2 format is assumed. CloudWatch export lines (`2024-01-01T00:00:00.000Z <record>`)
-//! are accepted. Transit Gateway flow logs (version 6) are refused as a different record type.
+//! and Logs Insights CSV downloads (`timestamp,message`) are accepted, and a UTF-8 byte-order
+//! mark is skipped. Transit Gateway flow logs (version 6), JSON and binary content are refused.
 //!
 //! ## Bad input
 //!
@@ -66,7 +67,10 @@
 //! than [`DEFAULT_MAX_LINE_LENGTH`]) never stops the stream: it is counted by reason
 //! ([`LineIssueKind`]) and sampled with file, line, byte offset, field and text
 //! ([`LineIssue`]). [`ReaderBuilder::with_strict`] turns the first one into an error with the
-//! same message. A truncated gzip stream is an [`ErrorKind::Truncated`] naming the file, after
+//! same message. When most of an object's lines are malformed, [`LineStats::diagnose`] says
+//! why ([`Diagnosis`]: another field count than the format's, with a format guessed from the
+//! values; values that do not fit the format; Transit Gateway records; binary content). A
+//! truncated gzip stream is an [`ErrorKind::Truncated`] naming the file, after
 //! every record before the cut has been delivered and counted. No input makes the library panic
 //! or allocate without bound: memory is the batch plus a buffer of at most a few MiB.
 

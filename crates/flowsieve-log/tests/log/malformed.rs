@@ -779,6 +779,8 @@ fn fuzz_regressions() {
             flowsieve_log::fuzzing::line(&input);
         } else if name.starts_with("decoder_chunks-") {
             flowsieve_log::fuzzing::decoder_chunks(&input);
+        } else if name.starts_with("object_key-") {
+            flowsieve_log::fuzzing::object_key(&input);
         } else {
             panic!("{name}: no target of that name");
         }
@@ -791,6 +793,7 @@ const FUZZ_FINDINGS: &[&str] = &[
     "line-crash-8d1820cf",
     "line-crash-de137f0f",
     "decoder_chunks-crash-a7157c20",
+    "object_key-crash-37c822b5",
 ];
 
 /// The stats of 10,000 objects whose every data line is malformed, merged: the sample stays at
