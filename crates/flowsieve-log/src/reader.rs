@@ -10,6 +10,7 @@ use std::sync::Arc;
 use arrow_schema::SchemaRef;
 
 use crate::batch::FlowRecordBatch;
+use crate::conform::FlowConformer;
 use crate::decoder::FlowDecoder;
 use crate::error::{Error, ErrorKind, Result};
 use crate::field::FieldName;
@@ -180,6 +181,14 @@ impl ReaderBuilder {
     /// A push decoder with these options (see [`FlowDecoder`]).
     pub fn build_decoder(self) -> Result<FlowDecoder> {
         FlowDecoder::new(self)
+    }
+
+    /// A conformer of Arrow batches of schema `input` — any table whose columns carry
+    /// flow-log fields — into flow batches (see [`FlowConformer`]). The projection, strictness,
+    /// sample limit and source label (default `<arrow>`) apply. Fails when a column's type
+    /// cannot hold its field, or the columns name a field twice or are Transit Gateway fields.
+    pub fn build_conformer(self, input: SchemaRef) -> Result<FlowConformer> {
+        FlowConformer::new(input, &self)
     }
 }
 
