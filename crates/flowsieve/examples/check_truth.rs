@@ -30,18 +30,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 println!("missing rule {rid}");
                 continue;
             };
-            if r.status != tr["status"].as_str().unwrap_or_default() {
+            if r.status.as_str() != tr["status"].as_str().unwrap_or_default() {
                 wrong_status += 1;
                 println!(
-                    "status {rid} {} {}-{} {}: ours {} {:?} truth {} {:?} (ours {} truth {})",
+                    "status {rid} {} {} p{} {}-{} {}: ours {} {:?} {:?} truth {} {:?} (ours {} truth {})",
+                    r.group_name,
                     r.direction,
+                    r.protocol,
                     r.from_port,
                     r.to_port,
                     r.peer,
                     r.status,
-                    r.reason,
+                    r.reasons,
+                    r.possible_by_reason,
                     tr["status"],
-                    tr["reason"],
+                    tr["reasons"],
                     r.records,
                     tr["records"]
                 );
