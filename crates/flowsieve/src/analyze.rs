@@ -191,12 +191,15 @@ fn learn_source(
     reader: flowsieve_log::Result<SourceReader>,
 ) {
     let Ok(reader) = reader else { return };
-    let mut rows = 0u64;
+    // Exactly the first `lines` rows, whatever the batch size, so that what is learned does
+    // not depend on it.
+    let mut left = lines;
     for batch in reader {
         let Ok(batch) = batch else { break };
-        rows += batch.num_rows() as u64;
-        learner.add_batch(network, &batch);
-        if rows >= lines {
+        let take = usize::try_from(left).unwrap_or(usize::MAX).min(batch.num_rows());
+        learner.add_rows(network, &batch, take);
+        left -= take as u64;
+        if left == 0 {
             break;
         }
     }

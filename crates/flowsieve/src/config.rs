@@ -103,11 +103,12 @@ impl AnalysisConfig {
     }
 
     /// The reader options of the learning pass: its projection, batches no larger than the
-    /// line budget.
+    /// line budget (and the default batch size).
     pub(crate) fn learning_reader_builder(&self) -> flowsieve_log::ReaderBuilder {
+        // Independent of the analysis's batch size (what is learned must not depend on it).
         let rows = usize::try_from(self.learn_lines)
             .unwrap_or(usize::MAX)
-            .clamp(1, self.batch_size);
+            .clamp(1, flowsieve_log::DEFAULT_BATCH_SIZE);
         let mut builder = flowsieve_log::ReaderBuilder::new()
             .with_projection(LEARNING_FIELDS.iter().map(|&f| FieldName::from(f)))
             .with_batch_size(rows)

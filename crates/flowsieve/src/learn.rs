@@ -132,10 +132,15 @@ impl ListenerLearner {
     /// Learns from one batch (any projection holding interface-id, the addresses, ports and
     /// protocol; tcp-flags and flow-direction are used when present).
     pub fn add_batch(&mut self, network: &Network, batch: &FlowRecordBatch) {
+        self.add_rows(network, batch, batch.num_rows());
+    }
+
+    /// Learns from the first `rows` rows of a batch.
+    pub(crate) fn add_rows(&mut self, network: &Network, batch: &FlowRecordBatch, rows: usize) {
         let Some(view) = LearnView::new(network, batch) else {
             return;
         };
-        for row in 0..batch.num_rows() {
+        for row in 0..rows.min(batch.num_rows()) {
             self.add_row(network, &view, row);
         }
     }

@@ -103,8 +103,10 @@ pub(crate) fn inventory_findings(ctx: &Context<'_>) -> Vec<InventoryFinding> {
         .iter()
         .map(|f| InventoryFinding {
             severity: f.severity.into(),
-            code: f.code.as_str().to_owned(),
+            code: f.code,
             message: f.message.clone(),
+            source: f.source.clone(),
+            subject: f.subject.clone(),
         })
         .collect()
 }

@@ -563,10 +563,16 @@ pub struct UnknownEni {
 pub struct InventoryFinding {
     /// `warning` or `error`.
     pub severity: Severity,
-    /// The finding's code (`unresolved_group_peer`, …).
-    pub code: String,
+    /// The finding's code (`unresolved_group_peer`, …; [`flowsieve_sg::FindingCode`]).
+    pub code: flowsieve_sg::FindingCode,
     /// The message.
     pub message: String,
+    /// Where: `file: json-path` or `file: terraform address`, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// What: the rule, group, ENI or prefix list id concerned, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
 }
 
 impl Report {
