@@ -66,6 +66,13 @@ pub(crate) struct RuleUse {
     pub(crate) logged_records: u64,
 }
 
+/// Where a record goes: its flow log, aggregation window and first/last packet times.
+struct Slot {
+    fl: FlowLogIdx,
+    window: u64,
+    span: (u64, u64),
+}
+
 /// The simulation's output.
 pub(crate) struct Outcome {
     pub(crate) records: Vec<Record>,
@@ -691,38 +698,25 @@ impl Sim<'_> {
                 } else {
                     share(c.packets.0)
                 };
+                let slot = Slot {
+                    fl: fl_idx,
+                    window: w,
+                    span: (rec_start, rec_end),
+                };
                 if fl.traffic.captures(leg.accept) {
                     let mut flags = 0;
                     if c.protocol == TCP {
                         flags = (u8::from(first_w) * 2) | u8::from(last_w && !refused);
                     }
-                    out.push(Record {
-                        fl: fl_idx,
-                        eni: leg.eni,
-                        window: w,
-                        src: leg.src,
-                        dst: leg.dst,
-                        pkt_src: leg.pkt_src,
-                        pkt_dst: leg.pkt_dst,
-                        sport: leg.sport,
-                        dport: leg.dport,
-                        protocol: c.protocol,
-                        packets: fwd_packets,
-                        bytes: fwd_packets * size,
-                        start: rec_start,
-                        end: rec_end,
-                        accept: leg.accept,
-                        status: LineStatus::Ok,
+                    out.push(self.leg_record(
+                        c,
+                        leg,
+                        &slot,
+                        fwd_packets,
+                        fwd_packets * size,
                         flags,
-                        egress: leg.egress,
-                        forward: true,
-                        path: if leg.egress {
-                            self.path(leg.eni, leg.pkt_dst)
-                        } else {
-                            0
-                        },
-                        credits: leg.credits.clone(),
-                    });
+                        true,
+                    ));
                 }
                 if leg.reverse && fl.traffic.captures(true) {
                     let mut flags = 0;
@@ -730,35 +724,85 @@ impl Sim<'_> {
                         flags = (u8::from(first_w) * 18) | u8::from(last_w);
                     }
                     let packets = share(c.packets.1);
-                    out.push(Record {
-                        fl: fl_idx,
-                        eni: leg.eni,
-                        window: w,
-                        src: leg.dst,
-                        dst: leg.src,
-                        pkt_src: leg.pkt_dst,
-                        pkt_dst: leg.pkt_src,
-                        sport: leg.dport,
-                        dport: leg.sport,
-                        protocol: c.protocol,
+                    out.push(self.leg_record(
+                        c,
+                        leg,
+                        &slot,
                         packets,
-                        bytes: packets * size * 6,
-                        start: (rec_start + 1).min(rec_end),
-                        end: rec_end,
-                        accept: true,
-                        status: LineStatus::Ok,
+                        packets * size * 6,
                         flags,
-                        egress: !leg.egress,
-                        forward: false,
-                        path: if leg.egress {
-                            0
-                        } else {
-                            self.path(leg.eni, leg.pkt_src)
-                        },
-                        credits: Vec::new(),
-                    });
+                        false,
+                    ));
                 }
             }
+        }
+    }
+
+    /// One record of a leg in one window: its forward packets, or (`forward` false) the
+    /// responses, which start a second later (the request comes first).
+    #[allow(clippy::too_many_arguments)]
+    fn leg_record(
+        &self,
+        c: &Conn,
+        leg: &Leg,
+        slot: &Slot,
+        packets: u64,
+        bytes: u64,
+        flags: u8,
+        forward: bool,
+    ) -> Record {
+        let (start, end) = slot.span;
+        let (src, dst, pkt_src, pkt_dst, sport, dport, egress) = if forward {
+            (
+                leg.src,
+                leg.dst,
+                leg.pkt_src,
+                leg.pkt_dst,
+                leg.sport,
+                leg.dport,
+                leg.egress,
+            )
+        } else {
+            (
+                leg.dst,
+                leg.src,
+                leg.pkt_dst,
+                leg.pkt_src,
+                leg.dport,
+                leg.sport,
+                !leg.egress,
+            )
+        };
+        Record {
+            fl: slot.fl,
+            eni: leg.eni,
+            window: slot.window,
+            src,
+            dst,
+            pkt_src,
+            pkt_dst,
+            sport,
+            dport,
+            protocol: c.protocol,
+            packets,
+            bytes,
+            start: if forward { start } else { (start + 1).min(end) },
+            end,
+            accept: !forward || leg.accept,
+            status: LineStatus::Ok,
+            flags,
+            egress,
+            forward,
+            path: if egress {
+                self.path(leg.eni, pkt_dst)
+            } else {
+                0
+            },
+            credits: if forward {
+                leg.credits.clone()
+            } else {
+                Vec::new()
+            },
         }
     }
 

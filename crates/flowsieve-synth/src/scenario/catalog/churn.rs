@@ -20,8 +20,8 @@
 use crate::scenario::Entry;
 use crate::scenario::ScenarioInfo;
 use crate::scenario::model::{
-    Account, Conn, EniKind, Ep, Expect, Format, InventoryForm, Os, Reason, Resource, TCP,
-    TrafficType, net, sg,
+    Account, Conn, EniKind, Ep, Expect, Format, GroupIdx, InventoryForm, Os, Reason, Resource,
+    SubnetIdx, TCP, TrafficType, net, sg,
 };
 
 use super::internet;
@@ -179,6 +179,20 @@ fn ecs_churn(name: &'static str, seed: u64, form: Churn) -> Account {
         Expect::unused(),
         "nobody logs in to the reporting host",
     );
+    churn_traffic(&mut a, tasks, data, [g_batch, g_api, g_db, g_rep]);
+    a.flow_log(Resource::Vpc(vpc), TrafficType::All, Format::Default, 600);
+    a.inventory = match form {
+        Churn::History => InventoryForm::ConfigHistory,
+        Churn::EndSnapshot => InventoryForm::EndSnapshot,
+        Churn::Hourly => InventoryForm::Snapshots(vec![0, 3600, 7199]),
+    };
+    a
+}
+
+/// The database, the api task, the idle reporting host, and eight batch tasks of a quarter of
+/// an hour each (new ENI, new address), with their traffic.
+fn churn_traffic(a: &mut Account, tasks: SubnetIdx, data: SubnetIdx, groups: [GroupIdx; 4]) {
+    let [g_batch, g_api, g_db, g_rep] = groups;
     let db = a.eni("db", EniKind::Rds, data, &[g_db]);
     let api = a.eni("api-task", EniKind::EcsTask, tasks, &[g_api]);
     a.eni("reporting", EniKind::Instance(Os::Linux), tasks, &[g_rep]);
@@ -201,13 +215,6 @@ fn ecs_churn(name: &'static str, seed: u64, form: Churn) -> Account {
             Conn::tcp(Ep::Eni(task), Ep::Eni(db), 5432, t, 15)
         });
     }
-    a.flow_log(Resource::Vpc(vpc), TrafficType::All, Format::Default, 600);
-    a.inventory = match form {
-        Churn::History => InventoryForm::ConfigHistory,
-        Churn::EndSnapshot => InventoryForm::EndSnapshot,
-        Churn::Hourly => InventoryForm::Snapshots(vec![0, 3600, 7199]),
-    };
-    a
 }
 
 fn born_mid_window(name: &'static str, seed: u64) -> Account {

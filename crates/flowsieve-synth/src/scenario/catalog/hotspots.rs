@@ -16,8 +16,8 @@
 //! on sg-monitoring` would open the port between every monitored ENI.
 
 use crate::scenario::model::{
-    Account, Conn, EniKind, Ep, Expect, Format, LikelyCause, Os, PeerClass, Resource, Suggestion,
-    TCP, TrafficType, Via, any, nacl_entry, net, sg,
+    Account, Conn, EniKind, Ep, Expect, Format, GroupIdx, LikelyCause, Os, PeerClass, Resource,
+    SubnetIdx, Suggestion, TCP, TrafficType, Via, any, nacl_entry, net, sg,
 };
 use crate::scenario::{Entry, ScenarioInfo};
 
@@ -164,6 +164,46 @@ fn internal_scan(name: &'static str, seed: u64) -> Account {
         Expect::used(),
         "the reporting job's attempts leave",
     );
+    scan_traffic(
+        &mut a,
+        [app_sub, data, tools],
+        [g_alb, g_app, g_base, g_db, g_tools, g_report],
+    );
+    let targets = [g_app, g_base];
+    for &port in &SCANNED {
+        a.expect_hotspot(
+            &targets,
+            port,
+            TCP,
+            PeerClass::Internal,
+            LikelyCause::Scan,
+            None,
+            "the internal scanner",
+        );
+    }
+    a.expect_hotspot(
+        &targets,
+        9100,
+        TCP,
+        PeerClass::Internal,
+        LikelyCause::MissingRule,
+        Some(Suggestion {
+            group: g_app,
+            protocol: TCP,
+            port: 9100,
+            peer: sg(g_report),
+        }),
+        "the reporting job scrapes the app servers' metrics; sg-baseline is shared with the database and must not be opened",
+    );
+    a.flow_log(Resource::Vpc(vpc), TrafficType::All, Format::Default, 600);
+    a
+}
+
+/// The shop's ENIs and traffic: internet → ALB → app servers → database, the scanner's two
+/// rounds over twenty ports of each app server, the reporting job's refused scrapes.
+fn scan_traffic(a: &mut Account, subnets: [SubnetIdx; 3], groups: [GroupIdx; 6]) {
+    let [app_sub, data, tools] = subnets;
+    let [g_alb, g_app, g_base, g_db, g_tools, g_report] = groups;
     let alb = a.eni("shop-alb", EniKind::Alb, app_sub, &[g_alb]);
     let apps = a.enis(
         "app",
@@ -204,34 +244,6 @@ fn internal_scan(name: &'static str, seed: u64) -> Account {
             }
         }
     }
-    let targets = [g_app, g_base];
-    for &port in &SCANNED {
-        a.expect_hotspot(
-            &targets,
-            port,
-            TCP,
-            PeerClass::Internal,
-            LikelyCause::Scan,
-            None,
-            "the internal scanner",
-        );
-    }
-    a.expect_hotspot(
-        &targets,
-        9100,
-        TCP,
-        PeerClass::Internal,
-        LikelyCause::MissingRule,
-        Some(Suggestion {
-            group: g_app,
-            protocol: TCP,
-            port: 9100,
-            peer: sg(g_report),
-        }),
-        "the reporting job scrapes the app servers' metrics; sg-baseline is shared with the database and must not be opened",
-    );
-    a.flow_log(Resource::Vpc(vpc), TrafficType::All, Format::Default, 600);
-    a
 }
 
 const NOISE_PORTS: [u16; 6] = [22, 23, 3389, 445, 8080, 5900];

@@ -13,8 +13,8 @@
 //! most common real REJECT cases.
 
 use crate::scenario::model::{
-    Account, Conn, EniKind, Ep, Expect, Format, LikelyCause, Os, Peer, PeerClass, Reason, Resource,
-    Suggestion, TCP, TrafficType, cidr, ip, net, sg,
+    Account, Conn, EniKind, Ep, Expect, Format, GroupIdx, LikelyCause, Os, Peer, PeerClass, Reason,
+    Resource, SubnetIdx, Suggestion, TCP, TrafficType, cidr, ip, net, sg,
 };
 use crate::scenario::{Entry, ScenarioInfo};
 
@@ -149,6 +149,51 @@ fn overlapping_vpcs(name: &'static str, seed: u64) -> Account {
         Expect::used(),
         "C's BI server tries A's database (refused there)",
     );
+    overlapping_traffic(
+        &mut a,
+        [a_app_sub, a_data, b_app_sub, b_data, c_sub, d_sub],
+        [
+            g_a_app, g_a_batch, g_a_db, g_b_batch, g_b_db, g_c_client, g_d_etl, g_c_bi,
+        ],
+    );
+    for v in [va, vb, vc] {
+        a.flow_log(Resource::Vpc(v), TrafficType::All, Format::Default, 600);
+    }
+    a.extras.peerings = true;
+    a.expect_hotspot(
+        &[g_a_db],
+        5432,
+        TCP,
+        PeerClass::Peered,
+        LikelyCause::MissingRule,
+        Some(Suggestion {
+            group: g_a_db,
+            protocol: TCP,
+            port: 5432,
+            peer: Peer::Group {
+                group: g_c_bi,
+                peering: Some(pc),
+            },
+        }),
+        "VPC C's BI server is refused by A's database: a peered source, not the internet",
+    );
+    a
+}
+
+/// The ENIs of the overlapping VPCs (B's batch host on A's app host's address) and their
+/// traffic.
+fn overlapping_traffic(a: &mut Account, subnets: [SubnetIdx; 6], groups: [GroupIdx; 8]) {
+    let [a_app_sub, a_data, b_app_sub, b_data, c_sub, d_sub] = subnets;
+    let [
+        g_a_app,
+        g_a_batch,
+        g_a_db,
+        g_b_batch,
+        g_b_db,
+        g_c_client,
+        g_d_etl,
+        g_c_bi,
+    ] = groups;
     let a_app = a.eni("a-app", EniKind::Instance(Os::Linux), a_app_sub, &[g_a_app]);
     a.set_addr(a_app, "10.0.1.10");
     let a_batch = a.eni(
@@ -192,28 +237,6 @@ fn overlapping_vpcs(name: &'static str, seed: u64) -> Account {
     a.every(600, 19, 7150, |t| {
         Conn::tcp(Ep::Eni(a_app), internet(7), 443, t, 5)
     });
-    for v in [va, vb, vc] {
-        a.flow_log(Resource::Vpc(v), TrafficType::All, Format::Default, 600);
-    }
-    a.extras.peerings = true;
-    a.expect_hotspot(
-        &[g_a_db],
-        5432,
-        TCP,
-        PeerClass::Peered,
-        LikelyCause::MissingRule,
-        Some(Suggestion {
-            group: g_a_db,
-            protocol: TCP,
-            port: 5432,
-            peer: Peer::Group {
-                group: g_c_bi,
-                peering: Some(pc),
-            },
-        }),
-        "VPC C's BI server is refused by A's database: a peered source, not the internet",
-    );
-    a
 }
 
 fn on_prem(name: &'static str, seed: u64) -> Account {
