@@ -181,9 +181,13 @@ fn check(case: &Case) -> Vec<String> {
                 h.group_ids, h.dst_port
             )),
             Some(found) => {
-                let cause_ok = found.likely_cause == h.likely_cause;
-                let class_ok = h.peer_class.as_ref().is_none_or(|c| *c == found.peer_class);
-                let suggestion_ok = found.suggestion == h.suggestion;
+                let cause_ok = found.likely_cause.as_str() == h.likely_cause;
+                let class_ok = h
+                    .peer_class
+                    .as_ref()
+                    .is_none_or(|c| c == found.peer_class.as_str());
+                let suggestion_ok =
+                    found.suggestion.as_ref().map(|s| s.text.as_str()) == h.suggestion.as_deref();
                 if !(cause_ok && class_ok && suggestion_ok) {
                     wrong.push(format!(
                         "hotspot {:?} port {}: expected {} {:?} {:?}, engine {} {} {:?}",
@@ -194,7 +198,7 @@ fn check(case: &Case) -> Vec<String> {
                         h.suggestion,
                         found.likely_cause,
                         found.peer_class,
-                        found.suggestion
+                        found.suggestion.as_ref().map(|s| s.text.as_str())
                     ));
                 }
             }

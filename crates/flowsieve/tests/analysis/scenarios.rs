@@ -29,12 +29,11 @@ use serde_json::Value;
 // hotspots. Switch these when the engine's report gains `reasons`, snapshots and scans.
 // ---------------------------------------------------------------------------------------------
 
-/// A rule's verdict as (status, reason codes sorted). Today's report has one optional `reason`
-/// string; the new one has a `reasons` list.
+/// A rule's verdict as (status, reason codes sorted).
 pub fn verdict(rule: &RuleHits) -> (String, Vec<String>) {
-    let mut reasons: Vec<String> = rule.reason.iter().cloned().collect();
+    let mut reasons: Vec<String> = rule.reasons.iter().map(|r| r.as_str().to_owned()).collect();
     reasons.sort();
-    (rule.status.clone(), reasons)
+    (rule.status.as_str().to_owned(), reasons)
 }
 
 /// The network a scenario's analysis runs against: its inventory snapshots (today: the last
@@ -131,7 +130,7 @@ fn run(name: &str) -> Run {
     let truth: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("truth.json")).expect("truth"))
             .expect("truth is JSON");
-    let network = load_network(dir, &truth);
+    let network = std::sync::Arc::new(load_network(dir, &truth));
     let config = analysis_config(&truth);
     let sources = flowsieve::log::discover(&[dir.join("logs")]).expect("logs listed");
     let report = flowsieve::analyze(&config, &network, &sources).expect("analysis");
@@ -164,12 +163,13 @@ fn run(name: &str) -> Run {
 /// Per evidence kind: records oriented right and in all, against the generator's labels.
 fn orientation_counts(
     dir: &Path,
-    network: &Network,
+    network: &std::sync::Arc<Network>,
     config: &AnalysisConfig,
     sources: &[flowsieve::log::Source],
 ) -> EvidenceCounts {
     let mut counts = EvidenceCounts::new();
-    let mut analyzer = Analyzer::new(config, network);
+    let listeners = flowsieve::learn_listeners(config, network, sources);
+    let mut analyzer = Analyzer::new(config, network.clone()).with_listeners(listeners);
     for source in sources {
         let rel = source
             .path()
@@ -187,7 +187,11 @@ fn orientation_counts(
         for batch in reader {
             for class in analyzer.classify_batch(&batch.expect("batch")) {
                 let label = row_labels.next().expect("a label per row");
-                let Some(class) = class else { continue };
+                // ICMP records are oriented in the report (pairing), not per record.
+                let Some(class) = class.filter(|c| c.evidence != flowsieve::Evidence::IcmpUnpaired)
+                else {
+                    continue;
+                };
                 let expected = if label == "forward" {
                     Orientation::Forward
                 } else {
@@ -380,12 +384,14 @@ impl Run {
                 false,
             ),
             Some(found) => {
-                let ok = found.peer_class == h["peer_class"].as_str().unwrap_or("")
-                    && found.likely_cause == h["likely_cause"].as_str().unwrap_or("")
-                    && found.suggestion.as_deref() == suggestion;
+                let ok = found.peer_class.as_str() == h["peer_class"].as_str().unwrap_or("")
+                    && found.likely_cause.as_str() == h["likely_cause"].as_str().unwrap_or("")
+                    && found.suggestion.as_ref().map(|s| s.text.as_str()) == suggestion;
                 let engine = format!(
                     "{} {} {:?}",
-                    found.peer_class, found.likely_cause, found.suggestion
+                    found.peer_class,
+                    found.likely_cause,
+                    found.suggestion.as_ref().map(|s| s.text.as_str())
                 );
                 (
                     format!(
