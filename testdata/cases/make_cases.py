@@ -43,6 +43,9 @@ class Case:
         self.hotspots = []
         self.hotspots_complete = False
         self.window = (T0, T0 + WINDOW)
+        # Like AWS, a logged ENI gets a NODATA line for the idle rest of the window (see
+        # `idle_tail`); a case about coverage gaps turns this off.
+        self.fill_idle = True
         self.internal_cidrs = []
         self.extra = {}  # file name -> document
 
@@ -129,6 +132,29 @@ def conn(c, client, server, cip, sip, cport, sport, proto=6, flags=True, start=1
             continue
         out.append(rec(c, eni, cip, sip, cport, sport, proto, start=start, end=end, **kw))
         out.append(rec(c, eni, sip, cip, sport, cport, proto, packets=4, size=300, start=start + 1, end=end, **kw_r))
+    return out
+
+
+def idle_tail(c, header, lines):
+    """NODATA lines from each logged ENI's last line to the end of the window.
+
+    A flow log writes a line for every ENI it covers in every aggregation interval: records, or
+    NODATA when the ENI was idle. Without these lines the engine cannot tell an idle ENI from an
+    unlogged one, and rightly reports partial coverage."""
+    fields = header.split()
+    if "interface-id" not in fields:
+        return []
+    eni_at, end_at = fields.index("interface-id"), fields.index("end")
+    last = {}
+    for line in lines:
+        parts = line.split()
+        last[parts[eni_at]] = max(last.get(parts[eni_at], 0), int(parts[end_at]))
+    out = []
+    for eni, end in sorted(last.items()):
+        if end < c.window[1] - 1:
+            values = {"version": "2" if header == DEFAULT else "3", "account-id": ACCOUNT, "interface-id": eni,
+                      "start": str(end + 1), "end": str(c.window[1] - 1), "log-status": "NODATA"}
+            out.append(" ".join(values.get(f, "-") for f in fields))
     return out
 
 
@@ -257,6 +283,8 @@ def write(c):
             json.dump(doc, f, indent=4)
             f.write("\n")
     for file, header, lines in c.logs:
+        if c.fill_idle:
+            lines = lines + idle_tail(c, header, lines)
         with open(os.path.join(root, "logs", file), "w") as f:
             f.write(header + "\n" + "".join(line + "\n" for line in lines))
     with open(os.path.join(root, "expected.toml"), "w") as f:
@@ -592,6 +620,7 @@ The window is twenty minutes; the queue's ENI is logged for the first ten only (
 deleted): a rule nothing used in that half may have been used in the other.
 """)
     c.window = (T0, T0 + 1200)
+    c.fill_idle = False
     c.group("app")
     c.group("queue")
     c.rule("queue", "in", "tcp", (5671, 5671), "sg:app", "unknown", ["partial_coverage"])

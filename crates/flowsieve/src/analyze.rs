@@ -196,7 +196,9 @@ fn learn_source(
     let mut left = lines;
     for batch in reader {
         let Ok(batch) = batch else { break };
-        let take = usize::try_from(left).unwrap_or(usize::MAX).min(batch.num_rows());
+        let take = usize::try_from(left)
+            .unwrap_or(usize::MAX)
+            .min(batch.num_rows());
         learner.add_rows(network, &batch, take);
         left -= take as u64;
         if left == 0 {

@@ -319,7 +319,7 @@ impl Attributor {
             acc.lines_window.last = acc.lines_window.last.max(end);
             if let EniRef::Known(idx) = eni {
                 let observation = acc.flow_log();
-                observation.observe(idx.0, start, end);
+                observation.observe(idx.0, start, end, status != Status::Ok);
                 if status == Status::SkipData {
                     observation.skip(idx.0, start, end);
                 }

@@ -6,7 +6,9 @@
 //! the buckets its `[start, end]` touches. Because a record's `start`/`end` are its first and
 //! last packet inside the interval (not the interval's bounds), a continuously logged ENI may
 //! leave a few buckets unmarked between two lines; [`BucketSet::gaps`] tolerates runs shorter
-//! than two aggregation intervals for that reason, and reports longer ones as gaps.
+//! than two aggregation intervals for that reason, and reports longer ones as gaps. At the
+//! window's edges the exact first and last second of an ENI's lines are kept: a fully logged
+//! ENI has a line within one aggregation interval of each edge.
 //!
 //! Everything here merges by set union and sums, so it is independent of file order and
 //! threads. Memory: one bit per ENI, flow log and 5 minutes observed (a month is about 1 KiB
@@ -144,6 +146,9 @@ impl BucketSet {
 pub(crate) struct FlowLogObservation {
     /// Buckets with a line (OK, NODATA or SKIPDATA), per ENI index (known ENIs only).
     pub(crate) observed: Vec<BucketSet>,
+    /// The earliest `start` and latest `end` of a line, per ENI index (`None` before any):
+    /// the window's edges are judged to the second, finer than a bucket.
+    pub(crate) spans: Vec<Option<(i64, i64)>>,
     /// Buckets with a SKIPDATA line, per ENI index.
     pub(crate) skipped: BTreeMap<u32, BucketSet>,
     /// ACCEPT records.
@@ -154,21 +159,28 @@ pub(crate) struct FlowLogObservation {
     pub(crate) with_flags: u64,
     /// The longest `end - start` of a line (NODATA lines span their aggregation interval).
     pub(crate) max_span: i64,
+    /// Whether any NODATA or SKIPDATA line was seen: their span is the aggregation interval.
+    pub(crate) idle_lines: bool,
 }
 
 impl FlowLogObservation {
     pub(crate) fn new(enis: usize) -> Self {
         FlowLogObservation {
             observed: vec![BucketSet::default(); enis],
+            spans: vec![None; enis],
             ..Default::default()
         }
     }
 
-    /// Marks a line of ENI `eni` over `[start, end]`.
+    /// Marks a line of ENI `eni` over `[start, end]`; `idle` for NODATA and SKIPDATA lines.
     #[inline]
-    pub(crate) fn observe(&mut self, eni: u32, start: i64, end: i64) {
+    pub(crate) fn observe(&mut self, eni: u32, start: i64, end: i64, idle: bool) {
+        self.idle_lines |= idle;
         if let Some(set) = self.observed.get_mut(eni as usize) {
             set.insert_range(bucket(start), bucket(end.max(start)));
+        }
+        if let Some(span) = self.spans.get_mut(eni as usize) {
+            *span = union_span(*span, Some((start, end.max(start))));
         }
         self.max_span = self.max_span.max(end - start);
     }
@@ -189,6 +201,12 @@ impl FlowLogObservation {
         for (mine, theirs) in self.observed.iter_mut().zip(&other.observed) {
             mine.union(theirs);
         }
+        if self.spans.len() < other.spans.len() {
+            self.spans.resize(other.spans.len(), None);
+        }
+        for (mine, theirs) in self.spans.iter_mut().zip(&other.spans) {
+            *mine = union_span(*mine, *theirs);
+        }
         for (eni, set) in &other.skipped {
             self.skipped.entry(*eni).or_default().union(set);
         }
@@ -196,12 +214,27 @@ impl FlowLogObservation {
         self.rejects += other.rejects;
         self.with_flags += other.with_flags;
         self.max_span = self.max_span.max(other.max_span);
+        self.idle_lines |= other.idle_lines;
     }
 
-    /// The aggregation interval the lines suggest: 60 s when no line spans more than a minute,
-    /// else 600 s (AWS's two settings).
+    /// The aggregation interval the lines suggest (AWS's two settings): 60 s only when an idle
+    /// line (which spans the whole interval) shows it and no line spans more than a minute;
+    /// otherwise 600 s, AWS's default — short records alone cannot tell the two apart.
     pub(crate) fn aggregation_seconds(&self) -> i64 {
-        if self.max_span <= 60 { 60 } else { 600 }
+        if self.idle_lines && self.max_span <= 60 {
+            60
+        } else {
+            600
+        }
+    }
+}
+
+/// The smallest `[start, end]` holding both spans.
+pub(crate) fn union_span(a: Option<(i64, i64)>, b: Option<(i64, i64)>) -> Option<(i64, i64)> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some((a.0.min(b.0), a.1.max(b.1))),
+        (a, None) => a,
+        (None, b) => b,
     }
 }
 

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use flowsieve_sg::EniIdx;
 
 use super::{Context, Map, map};
-use crate::coverage::{BUCKET_SECONDS, BucketSet, bucket};
+use crate::coverage::{BUCKET_SECONDS, BucketSet, bucket, union_span};
 use crate::report::{
     CarrierObservation, Coverage, EniObservation, FlowLogSummary, Reason, TrafficType,
 };
@@ -39,6 +39,21 @@ struct EniView {
     flow_logs: Vec<usize>,
     /// Buckets of unobserved time tolerated between two lines (two aggregation intervals).
     tolerance: u32,
+    /// The first and last second of an ACCEPT-capturing line, and of any line.
+    accept_span: Option<(i64, i64)>,
+    any_span: Option<(i64, i64)>,
+    /// The longest aggregation interval of its flow logs: with every interval logged, the
+    /// first line starts and the last line ends within this many seconds of the window's edges.
+    edge_seconds: i64,
+}
+
+/// Which lines of an ENI a coverage question counts.
+#[derive(Clone, Copy)]
+enum Lines {
+    /// Lines of flow logs that capture ACCEPT traffic.
+    Accept,
+    /// Every line.
+    Any,
 }
 
 /// The coverage of one group's carriers.
@@ -83,6 +98,12 @@ impl Observed {
                 }
                 view.flow_logs.push(slot);
                 view.tolerance = view.tolerance.max(tolerance);
+                view.edge_seconds = view.edge_seconds.max(observation.aggregation_seconds());
+                let span = observation.spans.get(eni).copied().flatten();
+                view.any_span = union_span(view.any_span, span);
+                if captures_accept[slot] {
+                    view.accept_span = union_span(view.accept_span, span);
+                }
             }
             for (&eni, set) in &observation.skipped {
                 if let Some(view) = enis.get_mut(eni as usize) {
@@ -102,13 +123,38 @@ impl Observed {
         self.window.map(|(a, b)| (bucket(a), bucket(b)))
     }
 
-    /// Whether an ENI was observed with ACCEPT traffic captured over the whole window.
-    fn fully_observed(&self, eni: EniIdx) -> bool {
-        let (Some((first, last)), Some(view)) = (self.buckets(), self.enis.get(eni.0 as usize))
-        else {
+    /// Whether an ENI's `lines` cover the whole window.
+    fn fully_observed(&self, eni: EniIdx, lines: Lines) -> bool {
+        let Some(view) = self.enis.get(eni.0 as usize) else {
             return false;
         };
-        !view.accept.is_empty() && view.accept.gaps(first, last, view.tolerance).is_empty()
+        self.window.is_some() && self.gaps(view, lines).is_empty()
+    }
+
+    /// The unobserved stretches of the window for an ENI's `lines`, as inclusive bucket
+    /// ranges: gaps between lines longer than the tolerance, and at either edge more than one
+    /// aggregation interval of unobserved time (judged to the second).
+    fn gaps(&self, view: &EniView, lines: Lines) -> Vec<(u32, u32)> {
+        let (Some((start, end)), Some((first, last))) = (self.window, self.buckets()) else {
+            return Vec::new();
+        };
+        let (set, span) = match lines {
+            Lines::Accept => (&view.accept, view.accept_span),
+            Lines::Any => (&view.any, view.any_span),
+        };
+        let mut gaps = set.gaps(first, last, view.tolerance);
+        let Some((seen_from, seen_until)) = span else {
+            return gaps;
+        };
+        // `end` is the window's last second: a fully logged ENI has a line ending at or after
+        // the start of the interval holding it, at most `edge_seconds` before `end + 1`.
+        if seen_from - start > view.edge_seconds && gaps.first().is_none_or(|g| g.0 != first) {
+            gaps.insert(0, (first, bucket(seen_from).saturating_sub(1).max(first)));
+        }
+        if end + 1 - seen_until > view.edge_seconds && gaps.last().is_none_or(|g| g.1 != last) {
+            gaps.push(((bucket(seen_until) + 1).min(last), last));
+        }
+        gaps
     }
 
     fn skipped_in_window(&self, eni: EniIdx) -> bool {
@@ -135,7 +181,17 @@ impl Observed {
         let carriers: Vec<EniIdx> = ctx.matcher.enis_with_group(group_id).to_vec();
         let in_logs = carriers.iter().filter(|&&e| self.any(e)).count() as u64;
         let accept_seen = carriers.iter().filter(|&&e| self.accept_any(e)).count() as u64;
-        let full = carriers.iter().filter(|&&e| self.fully_observed(e)).count() as u64;
+        let full = carriers
+            .iter()
+            .filter(|&&e| self.fully_observed(e, Lines::Accept))
+            .count() as u64;
+        // Observed throughout by some line, but not by an ACCEPT-capturing one throughout.
+        let accept_partly = carriers
+            .iter()
+            .any(|&e| self.fully_observed(e, Lines::Any) && !self.fully_observed(e, Lines::Accept));
+        let time_partly = carriers
+            .iter()
+            .any(|&e| !self.fully_observed(e, Lines::Any));
         let skipped = carriers
             .iter()
             .filter(|&&e| self.skipped_in_window(e))
@@ -146,10 +202,10 @@ impl Observed {
         } else if in_logs == 0 {
             reasons.push(Reason::NoLogsForGroup);
         } else {
-            if full < carriers.len() as u64 {
+            if time_partly {
                 reasons.push(Reason::PartialCoverage);
             }
-            if accept_seen < in_logs {
+            if accept_seen < in_logs || accept_partly {
                 reasons.push(Reason::RejectOnlyCapture);
             }
         }
@@ -196,7 +252,7 @@ impl Observed {
         for &eni in carriers {
             match self.enis.get(eni.0 as usize) {
                 Some(view) => {
-                    for (a, b) in view.accept.gaps(first, last, view.tolerance) {
+                    for (a, b) in self.gaps(view, Lines::Accept) {
                         unobserved.insert_range(a, b);
                     }
                 }
@@ -299,7 +355,7 @@ impl Observed {
             let (observed_fraction, gaps, skipdata) = match self.buckets() {
                 Some((first, last)) => {
                     let total = u64::from(last - first) + 1;
-                    let gaps = view.any.gaps(first, last, view.tolerance);
+                    let gaps = self.gaps(view, Lines::Any);
                     let skips = runs(&view.skipped, first, last);
                     (
                         (view.any.count_in(first, last) as f64 / total as f64 * 10_000.0).round()

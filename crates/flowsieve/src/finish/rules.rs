@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use flowsieve_sg::{EniIdx, Peer, RuleIdx};
+use flowsieve_sg::{Addr, EniIdx, EniKind, Peer, RuleIdx};
 
 use super::Context;
 use super::observed::Observed;
@@ -131,7 +131,14 @@ fn unknown_reasons(
     let m = ctx.matcher;
     let rule = m.rule(idx);
     let mut reasons: BTreeSet<Reason> = global.iter().copied().collect();
-    reasons.extend(coverage.iter().copied());
+    // With nothing attributed anywhere, what each ENI's lines show (NODATA only, no ACCEPT to
+    // infer a capture from) adds nothing to "nothing to judge".
+    if !global.contains(&Reason::NoAttributedRecords) {
+        reasons.extend(coverage.iter().copied());
+    }
+    if unlogged_path(ctx, rule, carriers) {
+        reasons.insert(Reason::UnloggedPath);
+    }
     if !m.peer_resolved(idx) {
         reasons.insert(Reason::UnresolvedPeer);
     } else if let Peer::Group { group_id, .. } = &rule.peer
@@ -153,6 +160,31 @@ fn unknown_reasons(
         }
     }
     reasons.into_iter().collect()
+}
+
+/// Whether the rule allows traffic between an interface VPC endpoint ENI and a Network Load
+/// Balancer ENI, which flow logs never record: one side among the rule's carriers, the other
+/// among its peers (members of a peer group, or ENIs whose addresses a peer CIDR holds).
+fn unlogged_path(ctx: &Context<'_>, rule: &flowsieve_sg::Rule, carriers: &[EniIdx]) -> bool {
+    let m = ctx.matcher;
+    let is_endpoint = |e: EniIdx| m.eni(e).kind() == EniKind::VpcEndpoint;
+    let own_nlb = carriers.iter().any(|&e| ctx.is_nlb(e));
+    let own_endpoint = carriers.iter().any(|&e| is_endpoint(e));
+    if !own_nlb && !own_endpoint {
+        return false;
+    }
+    let other_side = |e: EniIdx| (own_nlb && is_endpoint(e)) || (own_endpoint && ctx.is_nlb(e));
+    match &rule.peer {
+        Peer::Group { group_id, .. } => m.enis_with_group(group_id).iter().any(|&e| other_side(e)),
+        Peer::Cidr(cidr) => (0..m.eni_count()).map(|i| EniIdx(i as u32)).any(|e| {
+            other_side(e)
+                && m.eni(e)
+                    .private_ipv4
+                    .iter()
+                    .any(|&ip| cidr.contains(Addr::from(ip)))
+        }),
+        Peer::PrefixList { .. } => false,
+    }
 }
 
 fn sources(rule: &flowsieve_sg::Rule) -> Vec<String> {
