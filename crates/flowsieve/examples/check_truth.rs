@@ -84,7 +84,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 o.map(|o| (
                     o.group_ids.len(),
                     o.dst_port,
-                    o.peer_class.clone(),
+                    o.peer_class,
                     o.records,
                     o.distinct_sources
                 ))
@@ -96,7 +96,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .summary
                 .orientation
                 .iter()
-                .map(|o| (o.evidence.clone(), o.forward, o.reverse))
+                .map(|o| (o.evidence, o.forward, o.reverse))
                 .collect::<Vec<_>>()
         );
         println!(

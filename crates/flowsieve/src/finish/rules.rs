@@ -58,7 +58,7 @@ pub(crate) fn build(
                 RuleStatus::Unknown => counts.unknown += 1,
             }
             let evidence = (status == RuleStatus::Unused)
-                .then(|| observed.window)
+                .then_some(observed.window)
                 .flatten()
                 .map(|(start, end)| UnusedEvidence {
                     window_start: start,
