@@ -13,7 +13,7 @@ use arrow_array::{
 };
 use arrow_schema::{ArrowError, Schema, SchemaRef};
 
-use crate::enums::{Action, EnumArray, FlowDirection, FlowEnum, LogStatus, TrafficType};
+use crate::enums::{Action, EnumArray, FlowDirection, FlowEnum, LogStatus, TrafficKind};
 use crate::field::{FieldName, FlowField};
 
 /// The Arrow schema of the given fields, in order: AWS names with `-` as `_`, the types of
@@ -146,7 +146,7 @@ impl FlowRecordBatch {
         check_closed::<Action>(&batch)?;
         check_closed::<LogStatus>(&batch)?;
         check_closed::<FlowDirection>(&batch)?;
-        check_closed::<TrafficType>(&batch)?;
+        check_closed::<TrafficKind>(&batch)?;
         Ok(FlowRecordBatch { batch })
     }
 
@@ -208,7 +208,7 @@ impl FlowRecordBatch {
 
     /// A closed-enum column read as `T` (`batch.enums::<Action>()`); see the typed shortcuts
     /// [`Self::actions`], [`Self::log_statuses`], [`Self::flow_directions`],
-    /// [`Self::traffic_types`].
+    /// [`Self::traffic_kinds`].
     pub fn enums<T: FlowEnum>(&self) -> Option<EnumArray<'_, T>> {
         EnumArray::new(self.text(T::FIELD)?)
     }
@@ -229,7 +229,7 @@ impl FlowRecordBatch {
     }
 
     /// The `type` column, typed.
-    pub fn traffic_types(&self) -> Option<EnumArray<'_, TrafficType>> {
+    pub fn traffic_kinds(&self) -> Option<EnumArray<'_, TrafficKind>> {
         self.enums()
     }
 }

@@ -1,5 +1,5 @@
 //! The closed value sets of flow-log fields — `action`, `log-status`, `flow-direction` and
-//! `type` — as typed enums ([`Action`], [`LogStatus`], [`FlowDirection`], [`TrafficType`]) with
+//! `type` — as typed enums ([`Action`], [`LogStatus`], [`FlowDirection`], [`TrafficKind`]) with
 //! their AWS spellings, and [`EnumArray`], a typed view of such a column of a
 //! [`crate::FlowRecordBatch`].
 //!
@@ -20,7 +20,7 @@ mod sealed {
 }
 
 /// A closed set of values of one flow-log field. Implemented by [`Action`], [`LogStatus`],
-/// [`FlowDirection`] and [`TrafficType`] only.
+/// [`FlowDirection`] and [`TrafficKind`] only.
 ///
 /// In flowsieve's batches such a column is `Dictionary(Int32, Utf8)` whose dictionary is
 /// [`Self::NAMES`] and whose key is the value's index in [`Self::ALL`].
@@ -115,8 +115,9 @@ flow_enums! {
         Egress = "egress",
     }
 
-    /// The kind of traffic (`type`, version 3).
-    TrafficType for Type {
+    /// The kind of traffic of a record (the `type` field, version 3). Not a flow log's
+    /// *traffic type* (ACCEPT / REJECT / ALL: which records it captures).
+    TrafficKind for Type {
         /// `IPv4`.
         Ipv4 = "IPv4",
         /// `IPv6`.
@@ -234,13 +235,13 @@ mod tests {
         check::<Action>();
         check::<LogStatus>();
         check::<FlowDirection>();
-        check::<TrafficType>();
+        check::<TrafficKind>();
         assert_eq!(Action::FIELD, FlowField::Action);
-        assert_eq!(TrafficType::FIELD, FlowField::Type);
+        assert_eq!(TrafficKind::FIELD, FlowField::Type);
         // Spellings are exact, case included.
         assert_eq!(LogStatus::from_name("ok"), None);
         assert_eq!(Action::from_name("accept"), None);
-        assert_eq!(TrafficType::from_name("ipv4"), None);
+        assert_eq!(TrafficKind::from_name("ipv4"), None);
     }
 
     #[test]

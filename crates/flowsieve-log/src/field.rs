@@ -45,7 +45,7 @@ pub enum FieldKind {
     /// `Dictionary(Int32, Utf8)` restricted to `ingress` / `egress`.
     FlowDirection,
     /// `Dictionary(Int32, Utf8)` restricted to `IPv4` / `IPv6` / `EFA`.
-    TrafficType,
+    TrafficKind,
 }
 
 impl FieldKind {
@@ -63,7 +63,7 @@ impl FieldKind {
             | FieldKind::Action
             | FieldKind::LogStatus
             | FieldKind::FlowDirection
-            | FieldKind::TrafficType => {
+            | FieldKind::TrafficKind => {
                 DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))
             }
         }
@@ -155,7 +155,7 @@ flow_fields! {
     /// TCP flags ORed over the interval (FIN 1, SYN 2, RST 4, SYN-ACK 18).
     TcpFlags = "tcp-flags", "tcp_flags", Some(3), UInt8;
     /// `IPv4`, `IPv6` or `EFA`.
-    Type = "type", "type", Some(3), TrafficType;
+    Type = "type", "type", Some(3), TrafficKind;
     /// Packet-level (original) source address.
     PktSrcAddr = "pkt-srcaddr", "pkt_srcaddr", Some(3), Address;
     /// Packet-level (original) destination address.

@@ -50,7 +50,7 @@
 //! malformed lines. [`ParquetFlowReader`] is built on it. The closed columns read as typed
 //! enums: [`FlowRecordBatch::actions`] ([`Action`]), [`FlowRecordBatch::log_statuses`]
 //! ([`LogStatus`]), [`FlowRecordBatch::flow_directions`] ([`FlowDirection`]),
-//! [`FlowRecordBatch::traffic_types`] ([`TrafficType`]).
+//! [`FlowRecordBatch::traffic_kinds`] ([`TrafficKind`]).
 //!
 //! ## The schema
 //!
@@ -109,7 +109,7 @@ pub use batch::{AddressArray, FlowRecordBatch, address_to_ip, flow_schema, ip_to
 pub use conform::FlowConformer;
 pub use decoder::FlowDecoder;
 pub use diagnose::{Diagnosis, FormatOrigin, LineProbe, MALFORMED_SHARE_PERCENT, PROBE_LINES};
-pub use enums::{Action, EnumArray, FlowDirection, FlowEnum, LogStatus, TrafficType};
+pub use enums::{Action, EnumArray, FlowDirection, FlowEnum, LogStatus, TrafficKind};
 pub use error::{Error, ErrorKind, Result};
 pub use field::{FieldKind, FieldName, FlowField, MAX_TIMESTAMP};
 pub use format::LogFormat;

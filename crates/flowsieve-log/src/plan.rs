@@ -8,7 +8,7 @@ use std::sync::Arc;
 use arrow_schema::{Field, Schema, SchemaRef};
 
 use crate::columns::{AddressColumn, Columns, DictColumn, EnumColumn, PrimColumn, Storage};
-use crate::enums::{Action, FlowDirection, FlowEnum, LogStatus, TrafficType};
+use crate::enums::{Action, FlowDirection, FlowEnum, LogStatus, TrafficKind};
 use crate::error::{ErrorKind, Result};
 use crate::field::{FieldKind, FieldName, FlowField};
 use crate::format::LogFormat;
@@ -32,7 +32,7 @@ pub(crate) enum SlotOp {
     /// Always parsed, for line accounting, even when not requested (`col` is `None` then).
     LogStatus(Option<usize>),
     FlowDirection(usize),
-    TrafficType(usize),
+    TrafficKind(usize),
 }
 
 /// A format compiled against a projection.
@@ -218,11 +218,11 @@ impl StorageCounts {
                     SlotOp::FlowDirection(col),
                 )
             }
-            FieldKind::TrafficType => {
+            FieldKind::TrafficKind => {
                 let col = next(&mut self.enums);
                 (
-                    Storage::Enum(col, TrafficType::NAMES),
-                    SlotOp::TrafficType(col),
+                    Storage::Enum(col, TrafficKind::NAMES),
+                    SlotOp::TrafficKind(col),
                 )
             }
         }

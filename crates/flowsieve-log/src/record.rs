@@ -27,7 +27,7 @@ use std::net::Ipv6Addr;
 use nom::IResult;
 
 use crate::columns::Columns;
-use crate::enums::{Action, FlowDirection, FlowEnum, LogStatus, TrafficType};
+use crate::enums::{Action, FlowDirection, FlowEnum, LogStatus, TrafficKind};
 use crate::field::MAX_TIMESTAMP;
 use crate::plan::SlotOp;
 use crate::stats::LineIssueKind;
@@ -649,8 +649,8 @@ fn parse_value<'a>(
             columns.enums[col].push(value.key());
             rest
         }
-        SlotOp::TrafficType(col) => {
-            let (rest, value) = closed::<TrafficType>(input).map_err(unwrap)?;
+        SlotOp::TrafficKind(col) => {
+            let (rest, value) = closed::<TrafficKind>(input).map_err(unwrap)?;
             columns.enums[col].push(value.key());
             rest
         }
@@ -670,7 +670,7 @@ fn push_null(op: SlotOp, columns: &mut Columns) {
         SlotOp::Action(col)
         | SlotOp::LogStatus(Some(col))
         | SlotOp::FlowDirection(col)
-        | SlotOp::TrafficType(col) => columns.enums[col].push_null(),
+        | SlotOp::TrafficKind(col) => columns.enums[col].push_null(),
     }
 }
 
@@ -933,8 +933,8 @@ mod tests {
         assert!(closed::<LogStatus>(b"OKAY").is_err());
         assert_eq!(value(closed(b"egress -")), Some(FlowDirection::Egress));
         assert!(closed::<FlowDirection>(b"ingress2").is_err());
-        assert_eq!(value(closed(b"EFA -")), Some(TrafficType::Efa));
-        assert!(closed::<TrafficType>(b"ipv4").is_err());
+        assert_eq!(value(closed(b"EFA -")), Some(TrafficKind::Efa));
+        assert!(closed::<TrafficKind>(b"ipv4").is_err());
     }
 
     /// The v2 fast path accepts a subset of what the generic loop accepts, with the same row:

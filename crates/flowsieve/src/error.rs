@@ -15,4 +15,15 @@ pub enum Error {
     /// missing required field).
     #[error(transparent)]
     Inventory(#[from] flowsieve_sg::Error),
+    /// Two analyses of different networks were merged: their ENI and rule indices do not
+    /// correspond.
+    #[error(
+        "cannot merge analyses of different networks (fingerprints {ours:016x} and {theirs:016x})"
+    )]
+    NetworkMismatch {
+        /// The fingerprint of the analysis merged into.
+        ours: u64,
+        /// The fingerprint of the analysis merged.
+        theirs: u64,
+    },
 }

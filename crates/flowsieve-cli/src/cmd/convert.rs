@@ -480,7 +480,7 @@ impl FileOutcome {
 /// What a reader thread hands the writer.
 enum Message {
     Batch(FlowRecordBatch),
-    Done(FileOutcome),
+    Done(Box<FileOutcome>),
 }
 
 /// Reads one input with `builder`, handing each batch to `sink`, which returns `false` to stop
@@ -569,7 +569,7 @@ fn to_one_file(
                         Ok(out.send(Message::Batch(batch)).is_ok())
                     }),
                 };
-                let _ = out.send(Message::Done(outcome));
+                let _ = out.send(Message::Done(Box::new(outcome)));
             },
             |i, messages| {
                 let mut done = None;
@@ -578,7 +578,7 @@ fn to_one_file(
                         Message::Batch(batch) => writer
                             .write(&batch)
                             .with_context(|| format!("writing {}", path.display()))?,
-                        Message::Done(outcome) => done = Some(outcome),
+                        Message::Done(outcome) => done = Some(*outcome),
                     }
                 }
                 let outcome = done.unwrap_or_else(|| stopped(&inputs[i]));

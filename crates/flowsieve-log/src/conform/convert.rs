@@ -21,7 +21,7 @@ use arrow_array::{
 use arrow_buffer::{BooleanBufferBuilder, Buffer, NullBuffer, ScalarBuffer};
 use arrow_schema::{ArrowError, DataType, TimeUnit};
 
-use crate::enums::{Action, FlowDirection, FlowEnum, LogStatus, TrafficType};
+use crate::enums::{Action, FlowDirection, FlowEnum, LogStatus, TrafficKind};
 use crate::field::{FieldKind, FieldName, FlowField, MAX_TIMESTAMP};
 use crate::record::{address, decimal, whole_value};
 use crate::stats::LineIssueKind;
@@ -122,7 +122,7 @@ pub(crate) fn accepts(name: &FieldName, data_type: &DataType) -> bool {
         FieldKind::Action
         | FieldKind::LogStatus
         | FieldKind::FlowDirection
-        | FieldKind::TrafficType => string,
+        | FieldKind::TrafficKind => string,
         FieldKind::Text if name.known().is_some() => string || binary || integer,
         // A column flowsieve does not know is carried as text, whatever can be printed.
         FieldKind::Text => {
@@ -143,7 +143,7 @@ pub(crate) fn expected_types(name: &FieldName) -> &'static str {
         FieldKind::Action
         | FieldKind::LogStatus
         | FieldKind::FlowDirection
-        | FieldKind::TrafficType => "a string column",
+        | FieldKind::TrafficKind => "a string column",
     }
 }
 
@@ -168,7 +168,7 @@ pub(crate) fn convert(
         FieldKind::Action => closed::<Action>(column, refusals),
         FieldKind::LogStatus => closed::<LogStatus>(column, refusals),
         FieldKind::FlowDirection => closed::<FlowDirection>(column, refusals),
-        FieldKind::TrafficType => closed::<TrafficType>(column, refusals),
+        FieldKind::TrafficKind => closed::<TrafficKind>(column, refusals),
     }
 }
 

@@ -12,7 +12,7 @@ use arrow_array::{
 use arrow_schema::{DataType, Field, Schema};
 
 use super::*;
-use crate::enums::{Action, TrafficType};
+use crate::enums::{Action, TrafficKind};
 use crate::stats::LineIssueKind;
 
 /// The AWS documentation's v2 records (one NODATA), read by the text reader.
@@ -383,10 +383,10 @@ fn closed_columns_are_laid_out_as_the_text_reader_does() {
         ),
     ]);
     let (out, _) = conform(ReaderBuilder::new(), &input);
-    let types = out.traffic_types().unwrap();
+    let types = out.traffic_kinds().unwrap();
     assert_eq!(
         types.iter().collect::<Vec<_>>(),
-        [Some(TrafficType::Efa), Some(TrafficType::Ipv6), None]
+        [Some(TrafficKind::Efa), Some(TrafficKind::Ipv6), None]
     );
     let actions = out.actions().unwrap();
     assert_eq!(actions.as_array().values().len(), 2);
@@ -500,7 +500,7 @@ mod properties {
                     crate::FieldKind::Action
                         | crate::FieldKind::LogStatus
                         | crate::FieldKind::FlowDirection
-                        | crate::FieldKind::TrafficType
+                        | crate::FieldKind::TrafficKind
                         | crate::FieldKind::Address
                 ) {
                 Arc::new(StringArray::from(texts))

@@ -90,7 +90,7 @@ fn cell_of(kind: FieldKind) -> BoxedStrategy<Cell> {
         FieldKind::FlowDirection => select(&["ingress", "egress"][..])
             .prop_map(|v| cell(v, Value::Text(v.to_owned())))
             .boxed(),
-        FieldKind::TrafficType => select(&["IPv4", "IPv6", "EFA"][..])
+        FieldKind::TrafficKind => select(&["IPv4", "IPv6", "EFA"][..])
             .prop_map(|v| cell(v, Value::Text(v.to_owned())))
             .boxed(),
         _ => text_value()
@@ -352,7 +352,7 @@ fn naive_value(kind: FieldKind, token: &[u8]) -> Result<Value, &'static str> {
         FieldKind::Action => one_of(&["ACCEPT", "REJECT"])?,
         FieldKind::LogStatus => one_of(&["OK", "NODATA", "SKIPDATA"])?,
         FieldKind::FlowDirection => one_of(&["ingress", "egress"])?,
-        FieldKind::TrafficType => one_of(&["IPv4", "IPv6", "EFA"])?,
+        FieldKind::TrafficKind => one_of(&["IPv4", "IPv6", "EFA"])?,
         _ => Value::Text(text()?.to_owned()),
     })
 }
