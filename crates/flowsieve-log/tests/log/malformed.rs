@@ -867,7 +867,7 @@ fn merged_samples_stay_bounded_and_deterministic() {
 // Regressions of bugs these tests found.
 
 /// docs/semantics.md makes a log-status other than `OK`, `NODATA` or `SKIPDATA`
-/// `invalid_value`; FLOW-LOGS.md §5.2 knows no `-` log-status either. The library once read `-`
+/// `invalid_value`; docs/flow-logs.md §2 knows no `-` log-status either. The library once read `-`
 /// there as null (the `-` shortcut ran before the slot's parser) and counted the line as a
 /// record.
 #[test]

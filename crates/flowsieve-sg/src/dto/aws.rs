@@ -1,4 +1,4 @@
-//! AWS CLI JSON (PascalCase keys), as printed by `aws ec2 describe-…` (SECURITY-GROUPS.md §2–5).
+//! AWS CLI JSON (PascalCase keys), as printed by `aws ec2 describe-…` (docs/security-groups.md).
 
 use serde::Deserialize;
 

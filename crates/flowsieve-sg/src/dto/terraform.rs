@@ -1,4 +1,4 @@
-//! `terraform show -json` output, state and plan (SECURITY-GROUPS.md §9).
+//! `terraform show -json` output, state and plan (docs/security-groups.md).
 //!
 //! Resource attributes are kept as a `serde_json::Value` until the resource type is known: other
 //! resource types use the same attribute names with other JSON types, so one struct for all
