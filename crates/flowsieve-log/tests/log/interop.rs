@@ -1,83 +1,18 @@
 //! Arrow in from other tools: pyarrow, DuckDB and Polars each read the same flow-log text with
 //! their own CSV reader, shape it as their users would (timestamps, narrower integers,
 //! dictionaries, upper-case or snake_case names, string views), and write Arrow IPC files from
-//! the project's Python environment (`scripts/python-env.sh`). The conformer must turn every
+//! the project's Python environment (`scripts/arrow_engines.py`). The conformer must turn every
 //! one of them into the batch the text reader makes of the text, and refuse the same rows for
 //! the same reasons.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use flowsieve_log::{FieldName, FlowField, FlowRecordBatch, LineStats, ReaderBuilder};
 
 use crate::common::{Value, named_rows, read, read_testdata};
 
-/// Reads every `*.log` file given after the output directory with each engine and writes
-/// `<engine>-<stem>.arrow` there.
-const ENGINES: &str = r#"
-import pathlib, sys
-import duckdb
-import polars as pl
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pacsv
-
-CLOSED = ("action", "log-status", "flow-direction", "type")
-TIMES = ("start", "end")
-
-def write(path, table):
-    with pa.ipc.new_file(path, table.schema) as sink:
-        sink.write_table(table)
-
-def with_pyarrow(path):
-    # The CSV reader's own inference: int64, string, `null` for an all-`-` column; times as
-    # timestamp[s, UTC]; the closed columns dictionary-encoded.
-    table = pacsv.read_csv(
-        path,
-        parse_options=pacsv.ParseOptions(delimiter=" "),
-        convert_options=pacsv.ConvertOptions(null_values=["-"], strings_can_be_null=True),
-    )
-    columns = []
-    for name, column in zip(table.column_names, table.columns):
-        if name in TIMES:
-            column = column.cast(pa.timestamp("s", tz="UTC"))
-        elif name in CLOSED:
-            column = pc.dictionary_encode(column)
-        columns.append(column)
-    return pa.table(columns, names=table.column_names)
-
-def with_duckdb(path):
-    # BIGINT and VARCHAR, TIMESTAMPTZ from to_timestamp, INTEGER ports and
-    # protocol, upper-case names.
-    con = duckdb.connect()
-    rel = con.sql(f"FROM read_csv('{path}', delim=' ', header=true, nullstr='-')")
-    exprs = []
-    for name in rel.columns:
-        value = f'"{name}"'
-        if name in TIMES:
-            value = f"to_timestamp({value})"
-        elif name in ("srcport", "dstport", "protocol"):
-            value = f"{value}::INTEGER"
-        exprs.append(f'{value} AS "{name.upper()}"')
-    return con.sql(f"SELECT {', '.join(exprs)} FROM rel").arrow().read_all()
-
-def with_polars(path):
-    # Int64 and String, snake_case names, Datetime from from_epoch, Categorical closed columns;
-    # written by Polars' own IPC writer.
-    df = pl.read_csv(path, separator=" ", null_values="-")
-    df = df.with_columns(
-        [pl.from_epoch(c, time_unit="s") for c in TIMES if c in df.columns]
-        + [pl.col(c).cast(pl.Categorical) for c in CLOSED if c in df.columns]
-    )
-    return df.rename({c: c.replace("-", "_") for c in df.columns})
-
-out = pathlib.Path(sys.argv[1])
-for path in map(pathlib.Path, sys.argv[2:]):
-    write(out / f"pyarrow-{path.stem}.arrow", with_pyarrow(path))
-    write(out / f"duckdb-{path.stem}.arrow", with_duckdb(path))
-    with_polars(path).write_ipc(out / f"polars-{path.stem}.arrow", compression="uncompressed")
-"#;
-
+/// The engines `scripts/arrow_engines.py` writes a file with, in its file names.
 const ENGINE_NAMES: [&str; 3] = ["pyarrow", "duckdb", "polars"];
 
 /// The v2 header, for the documentation's records that have none (the default format).
@@ -114,24 +49,9 @@ fn inputs() -> Vec<(&'static str, Vec<u8>)> {
     ]
 }
 
-/// The project's Python environment's interpreter; fails the test, saying why, when the
-/// environment cannot be made (an interop test never passes without having run).
-fn python() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let out = Command::new("bash")
-        .arg(root.join("scripts/python-env.sh"))
-        .output()
-        .expect("run bash");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "scripts/python-env.sh failed (python3 with venv, and PyPI the first time, are needed):\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    PathBuf::from(stdout.trim())
-}
-
-/// Writes the inputs, has every engine convert them, and returns the directory.
+/// Writes the inputs and has every engine convert them (`scripts/arrow-engines.sh`, in the
+/// project's Python environment); returns the directory. Fails the test, saying why, when the
+/// environment cannot be made: an interop test never passes without having run.
 fn engine_files() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut paths = Vec::new();
@@ -140,16 +60,16 @@ fn engine_files() -> tempfile::TempDir {
         std::fs::write(&path, text).expect("write input");
         paths.push(path);
     }
-    let out = Command::new(python())
-        .arg("-c")
-        .arg(ENGINES)
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/arrow-engines.sh");
+    let out = Command::new("bash")
+        .arg(script)
         .arg(dir.path())
         .args(&paths)
         .output()
-        .expect("run python");
+        .expect("run bash");
     assert!(
         out.status.success(),
-        "the engines failed:\n{}",
+        "scripts/arrow-engines.sh failed (it needs python3 with venv, and PyPI the first time):\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
     dir
