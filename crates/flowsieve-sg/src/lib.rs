@@ -118,10 +118,14 @@ mod naive;
 
 pub use addr::{Addr, Cidr, CidrParseError};
 pub use error::{Error, Result};
-pub use load::{Inventory, InventoryBuilder};
+pub use load::{Inventory, InventoryBuilder, SnapshotSpec, SnapshotSpecError};
 pub use matcher::{CompiledMatcher, EniIdx, FlowQuery, GroupSetIdx, RuleIdx, RuleMatches};
 pub use model::{
-    Direction, EniKind, Finding, FindingCode, NetworkInterface, Peer, PortSpec, PrefixList,
-    Protocol, Rule, RuleId, RuleSource, SecurityGroup, Severity, SourceKind,
+    Direction, EniKind, Finding, FindingCode, FlowLogConfig, FlowLogDestinationType,
+    FlowLogResource, Interval, LoadBalancer, LoadBalancerScheme, LoadBalancerType, NaclAction,
+    NaclDecision, NaclEntry, NetworkAcl, NetworkInterface, Peer, PeeringStatus, PeeringVpc,
+    PortSpec, PrefixList, Protocol, Rule, RuleId, RuleSource, SecurityGroup, Severity, SourceKind,
+    Subnet, Target, TargetGroup, TargetType, TrafficType, Vpc, VpcPeering, format_timestamp,
+    parse_timestamp,
 };
 pub use naive::NaiveMatcher;

@@ -105,15 +105,8 @@ impl<'a> NaiveMatcher<'a> {
     fn peer_contains(&self, peer: &Peer, addr: Addr) -> bool {
         match peer {
             Peer::Cidr(c) => c.contains(addr),
-            Peer::Group {
-                group_id,
-                peering_status,
-                ..
-            } => {
-                let stale = peering_status
-                    .as_deref()
-                    .is_some_and(|s| s.eq_ignore_ascii_case("deleted"));
-                !stale
+            Peer::Group { group_id, .. } => {
+                !peer.is_stale()
                     && self.inventory.group(group_id).is_some()
                     && self
                         .inventory

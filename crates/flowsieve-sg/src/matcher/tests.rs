@@ -9,7 +9,8 @@ use proptest::prelude::*;
 use super::build::push_cidr_interval;
 use super::*;
 use crate::{
-    Inventory, InventoryBuilder, NaiveMatcher, Peer, PortSpec, PrefixList, Protocol, SecurityGroup,
+    Inventory, InventoryBuilder, NaiveMatcher, Peer, PeeringStatus, PortSpec, PrefixList, Protocol,
+    SecurityGroup,
 };
 
 fn assert_send_sync<T: Send + Sync>() {}
@@ -431,7 +432,7 @@ fn peer_strategy() -> impl Strategy<Value = Peer> {
             group_id: PEER_GROUPS[g].to_owned(),
             owner_id: None,
             vpc_id: None,
-            peering_status: stale.then(|| "deleted".to_owned()),
+            peering_status: stale.then_some(PeeringStatus::Deleted),
         }),
         1 => (0..LISTS.len()).prop_map(|l| Peer::PrefixList { id: LISTS[l].to_owned() }),
     ]
