@@ -11,7 +11,8 @@ use foldhash::fast::FixedState;
 use hashbrown::HashMap;
 
 use flowsieve_sg::{
-    Addr, CompiledMatcher, Direction, EniIdx, FlowQuery, GroupSetIdx, Peer, PortSpec, RuleIdx,
+    Addr, CompiledMatcher, Direction, EniIdx, FlowQuery, GroupSetIdx, Peer, PeerClass, PortSpec,
+    RuleIdx,
 };
 
 use crate::accum::{Action, FlowAccumulator, FlowStats};
@@ -52,7 +53,8 @@ impl PeerTally {
             .map(|(peer, records)| PeerCount {
                 peer: Addr(peer).to_string(),
                 eni_id: matcher
-                    .eni_by_address(Addr(peer))
+                    .resolve_address(None, Addr(peer), None)
+                    .eni()
                     .map(|e| matcher.eni(e).id.clone()),
                 records,
             })
@@ -119,12 +121,15 @@ pub(crate) fn build_report(
         let eni = EniIdx(key.eni);
         let gs = m.eni_group_set(eni);
         let peer = Addr(key.peer);
-        let internal = m.is_internal(peer);
+        let internal = m.peer_class(None, peer) == PeerClass::Internal;
+        let remote = m.resolve_address(None, peer, None).eni();
         let query = FlowQuery {
             direction: key.direction,
             protocol: key.protocol,
             port: key.port,
             peer,
+            remote,
+            at: None,
         };
         let group_key = (gs, key.direction, key.protocol, key.port, internal);
         match (key.orientation, key.action, key.direction) {
@@ -150,7 +155,7 @@ pub(crate) fn build_report(
                     tally.stats.merge(stats);
                     tally.peers.add(key.peer, stats.records);
                 }
-                let peer_end = match m.eni_by_address(peer) {
+                let peer_end = match remote {
                     Some(p) => Some((p, EdgeEnd::Groups(m.eni_group_set(p)))),
                     None if internal => None.or(Some((eni, EdgeEnd::InternalUnknown))),
                     None => Some((eni, EdgeEnd::External)),
@@ -183,7 +188,7 @@ pub(crate) fn build_report(
                 tally.stats.merge(stats);
                 tally.sources.add(key.peer, stats.records);
                 tally.targets.insert(key.eni);
-                if let Some(source) = m.eni_by_address(peer) {
+                if let Some(source) = remote {
                     tally.source_sets.insert(m.eni_group_set(source));
                 }
                 if m.allows(gs, &query) {

@@ -169,7 +169,10 @@ impl<'m> Orienter<'m> {
             }
         }
         let local_listens = self.declares_listener(Some(r.eni), r.protocol, r.local_port);
-        let remote_eni = self.matcher.eni_by_address(r.remote_addr);
+        let remote_eni = self
+            .matcher
+            .resolve_address(None, r.remote_addr, None)
+            .eni();
         let remote_listens = self.declares_listener(remote_eni, r.protocol, r.remote_port);
         if local_listens != remote_listens {
             let server = if local_listens {

@@ -97,7 +97,7 @@ impl InventoryBuilder {
     }
 
     /// Names a range of on-premises (or otherwise known private) addresses: a remote address
-    /// inside it is on-premises (peer class `on_prem`) unless it is in the VPC or
+    /// inside it is [`PeerClass::OnPrem`](crate::PeerClass::OnPrem) unless it is in the VPC or
     /// a peered one. Not an input by itself (an inventory of internal CIDRs only is empty).
     pub fn add_internal_cidr(&mut self, cidr: Cidr) -> &mut Self {
         self.internal_cidrs.push(cidr);

@@ -20,11 +20,11 @@ pub use elb::{
 pub use eni::{EniKind, NetworkInterface};
 pub use finding::{Finding, FindingCode, Severity};
 pub use flowlog::{FlowLogConfig, FlowLogDestinationType, FlowLogResource, TrafficType};
-pub(crate) use network::nacl_of_subnet;
 pub use network::{
-    NaclAction, NaclDecision, NaclEntry, NetworkAcl, PeeringStatus, PeeringVpc, Subnet, Vpc,
-    VpcPeering,
+    NaclAction, NaclDecision, NaclEntry, NetworkAcl, PeerClass, PeeringStatus, PeeringVpc, Subnet,
+    Vpc, VpcPeering,
 };
+pub(crate) use network::{is_private, nacl_of_subnet};
 pub use rule::{
     Direction, Peer, PortSpec, PrefixList, Protocol, Rule, RuleId, RuleSource, SecurityGroup,
     SourceKind,

@@ -4,6 +4,8 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 use crate::addr::{Addr, Cidr};
 use crate::model::{Direction, Protocol};
 
@@ -297,6 +299,54 @@ impl NetworkAcl {
     }
 }
 
+/// Where a remote address lies, seen from the VPC of the ENI that recorded it (the report's
+/// `peer_class`, serialised `snake_case`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PeerClass {
+    /// The recording ENI's VPC: an address of a known ENI there, or inside that VPC's CIDRs.
+    Internal,
+    /// A CIDR (or known ENI) of a VPC peered with it by an active peering connection.
+    Peered,
+    /// Inside a range the user named as on-premises (`InventoryBuilder::add_internal_cidr`).
+    OnPrem,
+    /// A private address (RFC 1918, RFC 6598, IPv6 ULA fc00::/7) outside the VPC and its peers:
+    /// on-premises over VPN or Direct Connect, a transit gateway, a VPC not loaded or not peered.
+    PrivateExternal,
+    /// Everything else: the internet.
+    External,
+}
+
+impl PeerClass {
+    /// `"internal"`, `"peered"`, `"on_prem"`, `"private_external"` or `"external"`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            PeerClass::Internal => "internal",
+            PeerClass::Peered => "peered",
+            PeerClass::OnPrem => "on_prem",
+            PeerClass::PrivateExternal => "private_external",
+            PeerClass::External => "external",
+        }
+    }
+}
+
+impl fmt::Display for PeerClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The private ranges: RFC 1918 (10/8, 172.16/12, 192.168/16), RFC 6598 shared address space
+/// (100.64/10) and IPv6 unique local addresses (fc00::/7).
+pub(crate) fn is_private(a: Addr) -> bool {
+    if a.is_ipv4() {
+        let v = a.0 as u32;
+        v >> 24 == 10 || v >> 20 == 0xac1 || v >> 16 == 0xc0a8 || v >> 22 == (100 << 2 | 1)
+    } else {
+        a.0 >> 121 == 0x7e
+    }
+}
+
 /// The ACL of a subnet: the one associated with it, else the default ACL of its VPC.
 pub(crate) fn nacl_of_subnet(acls: &[NetworkAcl], subnet: &str, vpc: Option<&str>) -> Option<u32> {
     let explicit = acls.iter().position(|a| {
@@ -318,6 +368,34 @@ mod tests {
 
     fn a(s: &str) -> Addr {
         Addr::from_ip(s.parse().unwrap())
+    }
+
+    #[test]
+    fn private_ranges() {
+        for p in [
+            "10.1.2.3",
+            "172.16.0.1",
+            "172.31.255.255",
+            "192.168.1.1",
+            "100.64.0.1",
+            "100.127.255.255",
+            "fc00::1",
+            "fd12:3456::1",
+            "::ffff:10.0.0.1", // IPv4-mapped: the IPv4 address 10.0.0.1
+        ] {
+            assert!(is_private(a(p)), "{p}");
+        }
+        for p in [
+            "172.32.0.1",
+            "100.128.0.1",
+            "100.63.255.255",
+            "8.8.8.8",
+            "192.169.0.1",
+            "fe80::1",
+            "2001:db8::1",
+        ] {
+            assert!(!is_private(a(p)), "{p}");
+        }
     }
 
     #[test]
