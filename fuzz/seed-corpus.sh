@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Seeds the fuzz corpora (fuzz/corpus/<target>/, not committed) from testdata/: every flow-log
 # file whole, each of its lines alone under each format the `line` target can give, and its
-# header line as a format string in both written forms. Safe to run again: it only adds files.
+# header line as a format string in both written forms; the fuzzers' past findings; S3 keys of
+# every layout; every inventory file. Safe to run again: it only adds files.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 corpus=$here/corpus
-mkdir -p "$corpus/line" "$corpus/format_string" "$corpus/decoder_chunks"
+mkdir -p "$corpus/line" "$corpus/format_string" "$corpus/decoder_chunks" "$corpus/object_key" \
+    "$corpus/inventory"
 for file in "$root"/testdata/logs/*.log "$root"/testdata/malformed/*.log; do
     name=$(basename "$file" .log)
     # line: the first byte picks the format given (0: none, the header or the default v2).
@@ -24,4 +26,32 @@ for file in "$root"/testdata/logs/*.log "$root"/testdata/malformed/*.log; do
     head -n 1 "$file" > "$corpus/format_string/$name-header"
     head -n 1 "$file" | sed -E 's/([^ ]+)/${\1}/g' > "$corpus/format_string/$name-aws"
 done
-echo "corpora: $(ls "$corpus/line" | wc -l) line, $(ls "$corpus/format_string" | wc -l) format_string, $(ls "$corpus/decoder_chunks" | wc -l) decoder_chunks"
+# Every target: the inputs it once failed on (testdata/fuzz, named <target>-crash-…).
+for file in "$root"/testdata/fuzz/*-crash-*; do
+    name=$(basename "$file")
+    cp "$file" "$corpus/${name%%-crash-*}/$name"
+done
+# object_key: every key layout (plain, Hive, hourly, file name alone, S3 URLs, Windows paths).
+i=0
+for key in \
+    "s3://bucket/prefix/AWSLogs/123456789012/vpcflowlogs/us-east-1/2018/06/20/123456789012_vpcflowlogs_us-east-1_fl-1234abcd_20180620T1620Z_fe123456.log.gz" \
+    "AWSLogs/123456789012/vpcflowlogs/eu-west-1/2024/02/29/23/123456789012_vpcflowlogs_eu-west-1_fl-0a1b2c3d_20240229T2355Z_0f1e2d3c.log.parquet" \
+    "logs/AWSLogs/aws-account-id=111122223333/aws-service=vpcflowlogs/aws-region=eu-west-1/year=2024/month=02/day=29/hour=23/x.log.gz" \
+    "AWSLogs/aws-account-id=111122223333/aws-service=vpc/aws-region=us-east-2/year=2026/month=11/day=01/111122223333_vpcflowlogs_us-east-2_fl-9_20261101T0000Z_a.log.gz" \
+    "111122223333_vpcflowlogs_ap-southeast-2_fl-5_20251231T2355Z_b.log.gz" \
+    'C:\archive\AWSLogs\123456789012\vpcflowlogs\us-west-2\2025\01\02\f.log' \
+    "testdata/logs/flowlogs-v2-default-docs.log"; do
+    printf '%s' "$key" > "$corpus/object_key/key-$i"
+    i=$((i + 1))
+done
+# inventory: every inventory file of testdata/network; the first byte picks the file name the
+# target gives it (0: inventory.json, 1: a get-managed-prefix-list-entries page's name).
+for file in $(find "$root/testdata/network" -name '*.json' | sort); do
+    name=$(basename "$(dirname "$file")")-$(basename "$file" .json)
+    { printf '\000'; cat "$file"; } > "$corpus/inventory/$name"
+    { printf '\001'; cat "$file"; } > "$corpus/inventory/$name-entries"
+done
+for target in line format_string decoder_chunks object_key inventory; do
+    printf '%s %s, ' "$(ls "$corpus/$target" | wc -l)" "$target"
+done
+echo "in $corpus"

@@ -5,13 +5,20 @@
 //! It owns line framing and positions (line number, byte offset) — the only layer that knows
 //! them — and never reads input itself: [`crate::FlowLogReader`] is the pull loop on top.
 //! nom only ever sees whole lines.
+//!
+//! What comes before a record on its line is taken off here too: a UTF-8 byte-order mark (at
+//! the start of an object, or of a concatenated one), a CloudWatch export timestamp, the
+//! timestamp column of a Logs Insights CSV download ([`crate::cloudwatch`]). None of them is a
+//! line of its own: the accounting counts physical lines.
 
 use std::sync::Arc;
 
 use arrow_array::{RecordBatch, RecordBatchOptions};
 
 use crate::batch::FlowRecordBatch;
+use crate::cloudwatch::{insights_message, is_insights_header, strip_export_timestamp};
 use crate::columns::Columns;
+use crate::diagnose::FormatOrigin;
 use crate::error::{Error, ErrorKind, Result};
 use crate::format::LogFormat;
 use crate::plan::FieldPlan;
@@ -21,6 +28,9 @@ use crate::stats::{LineIssue, LineIssueKind, LineStats};
 
 /// Longest text kept in a [`LineIssue`].
 const ISSUE_TEXT_LIMIT: usize = 80;
+
+/// The UTF-8 encoding of U+FEFF, which some editors and exporters write before text.
+const BYTE_ORDER_MARK: &[u8] = b"\xEF\xBB\xBF";
 
 /// Decodes flow-log text pushed to it in chunks into batches.
 ///
@@ -55,11 +65,19 @@ pub struct FlowDecoder {
     long_line: Option<(u64, u64, u64)>,
     /// A header with a different format, applied after the current batch is flushed.
     pending_plan: Option<FieldPlan>,
+    /// Where the format in force came from (for [`LineStats::diagnose`]).
+    origin: FormatOrigin,
+    /// The object is a Logs Insights CSV download: each line's record is its second column.
+    insights_csv: bool,
     full: bool,
 }
 
 impl FlowDecoder {
     pub(crate) fn new(options: ReaderBuilder) -> Result<FlowDecoder> {
+        let origin = match options.format {
+            Some(_) => FormatOrigin::Configured,
+            None => FormatOrigin::Default,
+        };
         let format = options.format.clone().unwrap_or_default();
         let plan = FieldPlan::new(&format, options.projection.as_deref())?;
         let columns = plan.new_columns(options.batch_size);
@@ -79,6 +97,8 @@ impl FlowDecoder {
             seen_first_line: false,
             long_line: None,
             pending_plan: None,
+            origin,
+            insights_csv: false,
             full: false,
         })
     }
@@ -91,7 +111,9 @@ impl FlowDecoder {
     pub fn decode(&mut self, buf: &[u8]) -> Result<usize> {
         let limit = self.options.max_line_length;
         let mut consumed = 0;
-        let fast = self.plan.is_v2_full();
+        // Re-read after every line the general path takes: a header there may have changed
+        // the plan (a stale `true` would parse a custom layout as v2).
+        let mut fast = self.fast_path();
         while !self.full && consumed < buf.len() {
             let rest = &buf[consumed..];
             // The default v2 layout: parse the record straight from the buffer and find the
@@ -131,6 +153,7 @@ impl FlowDecoder {
                     self.line(&rest[..at])?;
                     self.offset += at as u64 + 1;
                     consumed += at + 1;
+                    fast = self.fast_path();
                 }
                 Some(at) => {
                     self.long_line = Some((self.line + 1, self.offset, at as u64 + 1));
@@ -240,23 +263,42 @@ impl FlowDecoder {
         Ok(batch)
     }
 
+    /// Whether the next line may take the straight-line v2 parser on the raw buffer.
+    fn fast_path(&self) -> bool {
+        self.plan.is_v2_full() && !self.insights_csv
+    }
+
     fn line(&mut self, raw: &[u8]) -> Result<()> {
         self.line += 1;
         let line = raw.strip_suffix(b"\r").unwrap_or(raw);
+        let line = line.strip_prefix(BYTE_ORDER_MARK).unwrap_or(line);
         if line.is_empty() {
             self.stats.blank += 1;
             return Ok(());
         }
-        let line = strip_cloudwatch_timestamp(line);
         let first = !self.seen_first_line;
         self.seen_first_line = true;
-        if (first || LogFormat::may_be_header(line))
-            && let Some(format) = LogFormat::from_header_line(line, &self.source)?
-        {
+        if (first || self.insights_csv) && is_insights_header(line) {
+            // A Logs Insights download (or one more, concatenated): its records are header-less
+            // lines of the configured format, else the default.
+            self.insights_csv = true;
             self.stats.header += 1;
-            self.use_format(format)?;
             return Ok(());
         }
+        let line = if self.insights_csv {
+            insights_message(line)
+        } else {
+            let line = strip_export_timestamp(line);
+            if (first || LogFormat::may_be_header(line))
+                && let Some(format) = LogFormat::from_header_line(line, &self.source)?
+            {
+                self.stats.header += 1;
+                self.origin = FormatOrigin::Header;
+                self.use_format(format)?;
+                return Ok(());
+            }
+            line
+        };
         let parsed = if self.plan.is_v2_full() {
             match parse_line_v2(&mut self.columns, line) {
                 Some((status, len)) if len == line.len() => Ok(status),
@@ -277,6 +319,8 @@ impl FlowDecoder {
             Err(fault) => {
                 self.columns.truncate(self.rows);
                 let issue = self.fault_issue(line, fault);
+                let expected = self.plan.format().len();
+                self.stats.probe.record(line, self.origin, expected, &issue);
                 self.report(issue)
             }
         }
@@ -392,46 +436,10 @@ impl FlowDecoder {
     }
 }
 
-/// CloudWatch Logs export lines carry `YYYY-MM-DDTHH:MM:SS[.fff]Z ` before the record: strip it.
-/// The test is two byte compares for ordinary lines.
-#[inline]
-fn strip_cloudwatch_timestamp(line: &[u8]) -> &[u8] {
-    if line.len() < 21 || line[4] != b'-' || line[10] != b'T' {
-        return line;
-    }
-    let Some(space) = memchr::memchr(b' ', line) else {
-        return line;
-    };
-    let stamp = &line[..space];
-    let digits = |range: std::ops::Range<usize>| stamp[range].iter().all(u8::is_ascii_digit);
-    let shape = stamp.len() >= 20
-        && digits(0..4)
-        && stamp[7] == b'-'
-        && digits(5..7)
-        && digits(8..10)
-        && digits(11..13)
-        && stamp[13] == b':'
-        && digits(14..16)
-        && stamp[16] == b':'
-        && digits(17..19)
-        && (stamp.ends_with(b"Z") || stamp.ends_with(b"+00:00"));
-    if shape { &line[space + 1..] } else { line }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::field::FlowField;
-
-    #[test]
-    fn cloudwatch_prefix_is_stripped() {
-        let line = b"2024-03-21T15:22:49.000Z 2 123 eni-1 - - - - - - - 1 2 - NODATA";
-        assert_eq!(strip_cloudwatch_timestamp(line), &line[25..]);
-        let plain = b"2 123456789010 eni-1235b8ca123456789 172.31.16.139";
-        assert_eq!(strip_cloudwatch_timestamp(plain), plain);
-        let odd = b"vpc-abcdefab012345678 subnet-aaaaaaaa012345678 x";
-        assert_eq!(strip_cloudwatch_timestamp(odd), odd);
-    }
 
     fn decode_all(builder: ReaderBuilder, text: &[u8]) -> (Vec<FlowRecordBatch>, LineStats) {
         let mut decoder = builder.build_decoder().unwrap();
@@ -478,6 +486,32 @@ mod tests {
         assert_eq!(stats.samples[0].line, 2);
         assert_eq!(stats.samples[0].byte_offset, 52);
         assert_eq!(stats.lines(), 3);
+    }
+
+    /// The fast path is chosen per line, not once per `decode` call: a header read by the
+    /// general path may replace the v2 plan with a layout of the same kinds in another order,
+    /// whose lines the v2 parser would put in the wrong columns.
+    #[test]
+    fn a_header_switches_off_the_v2_path_within_one_call() {
+        let text = b"version account-id interface-id srcaddr dstaddr protocol dstport srcport packets bytes start end action log-status\n\
+                     2 1 eni-1 10.0.0.1 10.0.0.2 6 22 100 1 1 1 2 ACCEPT OK\n";
+        let (batches, stats) = decode_all(ReaderBuilder::new(), text);
+        assert_eq!((stats.header, stats.records), (1, 1));
+        let batch = &batches[0];
+        assert_eq!(batch.uint8(FlowField::Protocol).unwrap().value(0), 6);
+        assert_eq!(batch.uint16(FlowField::DstPort).unwrap().value(0), 22);
+        assert_eq!(batch.uint16(FlowField::SrcPort).unwrap().value(0), 100);
+    }
+
+    /// A text field of the v2 fast path ends at the line's end: two physical lines are never
+    /// one record (the fuzzers found `2 123456\n…789010 eni-…` read as one line).
+    #[test]
+    fn the_v2_path_never_reads_across_a_newline() {
+        let text = b"2 1 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 1 1 2 ACCEPT OK\n\
+                     5 1-1\n234 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 1 1 2 ACCEPT OK\n";
+        let (batches, stats) = decode_all(ReaderBuilder::new(), text);
+        assert_eq!((stats.records, stats.malformed, stats.lines()), (1, 2, 3));
+        assert_eq!(batches[0].num_rows(), 1);
     }
 
     #[test]

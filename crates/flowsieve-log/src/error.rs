@@ -36,6 +36,7 @@ impl Error {
             | ErrorKind::Truncated { source_label, .. }
             | ErrorKind::Corrupt { source_label, .. }
             | ErrorKind::UnsupportedRecordType { source_label, .. }
+            | ErrorKind::BinaryContent { source_label }
             | ErrorKind::Parquet { source_label, .. } => Some(source_label),
             ErrorKind::Malformed(issue) => Some(&issue.source),
             _ => None,
@@ -160,6 +161,13 @@ pub enum ErrorKind {
     /// A configuration value is out of its range (batch size 0, …).
     #[error("invalid configuration: {0}")]
     Config(String),
+    /// The object's first block is binary (a NUL byte, or mostly bytes that are not text): it
+    /// is refused unread rather than counted as malformed lines.
+    #[error("{source_label}: not a flow log (binary content)")]
+    BinaryContent {
+        /// The file path or label.
+        source_label: String,
+    },
 }
 
 impl From<arrow_schema::ArrowError> for Error {

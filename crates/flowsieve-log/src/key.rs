@@ -75,12 +75,12 @@ impl LogObjectKey {
         self.region = Some(rest[2].to_owned());
         let folders = &rest[3..rest.len().saturating_sub(1).max(3)];
         if let [y, m, d, tail @ ..] = folders
-            && let (Ok(y), Ok(m), Ok(d)) = (y.parse(), m.parse(), d.parse())
+            && let (Some(y), Some(m), Some(d)) = (number(y), number(m), number(d))
             && valid_date(y, m, d)
         {
             self.date = Some((y, m, d));
             if let [h] = tail
-                && let Ok(h) = h.parse::<u8>()
+                && let Some(h) = number::<u8>(h)
                 && h < 24
             {
                 self.hour = Some(h);
@@ -100,7 +100,7 @@ impl LogObjectKey {
         self.layout = Some(KeyLayout::Hive);
         self.account = value("aws-account-id").map(str::to_owned);
         self.region = value("aws-region").map(str::to_owned);
-        let num = |name: &str| value(name).and_then(|v| v.parse::<i32>().ok());
+        let num = |name: &str| value(name).and_then(number::<i32>);
         if let (Some(y), Some(m), Some(d)) = (num("year"), num("month"), num("day"))
             && let (Ok(m), Ok(d)) = (u8::try_from(m), u8::try_from(d))
             && valid_date(y, m, d)
@@ -125,9 +125,8 @@ impl LogObjectKey {
         }
         let stamp = parts[4].as_bytes();
         if stamp.len() == 14 && stamp[8] == b'T' && stamp[13] == b'Z' {
-            let num = |r: std::ops::Range<usize>| {
-                std::str::from_utf8(&stamp[r]).ok()?.parse::<i64>().ok()
-            };
+            let num =
+                |r: std::ops::Range<usize>| number::<i64>(std::str::from_utf8(&stamp[r]).ok()?);
             if let (Some(y), Some(mo), Some(d), Some(h), Some(mi)) =
                 (num(0..4), num(4..6), num(6..8), num(9..11), num(11..13))
                 && let (Ok(y), Ok(mo), Ok(d)) =
@@ -269,8 +268,40 @@ impl fmt::Display for KeyLayout {
     }
 }
 
-fn valid_date(y: i32, m: u8, d: u8) -> bool {
-    (1970..=9999).contains(&y) && (1..=12).contains(&m) && (1..=31).contains(&d)
+/// A number of a key: ASCII digits only (`str::parse` also takes a sign, so `T-3-5Z` once
+/// read as a time of -3 h -5 min, and a key written back from it named another day).
+fn number<T: std::str::FromStr>(text: &str) -> Option<T> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+/// A calendar date from 1970 to 9999: a day that exists in its month (2024-02-29 does,
+/// 2023-02-29 and 2018-06-31 do not).
+pub(crate) fn valid_date(y: i32, m: u8, d: u8) -> bool {
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1970..=9999).contains(&y) && (1..=days).contains(&d)
+}
+
+/// The date of a day number of [`days_from_civil`] (Howard Hinnant's inverse).
+pub(crate) fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
@@ -358,5 +389,48 @@ mod tests {
     fn civil_days() {
         assert_eq!(days_from_civil(1970, 1, 1), 0);
         assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+        for days in [0, 11_017, 19_782, 2_932_896] {
+            let (y, m, d) = civil_from_days(days);
+            let (m, d) = (u8::try_from(m).unwrap(), u8::try_from(d).unwrap());
+            assert_eq!(days_from_civil(i32::try_from(y).unwrap(), m, d), days);
+        }
+    }
+
+    /// A date folder or file-name stamp that names no real day says nothing about time: 31
+    /// February was once taken as 3 March, and a key written back from the parsed parts (the
+    /// `object_key` fuzz target's round trip) said another date.
+    #[test]
+    fn impossible_dates_are_not_dates() {
+        for (y, m, d, real) in [
+            (2024, 2, 29, true),
+            (2023, 2, 29, false),
+            (2000, 2, 29, true),
+            (2100, 2, 29, false),
+            (2018, 6, 31, false),
+            (2018, 12, 31, true),
+            (2018, 13, 1, false),
+        ] {
+            assert_eq!(valid_date(y, m, d), real, "{y}-{m}-{d}");
+        }
+        let key = LogObjectKey::parse("AWSLogs/1/vpcflowlogs/r/2018/02/31/x.log.gz");
+        assert_eq!(key.date, None);
+    }
+
+    /// Numbers of a key are digits: a sign is not one (the `object_key` fuzz target found
+    /// `20251209T-3-5Z` read as 2025-12-08 20:55, written back as another day; the input is
+    /// the last key below).
+    #[test]
+    fn signed_numbers_are_not_numbers() {
+        for key in [
+            "AWSLogs/1/vpcflowlogs/r/+2018/06/20/x.log.gz",
+            "AWSLogs/1/vpcflowlogs/r/2018/-6/20/x.log.gz",
+            "AWSLogs/aws-account-id=1/aws-service=vpc/year=+2018/month=06/day=20/x.log.gz",
+            "\0\0_vpcflowlogs_vlvpc-id-2_5_20251209T-3-5Z_",
+        ] {
+            let parsed = LogObjectKey::parse(key);
+            assert_eq!((parsed.date, parsed.window_start), (None, None), "{key}");
+        }
+        let hour = LogObjectKey::parse("AWSLogs/1/vpcflowlogs/r/2018/06/20/+1/x.log.gz");
+        assert_eq!((hour.date, hour.hour), (Some((2018, 6, 20)), None));
     }
 }

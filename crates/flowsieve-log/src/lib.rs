@@ -57,7 +57,8 @@
 //! (CloudWatch Logs exports, Firehose) give the format as AWS prints it in the flow log's
 //! `LogFormat`: `"${version} ${interface-id} …".parse::<LogFormat>()`. With neither, the default
 //! version-2 format is assumed. CloudWatch export lines (`2024-01-01T00:00:00.000Z <record>`)
-//! are accepted. Transit Gateway flow logs (version 6) are refused as a different record type.
+//! and Logs Insights CSV downloads (`timestamp,message`) are accepted, and a UTF-8 byte-order
+//! mark is skipped. Transit Gateway flow logs (version 6), JSON and binary content are refused.
 //!
 //! ## Bad input
 //!
@@ -66,13 +67,18 @@
 //! than [`DEFAULT_MAX_LINE_LENGTH`]) never stops the stream: it is counted by reason
 //! ([`LineIssueKind`]) and sampled with file, line, byte offset, field and text
 //! ([`LineIssue`]). [`ReaderBuilder::with_strict`] turns the first one into an error with the
-//! same message. A truncated gzip stream is an [`ErrorKind::Truncated`] naming the file, after
+//! same message. When most of an object's lines are malformed, [`LineStats::diagnose`] says
+//! why ([`Diagnosis`]: another field count than the format's, with a format guessed from the
+//! values; values that do not fit the format; Transit Gateway records; binary content). A
+//! truncated gzip stream is an [`ErrorKind::Truncated`] naming the file, after
 //! every record before the cut has been delivered and counted. No input makes the library panic
 //! or allocate without bound: memory is the batch plus a buffer of at most a few MiB.
 
 mod batch;
+mod cloudwatch;
 mod columns;
 mod decoder;
+mod diagnose;
 mod error;
 mod field;
 mod format;
@@ -87,6 +93,7 @@ mod swar;
 
 pub use batch::{AddressArray, FlowRecordBatch, address_to_ip, flow_schema, ip_to_address};
 pub use decoder::FlowDecoder;
+pub use diagnose::{Diagnosis, FormatOrigin, LineProbe, MALFORMED_SHARE_PERCENT, PROBE_LINES};
 pub use error::{Error, ErrorKind, Result};
 pub use field::{FieldKind, FieldName, FlowField};
 pub use format::LogFormat;
@@ -100,52 +107,9 @@ pub use source::{
     FetchedSource, InputKind, ObjectBodies, ObjectBody, RemoteStore, Source, SourceReader,
     discover, fetch_in_order, open, open_body, peek_format, read_parallel, sniff,
 };
-pub use stats::{LineIssue, LineIssueKind, LineStats};
+pub use stats::{LineIssue, LineIssueKind, LineStats, MAX_SAMPLE_LIMIT};
 
-/// The fuzzing entry points: whole-line parsing with the default and a custom format, and the
-/// format-string parser. Not part of the API; used by `fuzz/`.
+/// The fuzzing entry points: each fuzz target of `fuzz/` is one call to a function here, so
+/// its findings replay as ordinary tests. Not part of the API.
 #[doc(hidden)]
-pub mod fuzzing {
-    use crate::{LogFormat, ReaderBuilder};
-
-    /// Feeds arbitrary bytes through the reader as text (every code path of line framing and
-    /// the field parsers) and checks the accounting invariant.
-    pub fn read_text(data: &[u8], format: Option<&str>) {
-        let mut builder = ReaderBuilder::new()
-            .with_batch_size(7)
-            .with_max_line_length(256);
-        if let Some(format) = format.and_then(|f| f.parse::<LogFormat>().ok()) {
-            builder = builder.with_format(format);
-        }
-        let Ok(mut reader) = builder.build(data) else {
-            return;
-        };
-        let mut rows = 0u64;
-        for batch in reader.by_ref() {
-            match batch {
-                Ok(batch) => rows += batch.num_rows() as u64,
-                Err(_) => return, // a refused header (TGW, invalid) ends the stream
-            }
-        }
-        let stats = reader.stats();
-        assert_eq!(stats.rows(), rows, "rows delivered must equal rows counted");
-        let newlines = data.iter().filter(|&&b| b == b'\n').count() as u64;
-        let lines = newlines + u64::from(!data.is_empty() && !data.ends_with(b"\n"));
-        assert_eq!(
-            stats.lines(),
-            lines,
-            "every line lands in exactly one bucket"
-        );
-    }
-
-    /// Parses arbitrary text as a format string.
-    pub fn parse_format(text: &str) {
-        if let Ok(format) = text.parse::<LogFormat>() {
-            let again: LogFormat = format
-                .to_aws_string()
-                .parse()
-                .expect("a printed format parses");
-            assert_eq!(again, format);
-        }
-    }
-}
+pub mod fuzzing;

@@ -121,7 +121,8 @@ impl ReaderBuilder {
         self
     }
 
-    /// Issues sampled per reason. Default [`DEFAULT_SAMPLE_LIMIT`].
+    /// Issues sampled per reason (at most [`crate::MAX_SAMPLE_LIMIT`] are kept, whatever is
+    /// asked). Default [`DEFAULT_SAMPLE_LIMIT`].
     pub fn with_sample_limit(mut self, samples: usize) -> Self {
         self.sample_limit = samples;
         self

@@ -492,10 +492,12 @@ fn address_then_space(input: &[u8]) -> Option<(&[u8], u128)> {
     Some((separator(rest)?, value))
 }
 
-/// A text field other than `-`, then the separator.
+/// A text field other than `-`, then the separator. The token ends at a newline too: `input`
+/// runs past the line's end (the decoder's buffer), and a token reaching into the next line
+/// would make two physical lines one record (a fuzz finding: 113 lines of 125 lost).
 #[inline(always)]
 fn text_then_space(input: &[u8]) -> Option<(&[u8], &[u8])> {
-    let end = swar::find_space(input, 0);
+    let end = swar::find_space_or_newline(input, 0);
     let (value, rest) = input.split_at_checked(end)?;
     if value.is_empty() || value == b"-" {
         return None;

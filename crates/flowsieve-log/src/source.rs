@@ -10,7 +10,8 @@
 //! * [`open`] sniffs the first bytes: gzip (`1f 8b`, multi-member) → streaming decompression,
 //!   Parquet (`PAR1`) → [`crate::ParquetFlowReader`] (a remote Parquet object is read whole
 //!   into memory first: Parquet needs its footer before its rows), JSON → refused with a clear
-//!   message, anything else → plain text.
+//!   message, binary content (gzip or not) → refused ([`ErrorKind::BinaryContent`]), anything
+//!   else → plain text.
 //! * [`fetch_in_order`] pairs sources with their bodies in list order (remote ones fetched
 //!   ahead); [`read_parallel`] maps a function over sources with rayon, one reader per source,
 //!   results in source order whatever the number of threads.
@@ -372,7 +373,7 @@ fn open_text<R: BufRead + Send + 'static>(
         // A gzip stream that is cut inside its header fails here already; report it as the
         // reader would.
         match text.fill_buf() {
-            Ok(head) => refuse_json(head, label)?,
+            Ok(head) => refuse_non_text(head, label)?,
             Err(err) => {
                 return Ok(SourceReader::Text(
                     builder.build(Box::new(FailingRead(Some(err))) as Box<dyn Read + Send>)?,
@@ -386,7 +387,7 @@ fn open_text<R: BufRead + Send + 'static>(
     let head = input
         .fill_buf()
         .map_err(|err| Error::io(label.to_owned(), err))?;
-    refuse_json(head, label)?;
+    refuse_non_text(head, label)?;
     Ok(SourceReader::Text(
         builder.build(Box::new(input) as Box<dyn Read + Send>)?,
     ))
@@ -482,8 +483,18 @@ impl Read for FailingRead {
     }
 }
 
-/// JSON (a CloudWatch Logs subscription payload, an API response) is not flow-log text.
-fn refuse_json(head: &[u8], label: &str) -> Result<()> {
+/// How much of an object's first bytes decide that it is binary.
+const BINARY_SNIFF: usize = 8 * 1024;
+
+/// JSON (a CloudWatch Logs subscription payload, an API response) and binary content are not
+/// flow-log text: refused from the object's first bytes (after a byte-order mark).
+fn refuse_non_text(head: &[u8], label: &str) -> Result<()> {
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    if crate::diagnose::is_binary(&head[..head.len().min(BINARY_SNIFF)]) {
+        return Err(Error::from(ErrorKind::BinaryContent {
+            source_label: label.to_owned(),
+        }));
+    }
     let first = head.iter().find(|b| !b.is_ascii_whitespace());
     if matches!(first, Some(b'{') | Some(b'[')) {
         return Err(Error::from(ErrorKind::UnsupportedRecordType {

@@ -2,10 +2,19 @@
 //! malformed one is a [`LineIssue`] with its source, line, byte offset, field and text.
 //!
 //! Stats are plain counters so that they merge by addition (order-independent), which is what
-//! lets parallel readers produce the same totals for any thread count.
+//! lets parallel readers produce the same totals for any thread count. The sample of issues
+//! merges the same way: per reason, the first N by (source, line), whatever the merge order.
 
+use std::cmp::Ordering;
 use std::fmt;
 use std::sync::Arc;
+
+use crate::diagnose::{Diagnosis, LineProbe};
+
+/// The most issues kept per reason, whatever sample limit is asked for (a reader's or a
+/// merge's): the sample is a bounded structure, so that stats of any number of objects whose
+/// every line is malformed hold at most this many issues per reason.
+pub const MAX_SAMPLE_LIMIT: usize = 1024;
 
 /// Why a line is malformed. The `as_str` names are the JSON keys users script against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -139,10 +148,14 @@ pub struct LineStats {
     pub malformed: u64,
     /// Malformed lines by reason, indexed like [`LineIssueKind::REASONS`].
     pub malformed_by_reason: [u64; 9],
-    /// Up to `sample_limit` issues per reason, in input order per source.
+    /// Up to `sample_limit` (at most [`MAX_SAMPLE_LIMIT`]) issues per reason: of one source,
+    /// its first ones in input order; after [`Self::merge`], the first ones by (source, line),
+    /// in that order.
     pub samples: Vec<LineIssue>,
     /// Decompressed bytes read.
     pub bytes: u64,
+    /// The shape of the first few malformed lines of one object, for [`Self::diagnose`].
+    pub probe: LineProbe,
 }
 
 impl LineStats {
@@ -165,8 +178,18 @@ impl LineStats {
             .map(|(reason, n)| (*reason, n))
     }
 
-    /// Adds another source's stats. Samples are appended and capped at `sample_limit` per
-    /// reason; merge in source order to keep the sample deterministic.
+    /// Why most of this object's lines are malformed, when more than half of its data lines
+    /// are ([`Diagnosis`]); `None` otherwise. Meant for the stats of one object (a reader's):
+    /// it looks at the counts and at the first few malformed lines only.
+    pub fn diagnose(&self) -> Option<Diagnosis> {
+        crate::diagnose::diagnose(self)
+    }
+
+    /// Adds another source's stats. The sample keeps, per reason, the first `sample_limit`
+    /// (at most [`MAX_SAMPLE_LIMIT`]) issues by (source, line): the same sample whatever the
+    /// order and grouping of merges, and never more than that per reason however many sources
+    /// are merged. A merge costs the size of the two samples (bounded), not the number of
+    /// merges before it; one whose issues all come after those held costs no copy.
     pub fn merge(&mut self, other: &LineStats, sample_limit: usize) {
         self.header += other.header;
         self.records += other.records;
@@ -182,27 +205,68 @@ impl LineStats {
         {
             *mine += theirs;
         }
-        for issue in &other.samples {
+        self.merge_samples(&other.samples, sample_limit);
+        self.probe.merge(&other.probe);
+    }
+
+    /// Both samples, sorted by (source, line) and cut to the first `limit` per reason.
+    fn merge_samples(&mut self, other: &[LineIssue], limit: usize) {
+        let limit = limit.min(MAX_SAMPLE_LIMIT);
+        // Per reason, how many issues are held and the last of them (in sample order).
+        const REASONS: usize = LineIssueKind::REASONS.len();
+        let mut held = [0usize; REASONS];
+        let mut last: [Option<&LineIssue>; REASONS] = [None; REASONS];
+        for issue in &self.samples {
             let reason = issue.kind.reason_index();
-            let held = self
-                .samples
-                .iter()
-                .filter(|s| s.kind.reason_index() == reason)
-                .count();
-            if held < sample_limit {
-                self.samples.push(issue.clone());
+            held[reason] += 1;
+            if last[reason].is_none_or(|l| sample_order(issue, l).is_gt()) {
+                last[reason] = Some(issue);
             }
         }
+        let wanted: Vec<LineIssue> = other
+            .iter()
+            .filter(|issue| {
+                let reason = issue.kind.reason_index();
+                held[reason] < limit || last[reason].is_some_and(|l| sample_order(issue, l).is_lt())
+            })
+            .cloned()
+            .collect();
+        if wanted.is_empty() && held.iter().all(|&n| n <= limit) {
+            return;
+        }
+        let mut all = std::mem::take(&mut self.samples);
+        all.extend(wanted);
+        all.sort_by(sample_order);
+        let mut kept = [0usize; LineIssueKind::REASONS.len()];
+        all.retain(|issue| {
+            let held = &mut kept[issue.kind.reason_index()];
+            *held += 1;
+            *held <= limit
+        });
+        self.samples = all;
     }
 
     pub(crate) fn record_issue(&mut self, issue: LineIssue, sample_limit: usize) {
         self.malformed += 1;
         let reason = issue.kind.reason_index();
         self.malformed_by_reason[reason] += 1;
-        if self.malformed_by_reason[reason] <= sample_limit as u64 {
+        if self.malformed_by_reason[reason] <= sample_limit.min(MAX_SAMPLE_LIMIT) as u64 {
             self.samples.push(issue);
         }
     }
+}
+
+/// The total order of a merged sample: source, line, then what tells apart two issues that
+/// share both (two sources with one label).
+fn sample_order(a: &LineIssue, b: &LineIssue) -> Ordering {
+    (&a.source, a.line, a.byte_offset, a.kind, &a.field, &a.text).cmp(&(
+        &b.source,
+        b.line,
+        b.byte_offset,
+        b.kind,
+        &b.field,
+        &b.text,
+    ))
 }
 
 #[cfg(test)]

@@ -82,16 +82,42 @@ pub(crate) fn find_byte(word: u64, byte: u8) -> usize {
 /// Index of the first space in `input` at or after `from`, or `input.len()`.
 #[inline(always)]
 pub(crate) fn find_space(input: &[u8], from: usize) -> usize {
+    find_first(input, from, |word| find_byte(word, b' '), |b| b == b' ')
+}
+
+/// Index of the first space or newline in `input` at or after `from`, or `input.len()`: the
+/// end of a token when `input` may run past the end of its line (the decoder's fast path
+/// parses straight from its buffer, where a token must not swallow the line's end).
+#[inline(always)]
+pub(crate) fn find_space_or_newline(input: &[u8], from: usize) -> usize {
+    find_first(
+        input,
+        from,
+        |word| find_byte(word, b' ').min(find_byte(word, b'\n')),
+        |b| b == b' ' || b == b'\n',
+    )
+}
+
+/// Index of the first byte at or after `from` that `in_word` finds among a word's eight (it
+/// returns 8 for none) and `is` says is one, or `input.len()`: a word at a time, then the tail
+/// byte by byte.
+#[inline(always)]
+fn find_first(
+    input: &[u8],
+    from: usize,
+    in_word: impl Fn(u64) -> usize,
+    is: impl Fn(u8) -> bool,
+) -> usize {
     let mut at = from;
     while let Some(bytes) = input.get(at..).and_then(<[u8]>::first_chunk::<8>) {
-        let i = find_byte(u64::from_le_bytes(*bytes), b' ');
+        let i = in_word(u64::from_le_bytes(*bytes));
         if i < 8 {
             return at + i;
         }
         at += 8;
     }
     match input.get(at..) {
-        Some(tail) => at + tail.iter().position(|&b| b == b' ').unwrap_or(tail.len()),
+        Some(tail) => at + tail.iter().position(|&b| is(b)).unwrap_or(tail.len()),
         None => input.len(),
     }
 }
@@ -146,5 +172,15 @@ mod tests {
         assert_eq!(find_space(b"ab", 5), 2);
         assert_eq!(find_space(b"\x21\x20", 0), 1);
         assert_eq!(find_byte(u64::from_le_bytes(*b"ab\x1f cdef"), b' '), 3);
+        for (text, end) in [
+            (&b"eni-1235b8ca123456789 x"[..], 21),
+            (b"123456\n\n789 x", 6),
+            (b"12345678901\n3 x", 11),
+            (b"abc", 3),
+            (b"ab\n", 2),
+            (b"", 0),
+        ] {
+            assert_eq!(find_space_or_newline(text, 0), end, "{text:?}");
+        }
     }
 }

@@ -115,7 +115,11 @@ impl FromStr for LogLocation {
 
     /// `s3://…` (any case of the scheme) is an S3 URL; anything else a local path.
     fn from_str(text: &str) -> Result<LogLocation, Error> {
-        if text.len() >= 5 && text[..5].eq_ignore_ascii_case("s3://") {
+        // `get`, not `[..5]`: the fifth byte may be inside a character (`s3:/é`).
+        if text
+            .get(..5)
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("s3://"))
+        {
             return Ok(LogLocation::S3(text.parse()?));
         }
         Ok(LogLocation::Local(PathBuf::from(text)))
@@ -164,5 +168,13 @@ mod tests {
             "./s3:/x".parse::<LogLocation>().unwrap(),
             LogLocation::Local(PathBuf::from("./s3:/x"))
         );
+        // A fifth byte inside a character once panicked the scheme test (seen while writing
+        // the `s3_url` fuzz target, which checks it); such a path is local.
+        for path in ["s3:/\u{e9}x", "s3:\u{e9}", "\u{e9}\u{e9}\u{e9}"] {
+            assert_eq!(
+                path.parse::<LogLocation>().unwrap(),
+                LogLocation::Local(PathBuf::from(path))
+            );
+        }
     }
 }

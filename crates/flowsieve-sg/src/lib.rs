@@ -175,6 +175,9 @@
 mod addr;
 mod dto;
 mod error;
+/// The fuzzing entry point of the loaders (`fuzz/`); not part of the API.
+#[doc(hidden)]
+pub mod fuzzing;
 mod load;
 mod matcher;
 mod model;

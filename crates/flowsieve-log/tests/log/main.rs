@@ -5,12 +5,15 @@
 //! * `malformed`: every malformed class with its exact position; strict mode; truncated gzip;
 //!   the `testdata/malformed` fixture.
 //! * `chunking`: every byte boundary, 1-byte reads and batch sizes give the same batches.
+//! * `disguised`: a byte-order mark, a Logs Insights CSV, binary content, and the diagnosis of
+//!   objects whose lines are mostly malformed.
 //! * `roundtrip`: proptests — render random records in random formats and parse them back; a
 //!   naive `split(' ')` oracle against the fast path.
 
 mod common;
 
 mod chunking;
+mod disguised;
 mod examples;
 mod malformed;
 mod orders;

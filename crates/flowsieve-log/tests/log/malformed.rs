@@ -9,7 +9,9 @@
 
 use std::io::Write;
 
-use flowsieve_log::{ErrorKind, LineIssueKind, ReaderBuilder, Source, open};
+use flowsieve_log::{
+    ErrorKind, LineIssueKind, LineStats, MAX_SAMPLE_LIMIT, ReaderBuilder, Source, open,
+};
 use proptest::prelude::*;
 
 use crate::common::{
@@ -769,6 +771,96 @@ fn fuzz_regressions() {
     // The format target: a name mixing `-` and `_` printed as a different format than it was
     // read as (fixed in `FieldName::parse`).
     flowsieve_log::fuzzing::parse_format("${version} ${pkt-src_aws-service} ${ecs_task-id}");
+    // The inputs of testdata/fuzz (README there says what each one broke), replayed through the
+    // target they were found by.
+    for name in FUZZ_FINDINGS {
+        let input = read_testdata(&format!("fuzz/{name}"));
+        if name.starts_with("line-") {
+            flowsieve_log::fuzzing::line(&input);
+        } else if name.starts_with("decoder_chunks-") {
+            flowsieve_log::fuzzing::decoder_chunks(&input);
+        } else if name.starts_with("object_key-") {
+            flowsieve_log::fuzzing::object_key(&input);
+        } else {
+            panic!("{name}: no target of that name");
+        }
+    }
+}
+
+/// testdata/fuzz: the fuzz targets' findings, each named after its target.
+const FUZZ_FINDINGS: &[&str] = &[
+    "line-crash-fa794094",
+    "line-crash-8d1820cf",
+    "line-crash-de137f0f",
+    "decoder_chunks-crash-a7157c20",
+    "object_key-crash-37c822b5",
+];
+
+/// The stats of 10,000 objects whose every data line is malformed, merged: the sample stays at
+/// `LIMIT` per reason after every merge (memory flat, however many objects), it is the first
+/// `LIMIT` by (source, line), and it does not depend on the order or grouping of the merges.
+/// Each merge costs the two samples' size, not the number of merges before it (the sample was
+/// once rescanned for every issue merged, and unbounded when the caller asked for every one).
+#[test]
+fn merged_samples_stay_bounded_and_deterministic() {
+    const OBJECTS: usize = 10_000;
+    const LIMIT: usize = 5;
+    let bad_port = GOOD.replace(" 22 ", " 70000 ");
+    let text = format!("{HEADER}\n{GOOD} x\n{bad_port}\n");
+    let objects: Vec<LineStats> = (0..OBJECTS)
+        .map(|i| {
+            let builder = ReaderBuilder::new().with_source_label(format!("o/{i:05}.log"));
+            read(builder, text.as_bytes()).ok().stats
+        })
+        .collect();
+    let mut forward = LineStats::default();
+    for stats in &objects {
+        forward.merge(stats, LIMIT);
+        assert!(forward.samples.len() <= 2 * LIMIT);
+    }
+    let mut backward = LineStats::default();
+    for stats in objects.iter().rev() {
+        backward.merge(stats, LIMIT);
+    }
+    let mut grouped = LineStats::default();
+    for group in objects.chunks(97).rev() {
+        let mut partial = LineStats::default();
+        for stats in group {
+            partial.merge(stats, LIMIT);
+        }
+        grouped.merge(&partial, LIMIT);
+    }
+    assert_eq!(
+        (forward.malformed, forward.header),
+        (2 * OBJECTS as u64, OBJECTS as u64)
+    );
+    let sample = |stats: &LineStats| -> Vec<String> {
+        stats
+            .samples
+            .iter()
+            .map(|s| format!("{}:{} {}", s.source, s.line, s.kind.as_str()))
+            .collect()
+    };
+    let expected: Vec<String> = (0..LIMIT)
+        .flat_map(|i| {
+            [
+                format!("o/{i:05}.log:2 field_count"),
+                format!("o/{i:05}.log:3 number_out_of_range"),
+            ]
+        })
+        .collect();
+    assert_eq!(sample(&forward), expected);
+    assert_eq!(sample(&backward), expected);
+    assert_eq!(sample(&grouped), expected);
+    assert_eq!(forward.samples, grouped.samples);
+    // Asked for every issue, a merge still keeps at most MAX_SAMPLE_LIMIT per reason: the
+    // first ones, so the first LIMIT of them are the same.
+    let mut every = LineStats::default();
+    for stats in &objects {
+        every.merge(stats, usize::MAX);
+    }
+    assert_eq!(every.samples.len(), 2 * MAX_SAMPLE_LIMIT);
+    assert_eq!(sample(&every)[..2 * LIMIT], expected[..]);
 }
 
 // Regressions of bugs these tests found.

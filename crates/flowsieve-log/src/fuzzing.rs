@@ -1,0 +1,287 @@
+//! The fuzzing entry points. Each target of `fuzz/` is one call to a function here, which runs
+//! the library on arbitrary bytes and asserts an invariant: so a finding replays as an ordinary
+//! test (`fuzz_regressions` in `tests/log/malformed.rs`) through exactly the code the fuzzer ran.
+//! Not part of the API.
+
+use crate::{
+    Diagnosis, FlowField, FlowRecordBatch, KeyLayout, LineStats, LogFormat, LogObjectKey,
+    ReaderBuilder,
+};
+
+/// Formats a header-less input may be given (AWS's documented custom formats), `None` first:
+/// the `line` target's first byte picks one.
+pub const FORMATS: &[Option<&str>] = &[
+    None,
+    Some(
+        "${version} ${vpc-id} ${subnet-id} ${instance-id} ${interface-id} ${account-id} ${type} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${pkt-srcaddr} ${pkt-dstaddr} ${protocol} ${bytes} ${packets} ${start} ${end} ${action} ${tcp-flags} ${log-status}",
+    ),
+    Some("${instance-id} ${interface-id} ${srcaddr} ${dstaddr} ${pkt-srcaddr} ${pkt-dstaddr}"),
+    Some(
+        "${version} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${start} ${end} ${type} ${packets} ${bytes} ${account-id} ${vpc-id} ${subnet-id} ${instance-id} ${interface-id} ${region} ${az-id} ${sublocation-type} ${sublocation-id} ${action} ${tcp-flags} ${pkt-srcaddr} ${pkt-dstaddr} ${pkt-src-aws-service} ${pkt-dst-aws-service} ${traffic-path} ${flow-direction} ${log-status}",
+    ),
+    Some("${dstport} ${next-hop-vpc-id} ${log-status} ${reject-reason} ${encryption-status}"),
+];
+
+/// The `line` target: the first byte picks the format from [`FORMATS`], the rest is the text
+/// given to [`read_text`].
+pub fn line(data: &[u8]) {
+    let Some((&selector, text)) = data.split_first() else {
+        return;
+    };
+    read_text(text, FORMATS[usize::from(selector) % FORMATS.len()]);
+}
+
+/// Feeds arbitrary bytes through the reader as text (every code path of line framing and the
+/// field parsers) and checks the accounting invariant: rows delivered equal rows counted, and
+/// every physical line lands in exactly one bucket.
+pub fn read_text(data: &[u8], format: Option<&str>) {
+    let mut builder = ReaderBuilder::new()
+        .with_batch_size(7)
+        .with_max_line_length(256);
+    if let Some(format) = format.and_then(|f| f.parse::<LogFormat>().ok()) {
+        builder = builder.with_format(format);
+    }
+    let Ok(mut reader) = builder.build(data) else {
+        return;
+    };
+    let mut rows = 0u64;
+    for batch in reader.by_ref() {
+        match batch {
+            Ok(batch) => rows += batch.num_rows() as u64,
+            Err(_) => return, // a refused header (TGW, invalid) ends the stream
+        }
+    }
+    let stats = reader.stats();
+    assert_eq!(stats.rows(), rows, "rows delivered must equal rows counted");
+    assert_eq!(
+        stats.lines(),
+        physical_lines(data),
+        "every line lands in exactly one bucket"
+    );
+    check_diagnosis(stats);
+}
+
+/// A diagnosis is made only of mostly malformed stats, and a guessed format has the field
+/// count of the lines it was guessed from.
+fn check_diagnosis(stats: &LineStats) {
+    let Some(diagnosis) = stats.diagnose() else {
+        return;
+    };
+    let data = stats.records + stats.nodata + stats.skipdata + stats.malformed;
+    assert!(stats.malformed * 2 > data, "{diagnosis:?} of {stats:?}");
+    let _ = diagnosis.to_string();
+    match &diagnosis {
+        Diagnosis::FieldCount {
+            found,
+            guess: Some(guess),
+            ..
+        } => assert_eq!(guess.len(), *found as usize, "{diagnosis:?}"),
+        Diagnosis::WrongFormat {
+            guess: Some(guess), ..
+        } => assert!(
+            guess.len() <= crate::diagnose::PROBE_TOKENS,
+            "{diagnosis:?}"
+        ),
+        _ => {}
+    }
+}
+
+/// Lines of `data` as the reader frames them: one per `\n`, plus an unterminated last line.
+pub fn physical_lines(data: &[u8]) -> u64 {
+    let newlines = memchr::memchr_iter(b'\n', data).count() as u64;
+    newlines + u64::from(!data.is_empty() && !data.ends_with(b"\n"))
+}
+
+/// Parses arbitrary text as a format string: an accepted format prints as a string that parses
+/// back to it.
+pub fn parse_format(text: &str) {
+    if let Ok(format) = text.parse::<LogFormat>() {
+        let again: LogFormat = format
+            .to_aws_string()
+            .parse()
+            .expect("a printed format parses");
+        assert_eq!(again, format);
+    }
+}
+
+/// The `decoder_chunks` target: the push decoder fed in chunks against the pull reader fed the
+/// whole input — the same batches (batch for batch, byte for byte), the same line accounting,
+/// the same error. The first three bytes choose the batch size (1 to 8), the line bound
+/// (64 + byte) and, in the third, whether a projection is set (bit 0) and how many of the next
+/// bytes (up to 16) are chunk sizes; the rest is the text.
+pub fn decoder_chunks(data: &[u8]) {
+    let [batch, bound, flags, sizes @ ..] = data else {
+        return;
+    };
+    let chunk_count = usize::from(flags >> 1).min(sizes.len()).min(16);
+    let (chunk_sizes, text) = sizes.split_at(chunk_count);
+    let batch_size = usize::from(*batch % 8) + 1;
+    let max_line = 64 + usize::from(*bound);
+    let projected = flags & 1 == 1;
+    let (pulled, pull_stats, pull_error) =
+        pull(chunk_builder(batch_size, max_line, projected), text);
+    let (pushed, push_stats, push_error) = push(
+        chunk_builder(batch_size, max_line, projected),
+        text,
+        chunk_sizes,
+    );
+    assert_eq!(push_error, pull_error);
+    if pull_error.is_none() {
+        assert_eq!(push_stats, pull_stats);
+        assert_eq!(pushed.len(), pulled.len());
+        for (a, b) in pushed.iter().zip(&pulled) {
+            assert_eq!(a.as_record_batch(), b.as_record_batch());
+        }
+        assert_eq!(pull_stats.lines(), physical_lines(text));
+    }
+}
+
+fn chunk_builder(batch_size: usize, max_line: usize, projected: bool) -> ReaderBuilder {
+    let builder = ReaderBuilder::new()
+        .with_batch_size(batch_size)
+        .with_max_line_length(max_line)
+        .with_sample_limit(usize::MAX);
+    if projected {
+        builder.with_projection([
+            FlowField::DstPort,
+            FlowField::SrcAddr,
+            FlowField::LogStatus,
+            FlowField::TcpFlags,
+        ])
+    } else {
+        builder
+    }
+}
+
+type Outcome = (Vec<FlowRecordBatch>, LineStats, Option<String>);
+
+fn pull(builder: ReaderBuilder, text: &[u8]) -> Outcome {
+    let mut reader = builder.build(text).expect("a valid configuration");
+    let mut batches = Vec::new();
+    let mut error = None;
+    for item in reader.by_ref() {
+        match item {
+            Ok(batch) => batches.push(batch),
+            Err(err) => error = Some(err.to_string()),
+        }
+    }
+    let stats = LineStats {
+        bytes: 0,
+        ..reader.stats().clone()
+    };
+    (batches, stats, error)
+}
+
+fn push(builder: ReaderBuilder, text: &[u8], chunk_sizes: &[u8]) -> Outcome {
+    let mut decoder = builder.build_decoder().expect("a valid configuration");
+    let mut batches = Vec::new();
+    let mut pending = Vec::new();
+    let mut rest = text;
+    let mut sizes = chunk_sizes.iter().cycle();
+    let mut run = || -> crate::Result<()> {
+        while !rest.is_empty() {
+            let size = sizes.next().map_or(rest.len(), |&s| usize::from(s).max(1));
+            let (chunk, tail) = rest.split_at(size.min(rest.len()));
+            rest = tail;
+            pending.extend_from_slice(chunk);
+            loop {
+                let consumed = decoder.decode(&pending)?;
+                pending.drain(..consumed);
+                if decoder.is_full() {
+                    batches.extend(decoder.flush()?);
+                } else {
+                    break;
+                }
+            }
+        }
+        decoder.finish(&pending, false)?;
+        batches.extend(decoder.flush()?);
+        Ok(())
+    };
+    let error = run().err().map(|err| err.to_string());
+    (batches, decoder.stats().clone(), error)
+}
+
+/// The `object_key` target: arbitrary text as an S3 key or path. [`LogObjectKey::parse`] is
+/// total (no panic); what it extracts is consistent (a real date, an hour below 24, a window
+/// inside its date) and round-trips: a key written from the parsed parts, in the layout they
+/// came from, parses back to the same parts.
+pub fn object_key(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let key = LogObjectKey::parse(text);
+    if let Some((y, m, d)) = key.date {
+        assert!(crate::key::valid_date(y, m, d), "{key:?}");
+    }
+    assert!(key.hour.is_none_or(|h| h < 24), "{key:?}");
+    if let Some((from, to)) = key.time_span() {
+        assert!(from < to, "{key:?}");
+    }
+    if let Some(rebuilt) = rebuild_key(&key) {
+        assert_eq!(LogObjectKey::parse(&rebuilt), key, "{rebuilt}");
+    }
+}
+
+/// A key in canonical form with the parts of `key`, or `None` when a part cannot be written
+/// back (a `_` in a part of the file name, which would split differently).
+fn rebuild_key(key: &LogObjectKey) -> Option<String> {
+    let mut parts: Vec<String> = Vec::new();
+    let account = key.account.as_deref();
+    let region = key.region.as_deref();
+    match key.layout {
+        Some(KeyLayout::Plain) => {
+            parts.push("AWSLogs".into());
+            parts.push(account?.into());
+            parts.push("vpcflowlogs".into());
+            parts.push(region?.into());
+            if let Some((y, m, d)) = key.date {
+                parts.extend([format!("{y:04}"), format!("{m:02}"), format!("{d:02}")]);
+                parts.extend(key.hour.map(|h| format!("{h:02}")));
+            }
+        }
+        Some(KeyLayout::Hive) => {
+            parts.push("AWSLogs".into());
+            parts.push(format!("aws-account-id={}", account?));
+            parts.push("aws-service=vpcflowlogs".into());
+            parts.extend(region.map(|r| format!("aws-region={r}")));
+            if let Some((y, m, d)) = key.date {
+                parts.extend([
+                    format!("year={y:04}"),
+                    format!("month={m:02}"),
+                    format!("day={d:02}"),
+                ]);
+            }
+            parts.extend(key.hour.map(|h| format!("hour={h:02}")));
+        }
+        None => {}
+    }
+    let named_file = key.flow_log_id.is_some()
+        || key.window_start.is_some()
+        || (key.layout.is_none() && account.is_some());
+    if named_file {
+        let (account, region) = (account?, region?);
+        let id = key.flow_log_id.as_deref().unwrap_or("x");
+        if [account, region, id].iter().any(|p| p.contains('_')) {
+            return None;
+        }
+        let stamp = key.window_start.map_or("x".to_owned(), window_stamp);
+        parts.push(format!(
+            "{account}_vpcflowlogs_{region}_{id}_{stamp}_0.log.gz"
+        ));
+    } else {
+        parts.push("x.log".into());
+    }
+    Some(parts.join("/"))
+}
+
+/// `YYYYMMDDTHHmmZ` of a window start (Unix seconds).
+fn window_stamp(start: i64) -> String {
+    let (days, seconds) = (start.div_euclid(86_400), start.rem_euclid(86_400));
+    let (y, m, d) = crate::key::civil_from_days(days);
+    format!(
+        "{y:04}{m:02}{d:02}T{:02}{:02}Z",
+        seconds / 3600,
+        seconds % 3600 / 60
+    )
+}
