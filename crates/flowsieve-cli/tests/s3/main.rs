@@ -200,9 +200,10 @@ fn endpoint_flag_and_single_object_urls() {
         .into_keys()
         .next()
         .expect("an object");
+    // The flag wins over both variables (object_store alone prefers AWS_ENDPOINT_URL_S3).
     let mut command = s3_command("http://127.0.0.1:9", TEST_KEY);
     command
-        .env_remove("AWS_ENDPOINT_URL")
+        .env("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:9")
         .args([
             "analyze",
             "--format",
