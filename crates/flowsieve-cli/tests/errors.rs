@@ -356,6 +356,27 @@ fn s3_refused_credentials() {
     );
 }
 
+#[test]
+fn s3_time_options_are_refused_outside_their_ranges() {
+    for (flag, value, range) in [
+        ("--s3-connect-timeout", "0", "1..=60"),
+        ("--s3-connect-timeout", "61", "1..=60"),
+        ("--s3-read-timeout", "301", "1..=300"),
+        ("--s3-retry-time", "0", "1..=3600"),
+        ("--s3-retry-time", "3601", "1..=3600"),
+    ] {
+        let out = analyze(&["-i", INVENTORY, flag, value, LISTED]);
+        assert_fails(
+            &out,
+            2,
+            &format!(
+                "error: invalid value '{value}' for '{flag} <SECONDS>': {value} is not in \
+                 {range}\n\nFor more information, try '--help'.\n"
+            ),
+        );
+    }
+}
+
 /// A loopback port with nothing listening (bound, then released).
 fn closed_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
