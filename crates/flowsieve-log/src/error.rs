@@ -150,8 +150,9 @@ pub enum ErrorKind {
         #[source]
         source: parquet::errors::ParquetError,
     },
-    /// An Arrow operation failed (e.g. building a batch with an inconsistent schema).
-    #[error("arrow: {0}")]
+    /// An Arrow operation failed (e.g. building a batch with an inconsistent schema): Arrow's
+    /// error as it is (its message names Arrow's error kind).
+    #[error(transparent)]
     Arrow(#[from] arrow_schema::ArrowError),
     /// A path given as a log location does not exist or cannot be listed.
     #[error("cannot read {}", path.display())]
@@ -259,7 +260,18 @@ mod tests {
             path: PathBuf::from("logs/"),
             source: io::Error::from(io::ErrorKind::PermissionDenied),
         });
-        for err in [corrupt, path] {
+        let parquet = Error::parquet(
+            "x.parquet",
+            parquet::errors::ParquetError::External(Box::new(io::Error::other("disk full"))),
+        );
+        let arrow = Error::from(arrow_schema::ArrowError::SchemaError(
+            "no such column".into(),
+        ));
+        assert_eq!(
+            ErrorChain(&arrow).to_string(),
+            "Schema error: no such column"
+        );
+        for err in [corrupt, path, parquet] {
             let cause = std::error::Error::source(&err).unwrap().to_string();
             assert!(!err.to_string().contains(&cause), "{err}");
             assert_eq!(ErrorChain(&err).to_string().matches(&cause).count(), 1);
