@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use flowsieve_log::{FlowRecordBatch, LineStats, Source, SourceReader, fetch_in_order};
+use flowsieve_log::{ErrorChain, FlowRecordBatch, LineStats, Source, SourceReader, fetch_in_order};
 
 use crate::accum::FlowAccumulator;
 use crate::attribute::{Attributor, Inputs, RowClass};
@@ -221,7 +221,7 @@ fn read_source(
         Ok(reader) => reader,
         Err(err) if !config.strict => {
             acc.file_errors
-                .push((source.label().to_string(), err.to_string()));
+                .push((source.label().to_string(), ErrorChain(&err).to_string()));
             return Ok(LineStats::default());
         }
         Err(err) => return Err(err.into()),
@@ -244,7 +244,7 @@ fn read_source(
         Some(err) if config.strict => Err(err.into()),
         Some(err) => {
             acc.file_errors
-                .push((source.label().to_string(), err.to_string()));
+                .push((source.label().to_string(), ErrorChain(&err).to_string()));
             Ok(stats)
         }
         None => Ok(stats),

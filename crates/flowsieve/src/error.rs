@@ -1,4 +1,6 @@
-//! The analysis's error type: reading the logs or loading the inventory failed.
+//! The analysis's error type: reading the logs or loading the inventory failed. Both variants
+//! are the errors of the crates below, unchanged (their message and their `source()`): print
+//! one with [`flowsieve_log::ErrorChain`] to see its causes.
 
 /// The result type of flowsieve.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
