@@ -47,8 +47,8 @@ fn table_report_on_the_demo() {
     );
     let text = String::from_utf8(out.stdout).unwrap();
     for section in [
-        "UNUSED RULES (6)",
-        "UNKNOWN RULES (7)",
+        "UNUSED RULES (4)",
+        "UNKNOWN RULES (9)",
         "REJECT HOTSPOTS",
         "OBSERVED REACHABILITY",
         "INITIATOR INFERENCE",
@@ -65,7 +65,7 @@ fn table_report_on_the_demo() {
 #[test]
 fn json_report_has_the_documented_keys() {
     let report = json(&analyze_demo(&["--format", "json"]));
-    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["schema_version"], 2);
     let summary = &report["summary"];
     for key in [
         "records",

@@ -425,8 +425,8 @@ fn peek_formats(
 /// A library error as a message that names the file (most already do).
 fn file_error(source: &Source, err: &log::Error) -> String {
     match err.source_label() {
-        Some(_) => err.to_string(),
-        None => format!("{}: {err}", source.label()),
+        Some(_) => log::ErrorChain(err).to_string(),
+        None => format!("{}: {}", source.label(), log::ErrorChain(err)),
     }
 }
 
@@ -480,7 +480,7 @@ impl FileOutcome {
 /// What a reader thread hands the writer.
 enum Message {
     Batch(FlowRecordBatch),
-    Done(FileOutcome),
+    Done(Box<FileOutcome>),
 }
 
 /// Reads one input with `builder`, handing each batch to `sink`, which returns `false` to stop
@@ -569,7 +569,7 @@ fn to_one_file(
                         Ok(out.send(Message::Batch(batch)).is_ok())
                     }),
                 };
-                let _ = out.send(Message::Done(outcome));
+                let _ = out.send(Message::Done(Box::new(outcome)));
             },
             |i, messages| {
                 let mut done = None;
@@ -578,7 +578,7 @@ fn to_one_file(
                         Message::Batch(batch) => writer
                             .write(&batch)
                             .with_context(|| format!("writing {}", path.display()))?,
-                        Message::Done(outcome) => done = Some(outcome),
+                        Message::Done(outcome) => done = Some(*outcome),
                     }
                 }
                 let outcome = done.unwrap_or_else(|| stopped(&inputs[i]));
@@ -692,8 +692,12 @@ fn to_directory(
 fn convert_one(input: &Input, fields: &[FieldName], path: &Path, options: &Options) -> FileOutcome {
     let partial = partial_path(path);
     let label = input.source.label();
-    let failed = |doing: &str, err: &dyn std::fmt::Display| {
-        format!("{label}: {doing} {}: {err}", path.display())
+    let failed = |doing: &str, err: &(dyn std::error::Error + 'static)| {
+        format!(
+            "{label}: {doing} {}: {}",
+            path.display(),
+            log::ErrorChain(err)
+        )
     };
     let builder = options
         .reader
