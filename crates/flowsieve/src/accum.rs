@@ -18,8 +18,8 @@ use crate::orient::{Evidence, Orientation};
 /// The action of a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) enum Action {
-    Accept,
-    Reject,
+    Accept = 0,
+    Reject = 1,
 }
 
 /// The aggregation key of one record.
@@ -80,7 +80,7 @@ pub(crate) struct UnknownFlowKey {
 }
 
 /// Sums over the records of one key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct FlowStats {
     pub(crate) records: u64,
     pub(crate) packets: u64,
@@ -134,7 +134,7 @@ impl FlowStats {
 }
 
 /// Lines that name an ENI, by log-status.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct EniLines {
     pub(crate) ok: u64,
     pub(crate) nodata: u64,
@@ -154,7 +154,7 @@ impl EniLines {
 }
 
 /// Records that could not be attributed, by reason.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Unattributed {
     /// No `interface-id` (a format without it, or `-`).
     pub(crate) no_interface: u64,

@@ -353,6 +353,7 @@ impl Analyzer {
     /// # Errors
     ///
     /// [`Error::NetworkMismatch`] when `other` analysed a different network.
+    /// [`Error::PartialMismatch`] when it used other learned listeners or another window.
     pub fn merge(&mut self, other: Analyzer) -> Result<()> {
         if !Arc::ptr_eq(&self.network, &other.network)
             && self.network.fingerprint() != other.network.fingerprint()
@@ -362,8 +363,55 @@ impl Analyzer {
                 theirs: other.network.fingerprint(),
             });
         }
+        if !Arc::ptr_eq(&self.listeners, &other.listeners)
+            && self.listeners.fingerprint() != other.listeners.fingerprint()
+        {
+            return Err(Error::PartialMismatch {
+                what: "set of learned listeners",
+            });
+        }
+        if (self.config.since, self.config.until) != (other.config.since, other.config.until) {
+            return Err(Error::PartialMismatch {
+                what: "analysis window",
+            });
+        }
         self.acc.merge(other.acc);
         Ok(())
+    }
+
+    /// This analysis so far as bytes: a partial result another process or machine merges with
+    /// [`Self::merge_partial`] (layout in the `partial` module docs: a small JSON header and
+    /// the accumulated tables as Arrow IPC). The same analysis always gives the same bytes.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidPartial`] if the state cannot be encoded (not expected).
+    pub fn partial(&self) -> Result<Vec<u8>> {
+        crate::partial::write(&self.acc, &self.identity())
+    }
+
+    /// Merges a partial result written by [`Self::partial`] of another analyzer: the same as
+    /// [`Self::merge`] with that analyzer, in any order.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NetworkMismatch`] when the partial analysed a different network,
+    /// [`Error::PartialMismatch`] when it used other listeners or another window,
+    /// [`Error::InvalidPartial`] for bytes that are not a partial of this flowsieve.
+    pub fn merge_partial(&mut self, bytes: &[u8]) -> Result<()> {
+        let acc =
+            crate::partial::read(bytes, &self.identity(), self.network.matcher().eni_count())?;
+        self.acc.merge(acc);
+        Ok(())
+    }
+
+    fn identity(&self) -> crate::partial::Identity {
+        crate::partial::Identity {
+            network_fingerprint: self.network.fingerprint(),
+            listeners_fingerprint: self.listeners.fingerprint(),
+            since: self.config.since,
+            until: self.config.until,
+        }
     }
 
     /// The report.

@@ -28,4 +28,17 @@ pub enum Error {
         /// The fingerprint of the analysis merged.
         theirs: u64,
     },
+    /// Bytes given as a partial result are not one this flowsieve wrote (another layout
+    /// version, truncated, corrupt).
+    #[error("not a valid flowsieve partial: {reason}")]
+    InvalidPartial {
+        /// What is wrong.
+        reason: String,
+    },
+    /// A partial result was built with other options than the analyzer it is merged into.
+    #[error("cannot merge a partial built with a different {what}")]
+    PartialMismatch {
+        /// What differs: `analysis window` or `set of learned listeners`.
+        what: &'static str,
+    },
 }
