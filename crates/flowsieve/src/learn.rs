@@ -175,7 +175,7 @@ impl ListenerLearner {
             Direction::Egress => (sport, dport, pkt(&v.pkt_dst, dst)),
         };
         self.records += 1;
-        let remote_eni = m.eni_by_address(Addr(remote_addr));
+        let remote_eni = m.resolve_address(None, Addr(remote_addr), None).eni();
         // Which side sent a SYN (client) or a SYN-ACK (server), if the flags say.
         let sender_role =
             v.flags.as_ref().and_then(|f| f.get(row)).and_then(|flags| {

@@ -225,7 +225,7 @@ impl Orienter {
         }
         let has_ports = r.protocol == TCP || r.protocol == UDP;
         let (lp, rp) = (r.local_port, r.remote_port);
-        let remote_eni = matcher.eni_by_address(r.remote_addr);
+        let remote_eni = matcher.resolve_address(None, r.remote_addr, None).eni();
         let local_learned = learned.get(r.eni, r.protocol, lp);
         let remote_learned = remote_eni.and_then(|e| learned.get(e, r.protocol, rp));
         if has_ports

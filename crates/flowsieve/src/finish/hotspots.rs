@@ -117,7 +117,10 @@ fn scans(
             Some(Scan {
                 source: Addr(*addr).to_string(),
                 peer_class: a.class.unwrap_or(PeerClass::External),
-                eni_id: m.eni_by_address(Addr(*addr)).map(|e| m.eni(e).id.clone()),
+                eni_id: m
+                    .resolve_address(None, Addr(*addr), None)
+                    .eni()
+                    .map(|e| m.eni(e).id.clone()),
                 ports: a.ports.len() as u64,
                 targets: a.targets.len() as u64,
                 records: a.records,
@@ -207,14 +210,16 @@ fn cause(
     }
     if tally.allowed * 2 >= tally.stats.records {
         let same_subnet = tally.sources.iter().all(|(&a, _)| {
-            m.eni_by_address(Addr(a)).is_some_and(|source| {
-                let subnet = &m.eni(source).subnet_id;
-                subnet.is_some()
-                    && tally
-                        .targets
-                        .iter()
-                        .all(|&t| &m.eni(EniIdx(t)).subnet_id == subnet)
-            })
+            m.resolve_address(None, Addr(a), None)
+                .eni()
+                .is_some_and(|source| {
+                    let subnet = &m.eni(source).subnet_id;
+                    subnet.is_some()
+                        && tally
+                            .targets
+                            .iter()
+                            .all(|&t| &m.eni(EniIdx(t)).subnet_id == subnet)
+                })
         });
         let note = if same_subnet {
             "the groups allow it and source and target share a subnet (no network ACL applies): the inventory is not what was deployed"
@@ -247,8 +252,10 @@ fn suggest(
     let m = ctx.matcher;
     let targets: BTreeSet<EniIdx> = tally.targets.iter().map(|&e| EniIdx(e)).collect();
     let (target, target_extra) = narrowest_common_group(ctx, &targets)?;
-    let source_enis: Option<BTreeSet<EniIdx>> =
-        sources.iter().map(|&a| m.eni_by_address(Addr(a))).collect();
+    let source_enis: Option<BTreeSet<EniIdx>> = sources
+        .iter()
+        .map(|&a| m.resolve_address(None, Addr(a), None).eni())
+        .collect();
     let mut notes = Vec::new();
     if target_extra > 0 {
         notes.push(format!(
@@ -305,7 +312,7 @@ fn narrowest_common_group(ctx: &Context<'_>, enis: &BTreeSet<EniIdx>) -> Option<
     common?
         .into_iter()
         .map(|g| {
-            let carriers = m.enis_with_group(g);
+            let carriers = super::carriers_of(m, g);
             let extra = carriers.iter().filter(|e| !enis.contains(e)).count();
             let has_inbound = inventory.rules_of_group(g).any(|r| {
                 r.direction == Direction::Ingress && !matches!(r.peer, Peer::PrefixList { .. })

@@ -23,7 +23,7 @@ mod untracked;
 use foldhash::fast::FixedState;
 use hashbrown::HashMap;
 
-use flowsieve_sg::{Addr, CompiledMatcher, GroupSetIdx};
+use flowsieve_sg::{Addr, CompiledMatcher, EniIdx, GroupSetIdx};
 
 use crate::accum::FlowAccumulator;
 use crate::config::AnalysisConfig;
@@ -32,6 +32,20 @@ use crate::network::Network;
 use crate::report::{PeerCount, Reachability, Report};
 
 pub(crate) type Map<K, V> = HashMap<K, V, FixedState>;
+
+/// The ENIs carrying a group (at any time): the matcher lists ENI *versions*; the analysis
+/// counts records per ENI id, on its latest version ([`CompiledMatcher::eni_index`]), so the
+/// versions map to that. Without inventory history these are the same.
+pub(crate) fn carriers_of(m: &CompiledMatcher, group_id: &str) -> Vec<EniIdx> {
+    let mut carriers: Vec<EniIdx> = m
+        .enis_with_group(group_id)
+        .iter()
+        .filter_map(|&e| m.eni_index(&m.eni(e).id))
+        .collect();
+    carriers.sort_unstable();
+    carriers.dedup();
+    carriers
+}
 
 pub(crate) fn map<K, V>() -> Map<K, V> {
     HashMap::with_hasher(FixedState::with_seed(0xf1))
@@ -132,7 +146,8 @@ impl PeerTally {
             .map(|(peer, records)| PeerCount {
                 peer: Addr(peer).to_string(),
                 eni_id: matcher
-                    .eni_by_address(Addr(peer))
+                    .resolve_address(None, Addr(peer), None)
+                    .eni()
                     .map(|e| matcher.eni(e).id.clone()),
                 records,
             })

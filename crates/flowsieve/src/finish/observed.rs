@@ -178,7 +178,7 @@ impl Observed {
     }
 
     fn compute_group(&self, ctx: &Context<'_>, group_id: &str) -> GroupCoverage {
-        let carriers: Vec<EniIdx> = ctx.matcher.enis_with_group(group_id).to_vec();
+        let carriers: Vec<EniIdx> = super::carriers_of(ctx.matcher, group_id);
         let in_logs = carriers.iter().filter(|&&e| self.any(e)).count() as u64;
         let accept_seen = carriers.iter().filter(|&&e| self.accept_any(e)).count() as u64;
         let full = carriers

@@ -176,8 +176,8 @@ impl Tallies {
         }
         let reason = Reason::UnknownEniTraffic.index();
         for ((direction, protocol, port, remote), records) in questions {
-            let remote_eni = m.eni_by_address(Addr(remote));
-            let internal = m.is_internal(Addr(remote));
+            let remote_eni = m.resolve_address(None, Addr(remote), None).eni();
+            let internal = m.peer_class(None, Addr(remote)) == flowsieve_sg::PeerClass::Internal;
             for i in 0..m.rule_count() {
                 let rule = m.rule(flowsieve_sg::RuleIdx(i as u32));
                 if rule.direction == direction
@@ -303,21 +303,24 @@ impl<'k> Tuple<'k> {
         let m = ctx.matcher;
         let eni = EniIdx(key.eni);
         let peer = Addr(key.peer);
+        let remote_eni = m.resolve_address(None, peer, None).eni();
         Tuple {
             key,
             eni,
             gs: m.eni_group_set(eni),
-            class: if m.is_internal(peer) {
+            class: if m.peer_class(None, peer) == flowsieve_sg::PeerClass::Internal {
                 PeerClass::Internal
             } else {
                 PeerClass::External
             },
-            remote_eni: m.eni_by_address(peer),
+            remote_eni,
             query: FlowQuery {
                 direction: key.direction,
                 protocol: key.protocol,
                 port: key.port,
                 peer,
+                remote: remote_eni,
+                at: None,
             },
         }
     }
@@ -455,6 +458,8 @@ fn could_be_request(
             protocol,
             port: 0,
             peer: Addr(remote),
+            remote: m.resolve_address(None, Addr(remote), None).eni(),
+            at: None,
         };
         let mut matches = m.new_matches();
         m.matching_rules(gs, &query, &mut matches);
@@ -463,7 +468,7 @@ fn could_be_request(
     if !allows(eni, direction, peer) {
         return false;
     }
-    let Some(remote) = m.eni_by_address(Addr(peer)) else {
+    let Some(remote) = m.resolve_address(None, Addr(peer), None).eni() else {
         return true;
     };
     let own = m.eni(eni);
