@@ -43,7 +43,18 @@ pub(crate) struct FlowKey {
     pub(crate) alt_class: u16,
     /// The remote address (`pkt-*` when present).
     pub(crate) peer: u128,
+    /// The remote ENI version when the address's owner changes over time and was resolved at
+    /// the record's time; else [`REMOTE_LATER`] (resolved once per tuple at the end), or
+    /// [`REMOTE_NOBODY`] / [`REMOTE_AMBIGUOUS`].
+    pub(crate) remote: u32,
 }
+
+/// [`FlowKey::remote`]: the owner does not depend on time; resolve it at the end.
+pub(crate) const REMOTE_LATER: u32 = u32::MAX;
+/// [`FlowKey::remote`]: no known ENI held the address at the record's time.
+pub(crate) const REMOTE_NOBODY: u32 = u32::MAX - 1;
+/// [`FlowKey::remote`]: several ENI versions claimed the address at the record's time.
+pub(crate) const REMOTE_AMBIGUOUS: u32 = u32::MAX - 2;
 
 impl std::hash::Hash for FlowKey {
     /// One 128-bit write: the small fields packed into the high half (IPv4 peers, the common
@@ -58,7 +69,12 @@ impl std::hash::Hash for FlowKey {
             | ((self.action as u64) << 57)
             | ((self.orientation as u64) << 58)
             | (u64::from(self.weak) << 59);
-        state.write_u128(self.peer ^ (u128::from(head) << 64) ^ (u128::from(self.alt_class) << 96));
+        state.write_u128(
+            self.peer
+                ^ (u128::from(head) << 64)
+                ^ (u128::from(self.alt_class) << 96)
+                ^ (u128::from(self.remote) << 100),
+        );
     }
 }
 

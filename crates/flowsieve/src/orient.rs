@@ -156,7 +156,10 @@ impl Evidence {
 /// One record as seen from its recording ENI.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct RecordView {
+    /// The ENI version at the record's time (its groups).
     pub(crate) eni: EniIdx,
+    /// The ENI whatever the time (what listeners are learned on).
+    pub(crate) canonical: EniIdx,
     pub(crate) direction: Direction,
     pub(crate) protocol: u8,
     pub(crate) local_port: u16,
@@ -225,8 +228,10 @@ impl Orienter {
         }
         let has_ports = r.protocol == TCP || r.protocol == UDP;
         let (lp, rp) = (r.local_port, r.remote_port);
-        let remote_eni = matcher.resolve_address(None, r.remote_addr, None).eni();
-        let local_learned = learned.get(r.eni, r.protocol, lp);
+        let remote_eni = matcher
+            .resolve_address(matcher.eni_vpc(r.eni), r.remote_addr, None)
+            .eni();
+        let local_learned = learned.get(r.canonical, r.protocol, lp);
         let remote_learned = remote_eni.and_then(|e| learned.get(e, r.protocol, rp));
         if has_ports
             && let Some(server) = decide(

@@ -35,7 +35,8 @@ use flowsieve_sg::Direction;
 use serde::{Deserialize, Serialize};
 
 use crate::accum::{
-    Action, EniLines, FlowAccumulator, FlowKey, FlowStats, Unattributed, UnknownFlowKey,
+    Action, EniLines, FlowAccumulator, FlowKey, FlowStats, REMOTE_AMBIGUOUS, Unattributed,
+    UnknownFlowKey,
 };
 use crate::coverage::FlowLogObservation;
 use crate::error::{Error, Result};
@@ -119,6 +120,7 @@ pub(crate) fn flow_schema() -> SchemaRef {
         Field::new("port", DataType::UInt16, false),
         Field::new("alt_class", DataType::UInt16, false),
         Field::new("peer", DataType::FixedSizeBinary(16), false),
+        Field::new("remote", DataType::UInt32, false),
         Field::new("records", DataType::UInt64, false),
         Field::new("packets", DataType::UInt64, false),
         Field::new("bytes", DataType::UInt64, false),
@@ -422,6 +424,7 @@ fn flow_batch(acc: &FlowAccumulator) -> Result<RecordBatch> {
     let mut port = UInt16Builder::with_capacity(n);
     let mut alt_class = UInt16Builder::with_capacity(n);
     let mut peer = FixedSizeBinaryBuilder::with_capacity(n, 16);
+    let mut remote = UInt32Builder::with_capacity(n);
     let mut counters: [UInt64Builder; 4] = std::array::from_fn(|_| UInt64Builder::with_capacity(n));
     let mut first = Int64Builder::with_capacity(n);
     let mut last = Int64Builder::with_capacity(n);
@@ -436,6 +439,7 @@ fn flow_batch(acc: &FlowAccumulator) -> Result<RecordBatch> {
         alt_class.append_value(key.alt_class);
         peer.append_value(key.peer.to_be_bytes())
             .map_err(|e| invalid(e.to_string()))?;
+        remote.append_value(key.remote);
         for (builder, value) in
             counters
                 .iter_mut()
@@ -457,6 +461,7 @@ fn flow_batch(acc: &FlowAccumulator) -> Result<RecordBatch> {
         Arc::new(port.finish()),
         Arc::new(alt_class.finish()),
         Arc::new(peer.finish()),
+        Arc::new(remote.finish()),
         Arc::new({ records }.finish()),
         Arc::new({ packets }.finish()),
         Arc::new({ bytes }.finish()),
@@ -536,18 +541,21 @@ fn read_flows(acc: &mut FlowAccumulator, batch: &RecordBatch, enis: usize) -> Re
     let port = c(6).as_primitive::<UInt16Type>();
     let alt_class = c(7).as_primitive::<UInt16Type>();
     let peer = c(8).as_fixed_size_binary();
-    let records = c(9).as_primitive::<UInt64Type>();
-    let packets = c(10).as_primitive::<UInt64Type>();
-    let bytes = c(11).as_primitive::<UInt64Type>();
-    let first = c(12).as_primitive::<Int64Type>();
-    let last = c(13).as_primitive::<Int64Type>();
-    let syn = c(14).as_primitive::<UInt64Type>();
+    let remote = c(9).as_primitive::<UInt32Type>();
+    let records = c(10).as_primitive::<UInt64Type>();
+    let packets = c(11).as_primitive::<UInt64Type>();
+    let bytes = c(12).as_primitive::<UInt64Type>();
+    let first = c(13).as_primitive::<Int64Type>();
+    let last = c(14).as_primitive::<Int64Type>();
+    let syn = c(15).as_primitive::<UInt64Type>();
     if batch.columns().iter().any(|a| a.null_count() > 0) {
         return Err(invalid("nulls in the flow table"));
     }
     acc.flows.reserve(batch.num_rows());
     for row in 0..batch.num_rows() {
-        if eni.value(row) as usize >= enis {
+        if eni.value(row) as usize >= enis
+            || (remote.value(row) as usize >= enis && remote.value(row) < REMOTE_AMBIGUOUS)
+        {
             return Err(invalid("ENI index out of range"));
         }
         let key = FlowKey {
@@ -564,6 +572,7 @@ fn read_flows(acc: &mut FlowAccumulator, batch: &RecordBatch, enis: usize) -> Re
             port: port.value(row),
             alt_class: alt_class.value(row),
             peer: address(peer.value(row))?,
+            remote: remote.value(row),
         };
         let stats = FlowStats {
             records: records.value(row),

@@ -123,21 +123,41 @@ impl Observed {
         self.window.map(|(a, b)| (bucket(a), bucket(b)))
     }
 
-    /// Whether an ENI's `lines` cover the whole window.
-    fn fully_observed(&self, eni: EniIdx, lines: Lines) -> bool {
+    /// Whether an ENI's `lines` cover `span` (`[start, end]` seconds).
+    fn fully_observed_during(&self, eni: EniIdx, lines: Lines, span: (i64, i64)) -> bool {
         let Some(view) = self.enis.get(eni.0 as usize) else {
             return false;
         };
-        self.window.is_some() && self.gaps(view, lines).is_empty()
+        self.gaps_during(view, lines, span).is_empty()
+    }
+
+    /// The part of the window during which a carrier version existed (`None` when it did not
+    /// exist in the window at all).
+    fn window_during(&self, from: Option<i64>, until: Option<i64>) -> Option<(i64, i64)> {
+        let (start, end) = self.window?;
+        let start = from.map_or(start, |f| start.max(f));
+        let end = until.map_or(end, |u| end.min(u - 1));
+        (start <= end).then_some((start, end))
     }
 
     /// The unobserved stretches of the window for an ENI's `lines`, as inclusive bucket
     /// ranges: gaps between lines longer than the tolerance, and at either edge more than one
     /// aggregation interval of unobserved time (judged to the second).
     fn gaps(&self, view: &EniView, lines: Lines) -> Vec<(u32, u32)> {
-        let (Some((start, end)), Some((first, last))) = (self.window, self.buckets()) else {
-            return Vec::new();
-        };
+        match self.window {
+            Some(span) => self.gaps_during(view, lines, span),
+            None => Vec::new(),
+        }
+    }
+
+    /// [`Self::gaps`] over `[start, end]` rather than the whole window.
+    fn gaps_during(
+        &self,
+        view: &EniView,
+        lines: Lines,
+        (start, end): (i64, i64),
+    ) -> Vec<(u32, u32)> {
+        let (first, last) = (bucket(start), bucket(end));
         let (set, span) = match lines {
             Lines::Accept => (&view.accept, view.accept_span),
             Lines::Any => (&view.any, view.any_span),
@@ -178,20 +198,34 @@ impl Observed {
     }
 
     fn compute_group(&self, ctx: &Context<'_>, group_id: &str) -> GroupCoverage {
-        let carriers: Vec<EniIdx> = super::carriers_of(ctx.matcher, group_id);
+        // Each carrier is judged over the part of the window its version carried the group
+        // (inventory history); with one snapshot that is the whole window.
+        let spans: Vec<(EniIdx, (i64, i64))> = super::carrier_spans(ctx.matcher, group_id)
+            .into_iter()
+            .filter_map(|(e, from, until)| Some((e, self.window_during(from, until)?)))
+            .collect();
+        let carriers: Vec<EniIdx> = {
+            let mut c: Vec<EniIdx> = spans.iter().map(|&(e, _)| e).collect();
+            c.dedup();
+            c
+        };
+        let fully = |e: EniIdx, lines: Lines| {
+            spans
+                .iter()
+                .filter(|(c, _)| *c == e)
+                .all(|&(_, span)| self.fully_observed_during(e, lines, span))
+        };
         let in_logs = carriers.iter().filter(|&&e| self.any(e)).count() as u64;
         let accept_seen = carriers.iter().filter(|&&e| self.accept_any(e)).count() as u64;
         let full = carriers
             .iter()
-            .filter(|&&e| self.fully_observed(e, Lines::Accept))
+            .filter(|&&e| fully(e, Lines::Accept))
             .count() as u64;
         // Observed throughout by some line, but not by an ACCEPT-capturing one throughout.
         let accept_partly = carriers
             .iter()
-            .any(|&e| self.fully_observed(e, Lines::Any) && !self.fully_observed(e, Lines::Accept));
-        let time_partly = carriers
-            .iter()
-            .any(|&e| !self.fully_observed(e, Lines::Any));
+            .any(|&e| fully(e, Lines::Any) && !fully(e, Lines::Accept));
+        let time_partly = carriers.iter().any(|&e| !fully(e, Lines::Any));
         let skipped = carriers
             .iter()
             .filter(|&&e| self.skipped_in_window(e))

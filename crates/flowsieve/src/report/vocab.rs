@@ -243,6 +243,19 @@ vocabulary!(PeerClass {
     External => "external",
 });
 
+impl From<flowsieve_sg::PeerClass> for PeerClass {
+    /// The matcher's answer (`CompiledMatcher::peer_class`), in the report's vocabulary.
+    fn from(class: flowsieve_sg::PeerClass) -> Self {
+        match class {
+            flowsieve_sg::PeerClass::Internal => PeerClass::Internal,
+            flowsieve_sg::PeerClass::Peered => PeerClass::Peered,
+            flowsieve_sg::PeerClass::OnPrem => PeerClass::OnPrem,
+            flowsieve_sg::PeerClass::PrivateExternal => PeerClass::PrivateExternal,
+            flowsieve_sg::PeerClass::External => PeerClass::External,
+        }
+    }
+}
+
 impl PeerClass {
     /// True for the classes that are not the internet: traffic from them is a configuration
     /// matter, never scanner noise.

@@ -38,26 +38,43 @@ pub fn verdict(rule: &RuleHits) -> (String, Vec<String>) {
     (rule.status.as_str().to_owned(), reasons)
 }
 
-/// The network a scenario's analysis runs against: its inventory snapshots (today: the last
-/// one, undated), its Config history (today: not read) and its extra AWS JSON (today: their
-/// directory, whose files the loader does not know yet are skipped with a finding, where naming
-/// them one by one would be an error).
+/// The network a scenario's analysis runs against: its inventory snapshots with their capture
+/// times, its AWS Config history, its extra AWS JSON (their directories) and its on-premises
+/// ranges (`--internal-cidr`).
 fn load_network(dir: &Path, truth: &Value) -> Network {
     let inputs = &truth["inputs"];
-    let snapshots = inputs["snapshots"].as_array().expect("snapshots");
-    let last = snapshots.last().expect("a snapshot");
-    let mut paths: Vec<PathBuf> = vec![dir.join(last["path"].as_str().expect("path"))];
+    let mut builder = flowsieve::sg::InventoryBuilder::new();
+    for snapshot in inputs["snapshots"].as_array().expect("snapshots") {
+        let path = dir.join(snapshot["path"].as_str().expect("path"));
+        builder
+            .add_snapshot(snapshot["captured_at"].as_i64(), &[path])
+            .expect("the scenario's snapshot loads");
+    }
+    if let Some(history) = inputs["config_history"].as_str() {
+        builder
+            .add_path(dir.join(history))
+            .expect("the scenario's Config history loads");
+    }
+    let mut extra_dirs: Vec<PathBuf> = Vec::new();
     for extra in inputs["extra"].as_array().expect("extra") {
         let parent = dir.join(extra.as_str().expect("extra path"));
         let parent = parent
             .parent()
             .expect("a file in a directory")
             .to_path_buf();
-        if !paths.contains(&parent) {
-            paths.push(parent);
+        if !extra_dirs.contains(&parent) {
+            extra_dirs.push(parent);
         }
     }
-    Network::load(&paths).expect("the scenario's inventory loads")
+    for extra in extra_dirs {
+        builder
+            .add_path(&extra)
+            .expect("the scenario's extra JSON loads");
+    }
+    for cidr in inputs["internal_cidrs"].as_array().expect("internal_cidrs") {
+        builder.add_internal_cidr(cidr.as_str().expect("cidr").parse().expect("a CIDR"));
+    }
+    Network::new(builder.build())
 }
 
 /// The analysis options of a scenario: its window (and, once the engine has it, its
