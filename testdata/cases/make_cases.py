@@ -672,6 +672,31 @@ could ever be seen there, so its rules cannot be proven unused.
 
 
 @case
+def r_declared_all():
+    c = Case("reasons", "declared_all_capture", """
+The batch host's flow log captures ALL traffic (describe-flow-logs says so, and the objects'
+keys name that flow log). In the window it recorded only a refused probe and idle time: with
+ACCEPT capture declared, the absence of ACCEPT records proves the host's rules unused — without
+the declaration, a flow log with no ACCEPT record would be taken as REJECT-only.
+""")
+    c.group("batch")
+    c.rule("batch", "out", "tcp", (443, 443), "0.0.0.0/0", "unused")
+    c.rule("batch", "in", "tcp", (22, 22), "10.0.0.0/16", "unused")
+    c.eni("batch", "10.0.2.10", ["batch"])
+    fl = "fl-" + hexid("reasons/declared_all_capture", "fl")
+    key = f"{ACCOUNT}_vpcflowlogs_{REGION}_{fl}_20250303T0000Z_0a1b2c3d.log"
+    c.log(FLAGS, [rec(c, "batch", "10.0.1.5", c.ip("batch"), 40600, 9090, action="REJECT", packets=3, start=10, end=17, flags=2)], file=key)
+    c.extra["describe-flow-logs.json"] = {"FlowLogs": [{
+        "FlowLogId": fl, "ResourceId": c.e("batch"),
+        "TrafficType": "ALL", "LogFormat": "${" + "} ${".join(FLAGS.split()) + "}",
+        "MaxAggregationInterval": 600, "LogDestinationType": "s3", "FlowLogStatus": "ACTIVE",
+        "DeliverLogsStatus": "SUCCESS", "CreationTime": "2025-03-01T00:00:00+00:00",
+        "LogDestination": "arn:aws:s3:::flowlogs-111122223333"}]}
+    c.hotspot(["batch"], 9090, "missing_rule", "internal", suggestion=f"tcp 9090 from 10.0.1.5/32 on {c.groups['batch']}")
+    return c
+
+
+@case
 def r_unresolved():
     c = Case("reasons", "unresolved_peer", """
 The rule references a group of another account that is not in the inventory: its members cannot

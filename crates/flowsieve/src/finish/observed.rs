@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use flowsieve_sg::EniIdx;
 
 use super::{Context, Map, map};
-use crate::coverage::{BUCKET_SECONDS, BucketSet, bucket, union_span};
+use crate::coverage::{BUCKET_SECONDS, BucketSet, FlowLogObservation, bucket, union_span};
 use crate::report::{
     CarrierObservation, Coverage, EniObservation, FlowLogSummary, Reason, TrafficType,
 };
@@ -78,15 +78,22 @@ impl Observed {
             (Some(a), Some(b)) if a <= b => Some((a, b)),
             _ => None,
         };
-        let captures_accept: Vec<bool> = acc.flow_logs.iter().map(|(_, o)| o.accepts > 0).collect();
+        // What each flow log captures: as `describe-flow-logs` declares it, else inferred (a
+        // flow log without ACCEPT records is taken as not capturing them).
+        let captures_accept: Vec<bool> = acc
+            .flow_logs
+            .iter()
+            .map(|(id, o)| {
+                declared(ctx, id).map_or(o.accepts > 0, |c| c.traffic_type.captures_accept())
+            })
+            .collect();
         let mut enis: Vec<EniView> = (0..acc.eni_lines.len())
             .map(|_| EniView::default())
             .collect();
-        for (slot, (_, observation)) in acc.flow_logs.iter().enumerate() {
-            let tolerance = u32::try_from(
-                (2 * observation.aggregation_seconds() + BUCKET_SECONDS - 1) / BUCKET_SECONDS,
-            )
-            .unwrap_or(u32::MAX);
+        for (slot, (id, observation)) in acc.flow_logs.iter().enumerate() {
+            let aggregation = aggregation_seconds(ctx, id, observation);
+            let tolerance = u32::try_from((2 * aggregation + BUCKET_SECONDS - 1) / BUCKET_SECONDS)
+                .unwrap_or(u32::MAX);
             for (eni, set) in observation.observed.iter().enumerate() {
                 if set.is_empty() {
                     continue;
@@ -98,7 +105,7 @@ impl Observed {
                 }
                 view.flow_logs.push(slot);
                 view.tolerance = view.tolerance.max(tolerance);
-                view.edge_seconds = view.edge_seconds.max(observation.aggregation_seconds());
+                view.edge_seconds = view.edge_seconds.max(aggregation);
                 let span = observation.spans.get(eni).copied().flatten();
                 view.any_span = union_span(view.any_span, span);
                 if captures_accept[slot] {
@@ -343,11 +350,22 @@ impl Observed {
         ))
     }
 
-    /// What a flow log captures, inferred from its records: ACCEPT when it holds any, REJECT
-    /// when it holds any REJECT or no ACCEPT (a flow log with neither is taken as capturing
-    /// nothing provable).
+    /// What a flow log captures: its `TrafficType` when `describe-flow-logs` is loaded, else
+    /// inferred from its records — ACCEPT when it holds any, REJECT when it holds any REJECT or
+    /// no ACCEPT (a flow log with neither is taken as capturing nothing provable).
     fn traffic_types(&self, ctx: &Context<'_>, slot: usize) -> Vec<TrafficType> {
-        let observation = &ctx.acc.flow_logs[slot].1;
+        let (id, observation) = &ctx.acc.flow_logs[slot];
+        if let Some(config) = declared(ctx, id) {
+            let t = config.traffic_type;
+            let mut types = Vec::new();
+            if t.captures_accept() {
+                types.push(TrafficType::Accept);
+            }
+            if t.captures_reject() {
+                types.push(TrafficType::Reject);
+            }
+            return types;
+        }
         let mut types = Vec::new();
         if self.captures_accept[slot] {
             types.push(TrafficType::Accept);
@@ -367,11 +385,11 @@ impl Observed {
             .map(|(slot, (id, o))| FlowLogSummary {
                 id: id.clone(),
                 traffic_types: self.traffic_types(ctx, slot),
-                traffic_types_declared: false,
+                traffic_types_declared: declared(ctx, id).is_some(),
                 accept_records: o.accepts,
                 reject_records: o.rejects,
                 records_with_tcp_flags: o.with_flags,
-                aggregation_seconds: o.aggregation_seconds(),
+                aggregation_seconds: aggregation_seconds(ctx, id, o),
                 enis_observed: o.observed.iter().filter(|s| !s.is_empty()).count() as u64,
             })
             .collect()
@@ -420,6 +438,22 @@ impl Observed {
         out.sort_by(|a, b| a.eni_id.cmp(&b.eni_id));
         out
     }
+}
+
+/// The flow log `id` as `describe-flow-logs` describes it, when loaded.
+fn declared<'c>(ctx: &Context<'c>, id: &str) -> Option<&'c flowsieve_sg::FlowLogConfig> {
+    ctx.network
+        .inventory()
+        .flow_logs()
+        .iter()
+        .find(|c| !id.is_empty() && c.id == id)
+}
+
+/// A flow log's aggregation interval: declared, else inferred from its lines.
+fn aggregation_seconds(ctx: &Context<'_>, id: &str, o: &FlowLogObservation) -> i64 {
+    declared(ctx, id)
+        .and_then(|c| c.max_aggregation_interval)
+        .map_or_else(|| o.aggregation_seconds(), i64::from)
 }
 
 /// Bucket range → `[start, end)` seconds.
