@@ -925,6 +925,38 @@ given.
     return c
 
 
+
+@case
+def h_nacl_entry():
+    c = Case("hotspots", "nacl_entry_denies", """
+The server's groups allow the refused flow (`tcp 8080 from 10.0.0.0/16`), and the network ACLs
+are loaded (`aws ec2 describe-network-acls`): the server's subnet's ACL denies 10.0.4.0/24 on
+8080 inbound (rule 100) before allowing everything (rule 200). The cause is that ACL entry, and
+no rule is suggested.
+""")
+    c.group("app")
+    c.rule("app", "in", "tcp", (8080, 8080), "10.0.0.0/16", "used")
+    c.eni("app", "10.0.1.10", ["app"])
+    lines = conn(c, None, "app", "10.0.3.5", c.ip("app"), 41000, 8080)
+    lines.append(rec(c, "app", "10.0.4.7", c.ip("app"), 41500, 8080, action="REJECT", packets=3, start=200, end=207, flags=2))
+    c.log(FLAGS, lines)
+    acl = "acl-" + hexid("hotspots/nacl_entry_denies", "acl")
+    entry = lambda n, egress, proto, action, cidr, ports=None: dict(
+        RuleNumber=n, Egress=egress, Protocol=proto, RuleAction=action, CidrBlock=cidr,
+        **({"PortRange": {"From": ports[0], "To": ports[1]}} if ports else {}))
+    c.extra["describe-network-acls.json"] = {"NetworkAcls": [{
+        "NetworkAclId": acl, "VpcId": c.vpc, "IsDefault": False, "OwnerId": ACCOUNT,
+        "Associations": [{"NetworkAclAssociationId": "aclassoc-" + hexid(acl, "assoc"),
+                          "NetworkAclId": acl, "SubnetId": c.subnet}],
+        "Entries": [entry(100, False, "6", "deny", "10.0.4.0/24", (8080, 8080)),
+                    entry(200, False, "-1", "allow", "0.0.0.0/0"),
+                    entry(32767, False, "-1", "deny", "0.0.0.0/0"),
+                    entry(100, True, "-1", "allow", "0.0.0.0/0"),
+                    entry(32767, True, "-1", "deny", "0.0.0.0/0")]}]}
+    c.hotspot(["app"], 8080, "nacl", "internal")
+    c.hotspots_complete = True
+    return c
+
 if __name__ == "__main__":
     here = os.path.dirname(os.path.abspath(__file__))
     os.chdir(here)

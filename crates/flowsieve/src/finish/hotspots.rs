@@ -18,7 +18,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use flowsieve_sg::{Addr, Cidr, Direction, EniIdx, GroupSetIdx, Peer};
+use flowsieve_sg::{Addr, Cidr, Direction, EniIdx, Peer};
 
 use super::tally::{HotspotKey, HotspotTally};
 use super::{Context, Map};
@@ -158,7 +158,7 @@ fn hotspot(
         .map(|(&a, _)| a)
         .filter(|a| !scanners.contains(a))
         .collect();
-    let (likely_cause, cause_note) = cause(ctx, gs, tally, class, &legit);
+    let (likely_cause, cause_note) = cause(ctx, (gs, port, protocol, class), tally, &legit);
     let suggestion = (likely_cause == LikelyCause::MissingRule)
         .then(|| suggest(ctx, tally, protocol, port, &legit))
         .flatten();
@@ -193,9 +193,8 @@ fn hotspot(
 
 fn cause(
     ctx: &Context<'_>,
-    gs: GroupSetIdx,
+    (gs, port, protocol, class): HotspotKey,
     tally: &HotspotTally,
-    class: PeerClass,
     legit: &[u128],
 ) -> (LikelyCause, Option<String>) {
     let m = ctx.matcher;
@@ -209,6 +208,9 @@ fn cause(
         );
     }
     if tally.allowed * 2 >= tally.stats.records {
+        if let Some(note) = nacl_denial(ctx, tally, protocol, port) {
+            return (LikelyCause::Nacl, Some(note));
+        }
         let same_subnet = tally.sources.iter().all(|(&a, _)| {
             m.resolve_address(None, Addr(a), None)
                 .eni()
@@ -239,6 +241,37 @@ fn cause(
     } else {
         (LikelyCause::UnsolicitedExternal, None)
     }
+}
+
+/// When the target subnets' network ACLs are loaded: the entry that denies one of the
+/// hotspot's attempts inbound (`acl-… rule #N`, or the implicit `*` deny), in words.
+fn nacl_denial(ctx: &Context<'_>, tally: &HotspotTally, protocol: u8, port: u16) -> Option<String> {
+    let m = ctx.matcher;
+    let mut sources: Vec<u128> = tally.sources.iter().map(|(&a, _)| a).collect();
+    sources.sort_unstable();
+    let mut targets: Vec<u32> = tally.targets.iter().copied().collect();
+    targets.sort_unstable();
+    for &target in &targets {
+        let Some(acl) = m.nacl_of(EniIdx(target)) else {
+            continue;
+        };
+        for &source in &sources {
+            let decision = acl.evaluate(Direction::Ingress, protocol, port, Addr(source));
+            if decision.allows() {
+                continue;
+            }
+            let entry = decision.entry.map_or_else(
+                || "the implicit `*` deny".to_owned(),
+                |e| format!("rule #{}", e.rule_number),
+            );
+            return Some(format!(
+                "network ACL {} denies it inbound ({entry}; e.g. from {})",
+                acl.id,
+                Addr(source)
+            ));
+        }
+    }
+    None
 }
 
 /// The narrowest rule that lets the legitimate sources in on the refusing ENIs.
