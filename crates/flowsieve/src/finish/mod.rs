@@ -254,7 +254,11 @@ pub(crate) fn build_report(
     Report {
         schema_version: crate::report::REPORT_SCHEMA_VERSION,
         tool: format!("flowsieve {}", env!("CARGO_PKG_VERSION")),
-        notices: notices::build(&summary, &flow_logs),
+        notices: {
+            let mut n = notices::build(&summary, &flow_logs);
+            n.extend(notices::rules_changed(&ctx, observed.window));
+            n
+        },
         summary,
         flow_logs,
         enis: observed.enis(&ctx),

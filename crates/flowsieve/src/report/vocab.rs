@@ -333,6 +333,8 @@ pub enum NoticeCode {
     NoRejectsCaptured,
     /// A flow log's `tcp-flags` are absent: initiators are inferred from ports and listeners.
     NoTcpFlags,
+    /// Rules were created or deleted inside the analysis window (inventory history).
+    RulesChangedInWindow,
 }
 
 vocabulary!(NoticeCode {
@@ -341,6 +343,7 @@ vocabulary!(NoticeCode {
     RejectOnlyCaptureInferred => "reject_only_capture_inferred",
     NoRejectsCaptured => "no_rejects_captured",
     NoTcpFlags => "no_tcp_flags",
+    RulesChangedInWindow => "rules_changed_in_window",
 });
 
 /// How serious an inventory finding is.
