@@ -226,7 +226,7 @@ fn read_source(
         }
         Err(err) => return Err(err.into()),
     };
-    let mut attributor = Attributor::new(config.since, config.until);
+    let mut attributor = Attributor::new(config);
     let mut failure = None;
     for batch in reader.by_ref() {
         match batch {
@@ -298,7 +298,7 @@ impl Analyzer {
             network,
             listeners: Arc::new(Listeners::none()),
             config: config.clone(),
-            attributor: Attributor::new(config.since, config.until),
+            attributor: Attributor::new(config),
         }
     }
 
@@ -375,6 +375,11 @@ impl Analyzer {
                 what: "analysis window",
             });
         }
+        if self.config.client_ports != other.config.client_ports {
+            return Err(Error::PartialMismatch {
+                what: "client port range",
+            });
+        }
         self.acc.merge(other.acc);
         Ok(())
     }
@@ -411,6 +416,7 @@ impl Analyzer {
             listeners_fingerprint: self.listeners.fingerprint(),
             since: self.config.since,
             until: self.config.until,
+            client_ports: self.config.client_ports,
         }
     }
 

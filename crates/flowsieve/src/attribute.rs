@@ -234,9 +234,10 @@ pub(crate) struct Inputs<'m> {
 }
 
 impl Attributor {
-    pub(crate) fn new(since: Option<i64>, until: Option<i64>) -> Self {
+    pub(crate) fn new(config: &crate::AnalysisConfig) -> Self {
+        let (since, until) = (config.since, config.until);
         Attributor {
-            orienter: Orienter::new(),
+            orienter: Orienter::new(config.client_ports),
             since,
             until,
         }

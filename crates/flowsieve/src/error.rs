@@ -38,7 +38,7 @@ pub enum Error {
     /// A partial result was built with other options than the analyzer it is merged into.
     #[error("cannot merge a partial built with a different {what}")]
     PartialMismatch {
-        /// What differs: `analysis window` or `set of learned listeners`.
+        /// What differs: `analysis window`, `client port range` or `set of learned listeners`.
         what: &'static str,
     },
 }

@@ -181,12 +181,15 @@ enum Server {
 #[derive(Debug)]
 pub(crate) struct Orienter {
     declared: HashMap<(GroupSetIdx, u8), Vec<(u16, u16)>, FixedState>,
+    /// Instances' client ports (`AnalysisConfig::with_client_ports`), else the default.
+    instance_clients: std::ops::RangeInclusive<u16>,
 }
 
 impl Orienter {
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new(client_ports: Option<(u16, u16)>) -> Self {
         Orienter {
             declared: HashMap::with_hasher(FixedState::with_seed(7)),
+            instance_clients: client_ports.map_or(DYNAMIC_PORTS..=65535, |(a, b)| a..=b),
         }
     }
 
@@ -277,8 +280,9 @@ impl Orienter {
         if !has_ports {
             return (Orientation::Forward, Evidence::Assumed);
         }
-        let local_range = client_ports(local_kind);
-        let remote_range = remote_kind.map_or(DYNAMIC_PORTS..=65535, client_ports);
+        let clients = |kind: EniKind| client_ports(kind, &self.instance_clients);
+        let local_range = clients(local_kind);
+        let remote_range = remote_kind.map_or(self.instance_clients.clone(), clients);
         if let Some(server) = decide(remote_range.contains(&rp), local_range.contains(&lp)) {
             return (forward_if(server), Evidence::EphemeralRange);
         }
@@ -317,13 +321,16 @@ impl Orienter {
     }
 }
 
-/// The ports an ENI of this kind opens connections from: its kind's ephemeral range, widened
-/// for instances and unknown kinds to cover Windows (49152–65535) as well as Linux
-/// (32768–60999).
-fn client_ports(kind: EniKind) -> std::ops::RangeInclusive<u16> {
+/// The ports an ENI of this kind opens connections from: its kind's ephemeral range; for
+/// instances and unknown kinds `instances` (by default 32768–65535, covering Windows
+/// (49152–65535) as well as Linux (32768–60999)).
+fn client_ports(
+    kind: EniKind,
+    instances: &std::ops::RangeInclusive<u16>,
+) -> std::ops::RangeInclusive<u16> {
     let range = kind.ephemeral_ports();
     if *range.start() >= DYNAMIC_PORTS {
-        DYNAMIC_PORTS..=65535
+        instances.clone()
     } else {
         range
     }

@@ -59,6 +59,7 @@ struct Header {
     listeners_fingerprint: u64,
     since: Option<i64>,
     until: Option<i64>,
+    client_ports: Option<(u16, u16)>,
     state: SmallState,
 }
 
@@ -150,6 +151,7 @@ pub(crate) struct Identity {
     pub(crate) listeners_fingerprint: u64,
     pub(crate) since: Option<i64>,
     pub(crate) until: Option<i64>,
+    pub(crate) client_ports: Option<(u16, u16)>,
 }
 
 /// Serialises `acc`.
@@ -161,6 +163,7 @@ pub(crate) fn write(acc: &FlowAccumulator, identity: &Identity) -> Result<Vec<u8
         listeners_fingerprint: identity.listeners_fingerprint,
         since: identity.since,
         until: identity.until,
+        client_ports: identity.client_ports,
         state: small_state(acc),
     };
     let header = serde_json::to_vec(&header).map_err(|e| invalid(format!("header: {e}")))?;
@@ -229,6 +232,9 @@ fn check_identity(header: &Header, ours: &Identity) -> Result<()> {
     }
     if (header.since, header.until) != (ours.since, ours.until) {
         return mismatch("analysis window");
+    }
+    if header.client_ports != ours.client_ports {
+        return mismatch("client port range");
     }
     Ok(())
 }

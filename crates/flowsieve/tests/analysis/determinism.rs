@@ -169,6 +169,15 @@ fn partials_of_another_network_window_or_corrupt_bytes_are_refused() {
         "cannot merge a partial built with a different analysis window"
     );
 
+    let linux = AnalysisConfig::new().with_client_ports(32768, 60999);
+    let err = Analyzer::new(&linux, network.clone())
+        .merge_partial(&bytes)
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "cannot merge a partial built with a different client port range"
+    );
+
     let other = crate::common::odd().network.clone();
     let err = Analyzer::new(&config, other)
         .merge_partial(&bytes)
