@@ -86,11 +86,14 @@ fn bench(c: &mut Criterion) {
                         continue;
                     };
                     let gs = matcher.eni_group_set(eni);
+                    let peer = Addr(src.value(row));
                     let query = FlowQuery {
                         direction: Direction::Ingress,
                         protocol: proto.value(row),
                         port: port.value(row),
-                        peer: Addr(src.value(row)),
+                        peer,
+                        remote: matcher.resolve_address(None, peer, None).eni(),
+                        at: None,
                     };
                     matcher.matching_rules(gs, &query, &mut matches);
                     matched += matches.definite().len() as u64;

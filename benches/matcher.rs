@@ -8,6 +8,11 @@
 //! and two prefix lists. Queries mix hits and misses: internal peers (ENI addresses, so group
 //! peers resolve), VPC addresses, public IPv4 and IPv6.
 //!
+//! Queries carry the remote ENI the way an analysis asks them: resolved once, before timing, in
+//! the recording ENI's VPC (`resolve` measures that lookup alone). `match/history-300` is the
+//! same network with inventory history: every ENI in two versions (its groups changed at T), a
+//! tenth of the rules alive for part of the time, queries at times on both sides of T.
+//!
 //! Every timed loop checks its result against the count computed before timing.
 
 use std::hint::black_box;
@@ -15,9 +20,9 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use flowsieve_sg::{
-    Addr, Cidr, CompiledMatcher, Direction, FlowQuery, GroupSetIdx, Inventory, InventoryBuilder,
-    NaiveMatcher, NetworkInterface, Peer, PortSpec, PrefixList, Protocol, Rule, RuleMatches,
-    SecurityGroup,
+    Addr, Cidr, CompiledMatcher, Direction, EniIdx, FlowQuery, GroupSetIdx, Interval, Inventory,
+    InventoryBuilder, NaiveMatcher, NetworkInterface, Peer, PortSpec, PrefixList, Protocol, Rule,
+    RuleMatches, SecurityGroup,
 };
 
 const N_ENIS: usize = 2_000;
@@ -26,6 +31,8 @@ const RULES_PER_GROUP: usize = 10;
 const N_QUERIES: usize = 4_096;
 /// The naive matcher is thousands of times slower: a smaller batch keeps the run short.
 const N_NAIVE_QUERIES: usize = 256;
+/// The time the history variant's ENIs change groups and its timed rules appear or go.
+const T: i64 = 1_743_465_600;
 const COMMON_PORTS: [u16; 12] = [
     22, 80, 443, 3306, 5432, 6379, 8080, 8443, 9090, 27017, 2049, 53,
 ];
@@ -61,7 +68,9 @@ fn eni_v6(i: usize) -> Ipv6Addr {
     Ipv6Addr::new(0x2001, 0xdb8, 0, i as u16, 0, 0, 0, 0x10)
 }
 
-fn inventory(seed: u64) -> Inventory {
+/// The network; with `history`, every ENI in two versions (its groups before and after `T`) and
+/// one rule in ten alive before or after `T` only.
+fn inventory(seed: u64, history: bool) -> Inventory {
     let mut rng = Rng(seed);
     let mut b = InventoryBuilder::new();
     for i in 0..N_GROUPS {
@@ -145,7 +154,15 @@ fn inventory(seed: u64) -> Inventory {
                     id: format!("pl-{:08x}", rng.below(2)),
                 },
             };
-            b.add_rule(Rule::new(group_id(g), direction, protocol, ports, peer));
+            let mut rule = Rule::new(group_id(g), direction, protocol, ports, peer);
+            if history && rng.chance(10) {
+                rule.lifetimes = vec![if rng.chance(50) {
+                    Interval::new(None, Some(T))
+                } else {
+                    Interval::new(Some(T), None)
+                }];
+            }
+            b.add_rule(rule);
         }
     }
     for i in 0..N_ENIS {
@@ -171,9 +188,10 @@ fn inventory(seed: u64) -> Inventory {
         } else {
             Vec::new()
         };
-        b.add_network_interface(NetworkInterface {
+        let eni = NetworkInterface {
             id: format!("eni-{i:017x}"),
             interface_type: "interface".into(),
+            vpc_id: Some("vpc-1".into()),
             group_ids: groups,
             private_ipv4,
             ipv4_prefixes,
@@ -183,14 +201,28 @@ fn inventory(seed: u64) -> Inventory {
                 Vec::new()
             },
             ..NetworkInterface::default()
-        });
+        };
+        if history {
+            let mut later = eni.clone();
+            later.group_ids.rotate_left(1);
+            later.group_ids.push(group_id(rng.below(10)));
+            later.valid = Interval::new(Some(T), None);
+            b.add_network_interface(NetworkInterface {
+                valid: Interval::new(None, Some(T)),
+                ..eni
+            });
+            b.add_network_interface(later);
+        } else {
+            b.add_network_interface(eni);
+        }
     }
     b.add_vpc_cidr(cidr("10.0.0.0/8"));
     b.build()
 }
 
-/// (ENI index, query) pairs: a realistic mix of hits and misses.
-fn queries(seed: u64, inv: &Inventory, n: usize) -> Vec<(usize, FlowQuery)> {
+/// (ENI version, query) pairs: a realistic mix of hits and misses; with `history`, at times on
+/// both sides of `T`.
+fn queries(seed: u64, inv: &Inventory, n: usize, history: bool) -> Vec<(usize, FlowQuery)> {
     let mut rng = Rng(seed);
     (0..n)
         .map(|_| {
@@ -224,6 +256,7 @@ fn queries(seed: u64, inv: &Inventory, n: usize) -> Vec<(usize, FlowQuery)> {
                     u128::from(rng.next()) << 64 | u128::from(rng.next()),
                 )),
             };
+            let at = history.then(|| if rng.chance(50) { T - 3_600 } else { T + 3_600 });
             (
                 eni,
                 FlowQuery {
@@ -231,34 +264,47 @@ fn queries(seed: u64, inv: &Inventory, n: usize) -> Vec<(usize, FlowQuery)> {
                     protocol,
                     port,
                     peer,
+                    remote: None,
+                    at,
                 },
             )
         })
         .collect()
 }
 
-fn bench(c: &mut Criterion) {
-    let inv = inventory(0x5eed_0004);
+/// The queries as an analysis asks them: the recording ENI's version at the query's time, and
+/// the remote ENI resolved in its VPC at that time.
+fn resolved(
+    m: &CompiledMatcher,
+    inv: &Inventory,
+    qs: &[(usize, FlowQuery)],
+) -> Vec<(EniIdx, FlowQuery)> {
+    qs.iter()
+        .map(|(e, q)| {
+            let versions = m.eni_versions(&inv.network_interfaces()[*e].id);
+            let eni = match q.at {
+                Some(t) => m.eni_version_at(versions, t),
+                None => versions.last().copied(),
+            }
+            .expect("known ENI");
+            let remote = m.resolve_address(m.eni_vpc(eni), q.peer, q.at).eni();
+            (eni, FlowQuery { remote, ..*q })
+        })
+        .collect()
+}
+
+fn bench_network(c: &mut Criterion, name: &str, history: bool) {
+    let inv = inventory(0x5eed_0004, history);
     assert_eq!(
         (inv.network_interfaces().len(), inv.security_groups().len()),
-        (N_ENIS, N_GROUPS)
+        (N_ENIS * if history { 2 } else { 1 }, N_GROUPS)
     );
     assert!(inv.rules().len() > 2_900, "rules: {}", inv.rules().len());
     let m = CompiledMatcher::new(&inv);
     let naive = NaiveMatcher::new(&inv);
-    let qs = queries(0x9e5_0004, &inv, N_QUERIES);
-    let compiled_qs: Vec<(GroupSetIdx, FlowQuery)> = qs
-        .iter()
-        .map(|(e, q)| {
-            (
-                m.eni_group_set(
-                    m.eni_index(&inv.network_interfaces()[*e].id)
-                        .expect("known ENI"),
-                ),
-                *q,
-            )
-        })
-        .collect();
+    let qs = resolved(&m, &inv, &queries(0x9e5_0004, &inv, N_QUERIES, history));
+    let compiled_qs: Vec<(GroupSetIdx, FlowQuery)> =
+        qs.iter().map(|(e, q)| (m.eni_group_set(*e), *q)).collect();
 
     // Expected answers, computed once outside the timed loops.
     let mut out = m.new_matches();
@@ -268,24 +314,28 @@ fn bench(c: &mut Criterion) {
         expected_matches += out.definite().len() + out.icmp_type_unknown().len();
         expected_hits += usize::from(!out.is_empty());
     }
+    let expected_owned = qs.iter().filter(|(_, q)| q.remote.is_some()).count();
+    let group_ids = |e: &EniIdx| &inv.network_interfaces()[e.0 as usize].group_ids;
     let mut slow = RuleMatches::new();
     let mut naive_expected = 0usize;
     for (e, q) in qs.iter().take(N_NAIVE_QUERIES) {
-        naive.matching_rules(&inv.network_interfaces()[*e].group_ids, q, &mut slow);
+        naive.matching_rules(group_ids(e), q, &mut slow);
         naive_expected += slow.definite().len() + slow.icmp_type_unknown().len();
     }
     eprintln!(
-        "matcher bench: {} rules, {} group sets, {} of {} queries allowed, {} matches; {} naive matches in the first {}",
+        "{name}: {} rules, {} group sets, {} epochs, {} of {} queries allowed, {} matches, {} remotes owned; {} naive matches in the first {}",
         inv.rules().len(),
         m.group_set_count(),
+        m.epoch_count(),
         expected_hits,
         N_QUERIES,
         expected_matches,
+        expected_owned,
         naive_expected,
         N_NAIVE_QUERIES
     );
 
-    let mut group = c.benchmark_group("match/groups-300");
+    let mut group = c.benchmark_group(name);
     group.throughput(Throughput::Elements(N_QUERIES as u64));
     group.bench_function("compiled", |b| {
         let mut out = m.new_matches();
@@ -307,6 +357,19 @@ fn bench(c: &mut Criterion) {
             assert_eq!(n, expected_hits);
         })
     });
+    group.bench_function("resolve", |b| {
+        b.iter(|| {
+            let n = qs
+                .iter()
+                .filter(|(e, q)| {
+                    m.resolve_address(m.eni_vpc(*e), black_box(q.peer), q.at)
+                        .eni()
+                        .is_some()
+                })
+                .count();
+            assert_eq!(n, expected_owned);
+        })
+    });
     group.throughput(Throughput::Elements(N_NAIVE_QUERIES as u64));
     group.sample_size(10);
     group.bench_function("naive", |b| {
@@ -314,11 +377,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let mut n = 0usize;
             for (e, q) in qs.iter().take(N_NAIVE_QUERIES) {
-                naive.matching_rules(
-                    &inv.network_interfaces()[*e].group_ids,
-                    black_box(q),
-                    &mut out,
-                );
+                naive.matching_rules(group_ids(e), black_box(q), &mut out);
                 n += out.definite().len() + out.icmp_type_unknown().len();
             }
             assert_eq!(n, naive_expected);
@@ -326,9 +385,19 @@ fn bench(c: &mut Criterion) {
     });
     group.throughput(Throughput::Elements(1));
     group.bench_function("build", |b| {
-        b.iter(|| assert_eq!(CompiledMatcher::new(black_box(&inv)).eni_count(), N_ENIS))
+        b.iter(|| {
+            assert_eq!(
+                CompiledMatcher::new(black_box(&inv)).eni_count(),
+                inv.network_interfaces().len()
+            )
+        })
     });
     group.finish();
+}
+
+fn bench(c: &mut Criterion) {
+    bench_network(c, "match/groups-300", false);
+    bench_network(c, "match/history-300", true);
 }
 
 criterion_group!(benches, bench);

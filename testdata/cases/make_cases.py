@@ -672,6 +672,31 @@ could ever be seen there, so its rules cannot be proven unused.
 
 
 @case
+def r_declared_all():
+    c = Case("reasons", "declared_all_capture", """
+The batch host's flow log captures ALL traffic (describe-flow-logs says so, and the objects'
+keys name that flow log). In the window it recorded only a refused probe and idle time: with
+ACCEPT capture declared, the absence of ACCEPT records proves the host's rules unused — without
+the declaration, a flow log with no ACCEPT record would be taken as REJECT-only.
+""")
+    c.group("batch")
+    c.rule("batch", "out", "tcp", (443, 443), "0.0.0.0/0", "unused")
+    c.rule("batch", "in", "tcp", (22, 22), "10.0.0.0/16", "unused")
+    c.eni("batch", "10.0.2.10", ["batch"])
+    fl = "fl-" + hexid("reasons/declared_all_capture", "fl")
+    key = f"{ACCOUNT}_vpcflowlogs_{REGION}_{fl}_20250303T0000Z_0a1b2c3d.log"
+    c.log(FLAGS, [rec(c, "batch", "10.0.1.5", c.ip("batch"), 40600, 9090, action="REJECT", packets=3, start=10, end=17, flags=2)], file=key)
+    c.extra["describe-flow-logs.json"] = {"FlowLogs": [{
+        "FlowLogId": fl, "ResourceId": c.e("batch"),
+        "TrafficType": "ALL", "LogFormat": "${" + "} ${".join(FLAGS.split()) + "}",
+        "MaxAggregationInterval": 600, "LogDestinationType": "s3", "FlowLogStatus": "ACTIVE",
+        "DeliverLogsStatus": "SUCCESS", "CreationTime": "2025-03-01T00:00:00+00:00",
+        "LogDestination": "arn:aws:s3:::flowlogs-111122223333"}]}
+    c.hotspot(["batch"], 9090, "missing_rule", "internal", suggestion=f"tcp 9090 from 10.0.1.5/32 on {c.groups['batch']}")
+    return c
+
+
+@case
 def r_unresolved():
     c = Case("reasons", "unresolved_peer", """
 The rule references a group of another account that is not in the inventory: its members cannot
@@ -899,6 +924,38 @@ given.
     c.hotspots_complete = True
     return c
 
+
+
+@case
+def h_nacl_entry():
+    c = Case("hotspots", "nacl_entry_denies", """
+The server's groups allow the refused flow (`tcp 8080 from 10.0.0.0/16`), and the network ACLs
+are loaded (`aws ec2 describe-network-acls`): the server's subnet's ACL denies 10.0.4.0/24 on
+8080 inbound (rule 100) before allowing everything (rule 200). The cause is that ACL entry, and
+no rule is suggested.
+""")
+    c.group("app")
+    c.rule("app", "in", "tcp", (8080, 8080), "10.0.0.0/16", "used")
+    c.eni("app", "10.0.1.10", ["app"])
+    lines = conn(c, None, "app", "10.0.3.5", c.ip("app"), 41000, 8080)
+    lines.append(rec(c, "app", "10.0.4.7", c.ip("app"), 41500, 8080, action="REJECT", packets=3, start=200, end=207, flags=2))
+    c.log(FLAGS, lines)
+    acl = "acl-" + hexid("hotspots/nacl_entry_denies", "acl")
+    entry = lambda n, egress, proto, action, cidr, ports=None: dict(
+        RuleNumber=n, Egress=egress, Protocol=proto, RuleAction=action, CidrBlock=cidr,
+        **({"PortRange": {"From": ports[0], "To": ports[1]}} if ports else {}))
+    c.extra["describe-network-acls.json"] = {"NetworkAcls": [{
+        "NetworkAclId": acl, "VpcId": c.vpc, "IsDefault": False, "OwnerId": ACCOUNT,
+        "Associations": [{"NetworkAclAssociationId": "aclassoc-" + hexid(acl, "assoc"),
+                          "NetworkAclId": acl, "SubnetId": c.subnet}],
+        "Entries": [entry(100, False, "6", "deny", "10.0.4.0/24", (8080, 8080)),
+                    entry(200, False, "-1", "allow", "0.0.0.0/0"),
+                    entry(32767, False, "-1", "deny", "0.0.0.0/0"),
+                    entry(100, True, "-1", "allow", "0.0.0.0/0"),
+                    entry(32767, True, "-1", "deny", "0.0.0.0/0")]}]}
+    c.hotspot(["app"], 8080, "nacl", "internal")
+    c.hotspots_complete = True
+    return c
 
 if __name__ == "__main__":
     here = os.path.dirname(os.path.abspath(__file__))

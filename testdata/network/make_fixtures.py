@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Writes the fixture network of testdata/network (see README.md there).
 
-The designs are modelled on application architectures: 001 (AFIRGen: ALB -> Nginx -> backend -> model servers, RDS,
-EFS, backup, VPC endpoints, frontend), 003 (Lambda -> MongoDB on ECS -> EFS), the default security
-group and an ops bastion (prefix lists, ICMP, IPv6, ESP, protocol -1). Run from this directory:
+The designs (see README.md): AFIRGen (ALB -> Nginx -> backend -> model servers, RDS, EFS, backup,
+VPC endpoints, frontend), a Lambda -> MongoDB on ECS -> EFS stack, the default security group and
+an ops bastion (prefix lists, ICMP, IPv6, ESP, protocol -1). Run from this directory:
 `python3 make_fixtures.py`. Output is deterministic.
 """
 import json

@@ -734,7 +734,7 @@ fn bad_arguments_fail_cleanly() {
     let (code, _, stderr) = convert(&["no/such/dir", "--output", "x.parquet"]);
     assert_eq!(code, Some(1));
     assert!(
-        stderr.starts_with("flowsieve: error: no/such/dir: "),
+        stderr.starts_with("flowsieve: error: cannot read no/such/dir: "),
         "{stderr}"
     );
     assert!(!stderr.trim_end().ends_with('.'), "{stderr}");

@@ -110,7 +110,7 @@ pub use conform::FlowConformer;
 pub use decoder::FlowDecoder;
 pub use diagnose::{Diagnosis, FormatOrigin, LineProbe, MALFORMED_SHARE_PERCENT, PROBE_LINES};
 pub use enums::{Action, EnumArray, FlowDirection, FlowEnum, LogStatus, TrafficKind};
-pub use error::{Error, ErrorKind, Result};
+pub use error::{Error, ErrorChain, ErrorKind, Result};
 pub use field::{FieldKind, FieldName, FlowField, MAX_TIMESTAMP};
 pub use format::LogFormat;
 pub use key::{FILE_WINDOW_SECONDS, KeyFilter, KeyLayout, LogObjectKey};

@@ -55,7 +55,10 @@ pub enum Error {
     #[error(
         "{}: not an inventory file: expected the JSON of `aws ec2 describe-security-groups`, \
          `describe-security-group-rules`, `describe-network-interfaces`, `describe-managed-prefix-lists`, \
-         `get-managed-prefix-list-entries`, `describe-vpcs`, `describe-subnets` or `terraform show -json`",
+         `get-managed-prefix-list-entries`, `describe-vpcs`, `describe-subnets`, `describe-flow-logs`, \
+         `describe-vpc-peering-connections`, `describe-network-acls`, `aws elbv2 describe-load-balancers`, \
+         `describe-target-groups`, `describe-target-health`, `describe-target-group-attributes`, \
+         `aws configservice get-resource-config-history`, `select-resource-config` or `terraform show -json`",
         path.display()
     )]
     UnrecognisedFile {
@@ -73,6 +76,20 @@ pub enum Error {
         /// The file.
         path: PathBuf,
         /// Where the `Entries` key is.
+        json_path: String,
+    },
+    /// `describe-target-health` or `describe-target-group-attributes` output that does not say
+    /// which target group it belongs to.
+    #[error(
+        "{}: {json_path}: cannot tell which target group this belongs to: name the file after \
+         the group's id (the last part of its ARN, e.g. `describe-target-health-73e2d6bc24d8a067.json`) \
+         or wrap it as {{\"TargetGroupArn\": \"arn:…\", …}}",
+        path.display()
+    )]
+    UnnamedTargetGroup {
+        /// The file.
+        path: PathBuf,
+        /// Where the unnamed key is.
         json_path: String,
     },
     /// `terraform show -json` output of a format version this loader does not read.
@@ -95,6 +112,7 @@ impl Error {
             | Error::InvalidValue { path, .. }
             | Error::UnrecognisedFile { path }
             | Error::UnnamedPrefixListEntries { path, .. }
+            | Error::UnnamedTargetGroup { path, .. }
             | Error::UnsupportedFormat { path, .. } => path,
         }
     }
@@ -104,7 +122,8 @@ impl Error {
         match self {
             Error::MissingField { json_path, .. }
             | Error::InvalidValue { json_path, .. }
-            | Error::UnnamedPrefixListEntries { json_path, .. } => Some(json_path),
+            | Error::UnnamedPrefixListEntries { json_path, .. }
+            | Error::UnnamedTargetGroup { json_path, .. } => Some(json_path),
             Error::UnsupportedFormat { .. } => Some("format_version"),
             _ => None,
         }
@@ -129,3 +148,22 @@ impl Error {
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T> = std::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_message_names_the_file_and_the_source_is_the_cause() {
+        let err = Error::Io {
+            path: PathBuf::from("inventory/sg.json"),
+            source: std::io::Error::from(std::io::ErrorKind::NotFound),
+        };
+        let cause = std::error::Error::source(&err).map(ToString::to_string);
+        assert_eq!(err.to_string(), "cannot read inventory/sg.json");
+        assert_eq!(
+            cause,
+            Some(std::io::Error::from(std::io::ErrorKind::NotFound).to_string())
+        );
+    }
+}

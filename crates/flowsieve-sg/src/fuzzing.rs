@@ -16,8 +16,9 @@ pub const NAMES: &[&str] = &[
 
 /// Loads `data` (less its first byte, which picks the name from [`NAMES`]) and checks: no
 /// panic; the same bytes load to the same inventory twice; rule, group, ENI and prefix-list ids
-/// are non-empty and unique; every rule has a group id, finds itself by id, and has the
-/// canonical port form of its protocol; the matcher builds.
+/// are non-empty and unique (an ENI id's versions: sorted and disjoint); every rule has a group
+/// id, finds itself by id, has sorted disjoint lifetimes and the canonical port form of its
+/// protocol; the matcher builds.
 pub fn inventory(data: &[u8]) {
     let Some((&selector, json)) = data.split_first() else {
         return;
@@ -37,10 +38,7 @@ pub fn inventory(data: &[u8]) {
         inventory.security_groups().iter().map(|g| g.id.as_str()),
         "group",
     );
-    unique(
-        inventory.network_interfaces().iter().map(|e| e.id.as_str()),
-        "ENI",
-    );
+    check_eni_versions(&inventory);
     unique(
         inventory.prefix_lists().iter().map(|p| p.id.as_str()),
         "prefix list",
@@ -64,6 +62,13 @@ fn check_rules(inventory: &Inventory) {
             !rule.group_id.is_empty(),
             "a rule without a group: {rule:?}"
         );
+        for pair in rule.lifetimes.windows(2) {
+            let [a, b] = pair else { continue };
+            assert!(
+                a.until.is_some_and(|u| b.from.is_some_and(|f| u < f)),
+                "lifetimes not sorted and disjoint: {rule:?}"
+            );
+        }
         let (_, found) = inventory
             .rule_by_id(rule.id.as_str())
             .expect("a rule finds itself by id");
@@ -81,10 +86,69 @@ fn check_rules(inventory: &Inventory) {
     }
 }
 
+/// ENI versions: ids non-empty, sorted by (id, start), each version's validity non-empty, and
+/// the versions of one id disjoint.
+fn check_eni_versions(inventory: &Inventory) {
+    let enis = inventory.network_interfaces();
+    for e in enis {
+        assert!(!e.id.is_empty(), "an empty ENI id");
+        assert!(!e.valid.is_empty(), "an empty validity: {e:?}");
+    }
+    for pair in enis.windows(2) {
+        let [a, b] = pair else { continue };
+        assert!(
+            a.id <= b.id,
+            "ENI versions not sorted by id: {} {}",
+            a.id,
+            b.id
+        );
+        if a.id == b.id {
+            assert!(
+                a.valid.overlap(&b.valid).is_none()
+                    && a.valid
+                        .until
+                        .is_some_and(|u| b.valid.from.is_some_and(|f| u <= f)),
+                "versions of {} overlap or are out of order: {} {}",
+                a.id,
+                a.valid,
+                b.valid
+            );
+        }
+    }
+}
+
 fn unique<'a>(ids: impl Iterator<Item = &'a str>, what: &str) {
     let mut seen = HashSet::new();
     for id in ids {
         assert!(!id.is_empty(), "an empty {what} id");
         assert!(seen.insert(id), "{what} id {id} twice");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    /// Every fixture file of testdata/network keeps the invariants the fuzz target checks (AWS
+    /// Config history pages give an ENI several versions).
+    #[test]
+    fn fixture_files_keep_the_invariants() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/network");
+        let mut stack = vec![root];
+        let mut files = 0;
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|e| e == "json") {
+                    let mut data = vec![0u8];
+                    data.extend(std::fs::read(&path).unwrap());
+                    super::inventory(&data);
+                    files += 1;
+                }
+            }
+        }
+        assert!(files > 20, "{files} fixture files");
     }
 }

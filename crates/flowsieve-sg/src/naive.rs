@@ -1,14 +1,14 @@
 //! The reference matcher: docs/semantics.md written as a plain loop over every rule.
 //!
 //! It shares no data structure with [`CompiledMatcher`](crate::CompiledMatcher) — no group sets,
-//! no candidate slices, no segments, no ranks — so that a proptest comparing the two checks the
-//! compiled layout against the contract. It is also the peer the matcher benchmark measures
-//! against. Slow on purpose: never use it in an analysis.
+//! no candidate slices, no segments, no ranks, no epochs, no scopes — so that a proptest
+//! comparing the two checks the compiled layout against the contract. It is also the peer the
+//! matcher benchmark measures against. Slow on purpose: never use it in an analysis.
 
 use crate::addr::Addr;
 use crate::load::Inventory;
-use crate::matcher::{FlowQuery, RuleIdx, RuleMatches};
-use crate::model::{NetworkInterface, Peer, PortSpec, Protocol, Rule};
+use crate::matcher::{AddressOwner, EniIdx, FlowQuery, RuleIdx, RuleMatches};
+use crate::model::{NetworkInterface, Peer, PeerClass, PortSpec, Protocol, Rule, is_private};
 
 /// The obviously-correct matcher: for each query, every rule of the inventory is checked.
 #[derive(Clone, Copy, Debug)]
@@ -30,9 +30,10 @@ impl<'a> NaiveMatcher<'a> {
         NaiveMatcher { inventory }
     }
 
-    /// Clears `out`, then fills it with the rules of the groups `group_ids` (an ENI's groups)
-    /// that allow the flow, exactly as [`CompiledMatcher::matching_rules`](crate::CompiledMatcher::matching_rules)
-    /// does for the group set of those ids.
+    /// Clears `out`, then fills it with the rules of the groups `group_ids` (an ENI version's
+    /// groups) that allow the flow, exactly as
+    /// [`CompiledMatcher::matching_rules`](crate::CompiledMatcher::matching_rules) does for the
+    /// group set of those ids. `q.remote` indexes [`Inventory::network_interfaces`].
     pub fn matching_rules(&self, group_ids: &[String], q: &FlowQuery, out: &mut RuleMatches) {
         out.clear();
         let mut definite: Vec<RuleIdx> = Vec::new();
@@ -62,21 +63,123 @@ impl<'a> NaiveMatcher<'a> {
             .any(|r| group_ids.contains(&r.group_id) && self.verdict(r, q) == Verdict::Definite)
     }
 
-    /// The ENI owning `addr` (most specific entry, then first in inventory order).
-    pub fn eni_by_address(&self, addr: Addr) -> Option<usize> {
-        let mut best: Option<(u128, usize)> = None;
-        for (i, e) in self.inventory.network_interfaces().iter().enumerate() {
-            if let Some(size) = owned_size(e, addr)
-                && best.is_none_or(|(s, _)| size < s)
-            {
-                best = Some((size, i));
+    /// Who holds `addr` as seen from VPC `scope` (`None`: every VPC) at time `at` (`None`: at
+    /// any time), by the contract of
+    /// [`CompiledMatcher::resolve_address`](crate::CompiledMatcher::resolve_address).
+    pub fn resolve_address(
+        &self,
+        scope: Option<&str>,
+        addr: Addr,
+        at: Option<i64>,
+    ) -> AddressOwner {
+        let enis = self.inventory.network_interfaces();
+        let claims: Vec<(u128, usize)> = enis
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| self.visible(scope, e.vpc_id.as_deref()))
+            .filter(|(_, e)| at.is_none_or(|t| e.valid.contains(t)))
+            .filter_map(|(i, e)| owned_size(e, addr).map(|s| (s, i)))
+            .collect();
+        let Some(best) = claims.iter().map(|&(s, _)| s).min() else {
+            return AddressOwner::Nobody;
+        };
+        let owners: Vec<usize> = claims
+            .iter()
+            .filter(|&&(s, _)| s == best)
+            .map(|&(_, i)| i)
+            .collect();
+        let ids: Vec<&str> = owners.iter().map(|&i| enis[i].id.as_str()).collect();
+        let one_id = ids.iter().all(|id| *id == ids[0]);
+        match (owners.as_slice(), at) {
+            ([only], _) => AddressOwner::Eni(EniIdx(*only as u32)),
+            (_, None) if one_id => {
+                // The latest version of the one ENI that held it.
+                let latest = owners
+                    .iter()
+                    .copied()
+                    .max_by_key(|&i| enis[i].valid.from.unwrap_or(i64::MIN))
+                    .unwrap_or(owners[0]);
+                AddressOwner::Eni(EniIdx(latest as u32))
+            }
+            _ => AddressOwner::Ambiguous,
+        }
+    }
+
+    /// The class of `addr` seen from VPC `scope`, by the contract of
+    /// [`CompiledMatcher::peer_class`](crate::CompiledMatcher::peer_class).
+    pub fn peer_class(&self, scope: Option<&str>, addr: Addr) -> PeerClass {
+        let inv = self.inventory;
+        let holders: Vec<Option<&str>> = inv
+            .network_interfaces()
+            .iter()
+            .filter(|e| owned_size(e, addr).is_some())
+            .map(|e| e.vpc_id.as_deref())
+            .collect();
+        let vpc_has = |id: &str| {
+            inv.vpcs()
+                .iter()
+                .any(|v| v.id == id && v.cidrs.iter().any(|c| c.contains(addr)))
+        };
+        let loose = inv.loose_vpc_cidrs().iter().any(|c| c.contains(addr));
+        let any_vpc = inv
+            .vpcs()
+            .iter()
+            .any(|v| v.cidrs.iter().any(|c| c.contains(addr)));
+        match scope {
+            None if !holders.is_empty() || loose || any_vpc => return PeerClass::Internal,
+            None => {}
+            Some(s) => {
+                if holders.iter().any(|h| h.is_none_or(|v| v == s)) || vpc_has(s) || loose {
+                    return PeerClass::Internal;
+                }
+                let peered_side = inv
+                    .vpc_peerings()
+                    .iter()
+                    .filter(|p| p.status.is_active())
+                    .any(|p| {
+                        let other = p.other_side(s);
+                        other.is_some_and(|o| {
+                            o.cidrs.iter().any(|c| c.contains(addr))
+                                || o.vpc_id
+                                    .as_deref()
+                                    .is_some_and(|v| vpc_has(v) || holders.contains(&Some(v)))
+                        })
+                    });
+                if peered_side {
+                    return PeerClass::Peered;
+                }
             }
         }
-        best.map(|(_, i)| i)
+        if inv.internal_cidrs().iter().any(|c| c.contains(addr)) {
+            PeerClass::OnPrem
+        } else if is_private(addr) || any_vpc || !holders.is_empty() {
+            PeerClass::PrivateExternal
+        } else {
+            PeerClass::External
+        }
+    }
+
+    /// True when an ENI of VPC `vpc` is visible from `scope`: no scope, no VPC, the same VPC, or
+    /// a VPC peered with it by an active connection.
+    fn visible(&self, scope: Option<&str>, vpc: Option<&str>) -> bool {
+        let (Some(s), Some(v)) = (scope, vpc) else {
+            return true;
+        };
+        s == v
+            || self.inventory.vpc_peerings().iter().any(|p| {
+                p.status.is_active()
+                    && p.other_side(s)
+                        .is_some_and(|o| o.vpc_id.as_deref() == Some(v))
+            })
     }
 
     fn verdict(&self, rule: &Rule, q: &FlowQuery) -> Verdict {
         if rule.direction != q.direction {
+            return Verdict::No;
+        }
+        if let Some(t) = q.at
+            && !rule.lifetimes.iter().any(|i| i.contains(t))
+        {
             return Verdict::No;
         }
         let ports = match rule.protocol {
@@ -95,37 +198,31 @@ impl<'a> NaiveMatcher<'a> {
             },
             Protocol::Number(_) => Verdict::Definite,
         };
-        if self.peer_contains(&rule.peer, q.peer) {
+        if self.peer_contains(&rule.peer, q) {
             ports
         } else {
             Verdict::No
         }
     }
 
-    fn peer_contains(&self, peer: &Peer, addr: Addr) -> bool {
+    fn peer_contains(&self, peer: &Peer, q: &FlowQuery) -> bool {
         match peer {
-            Peer::Cidr(c) => c.contains(addr),
-            Peer::Group {
-                group_id,
-                peering_status,
-                ..
-            } => {
-                let stale = peering_status
-                    .as_deref()
-                    .is_some_and(|s| s.eq_ignore_ascii_case("deleted"));
-                !stale
+            Peer::Cidr(c) => c.contains(q.peer),
+            Peer::Group { group_id, .. } => {
+                !peer.is_stale()
                     && self.inventory.group(group_id).is_some()
-                    && self
-                        .inventory
-                        .network_interfaces()
-                        .iter()
-                        .any(|e| e.group_ids.contains(group_id) && owned_size(e, addr).is_some())
+                    && q.remote.is_some_and(|r| {
+                        self.inventory
+                            .network_interfaces()
+                            .get(r.0 as usize)
+                            .is_some_and(|e| e.group_ids.contains(group_id))
+                    })
             }
             Peer::PrefixList { id } => self.inventory.prefix_lists().iter().any(|l| {
                 &l.id == id
                     && l.entries
                         .as_ref()
-                        .is_some_and(|es| es.iter().any(|c| c.contains(addr)))
+                        .is_some_and(|es| es.iter().any(|c| c.contains(q.peer)))
             }),
         }
     }
@@ -175,7 +272,7 @@ impl<'a> NaiveMatcher<'a> {
     }
 }
 
-/// Size of the smallest entry of `e` holding `addr` (1 for an address), or `None`.
+/// Size of the smallest entry of `e` holding `addr` (0 for an address), or `None`.
 fn owned_size(e: &NetworkInterface, addr: Addr) -> Option<u128> {
     if e.private_ipv4.iter().any(|a| Addr::from(*a) == addr)
         || e.ipv6.iter().any(|a| Addr::from(*a) == addr)

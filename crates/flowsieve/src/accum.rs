@@ -18,8 +18,8 @@ use crate::orient::{Evidence, Orientation};
 /// The action of a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) enum Action {
-    Accept,
-    Reject,
+    Accept = 0,
+    Reject = 1,
 }
 
 /// The aggregation key of one record.
@@ -43,7 +43,18 @@ pub(crate) struct FlowKey {
     pub(crate) alt_class: u16,
     /// The remote address (`pkt-*` when present).
     pub(crate) peer: u128,
+    /// The remote ENI version when the address's owner changes over time and was resolved at
+    /// the record's time; else [`REMOTE_LATER`] (resolved once per tuple at the end), or
+    /// [`REMOTE_NOBODY`] / [`REMOTE_AMBIGUOUS`].
+    pub(crate) remote: u32,
 }
+
+/// [`FlowKey::remote`]: the owner does not depend on time; resolve it at the end.
+pub(crate) const REMOTE_LATER: u32 = u32::MAX;
+/// [`FlowKey::remote`]: no known ENI held the address at the record's time.
+pub(crate) const REMOTE_NOBODY: u32 = u32::MAX - 1;
+/// [`FlowKey::remote`]: several ENI versions claimed the address at the record's time.
+pub(crate) const REMOTE_AMBIGUOUS: u32 = u32::MAX - 2;
 
 impl std::hash::Hash for FlowKey {
     /// One 128-bit write: the small fields packed into the high half (IPv4 peers, the common
@@ -58,7 +69,12 @@ impl std::hash::Hash for FlowKey {
             | ((self.action as u64) << 57)
             | ((self.orientation as u64) << 58)
             | (u64::from(self.weak) << 59);
-        state.write_u128(self.peer ^ (u128::from(head) << 64) ^ (u128::from(self.alt_class) << 96));
+        state.write_u128(
+            self.peer
+                ^ (u128::from(head) << 64)
+                ^ (u128::from(self.alt_class) << 96)
+                ^ (u128::from(self.remote) << 100),
+        );
     }
 }
 
@@ -80,7 +96,7 @@ pub(crate) struct UnknownFlowKey {
 }
 
 /// Sums over the records of one key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct FlowStats {
     pub(crate) records: u64,
     pub(crate) packets: u64,
@@ -134,7 +150,7 @@ impl FlowStats {
 }
 
 /// Lines that name an ENI, by log-status.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct EniLines {
     pub(crate) ok: u64,
     pub(crate) nodata: u64,
@@ -154,7 +170,7 @@ impl EniLines {
 }
 
 /// Records that could not be attributed, by reason.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Unattributed {
     /// No `interface-id` (a format without it, or `-`).
     pub(crate) no_interface: u64,

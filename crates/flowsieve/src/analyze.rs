@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use flowsieve_log::{FlowRecordBatch, LineStats, Source, SourceReader, fetch_in_order};
+use flowsieve_log::{ErrorChain, FlowRecordBatch, LineStats, Source, SourceReader, fetch_in_order};
 
 use crate::accum::FlowAccumulator;
 use crate::attribute::{Attributor, Inputs, RowClass};
@@ -221,12 +221,12 @@ fn read_source(
         Ok(reader) => reader,
         Err(err) if !config.strict => {
             acc.file_errors
-                .push((source.label().to_string(), err.to_string()));
+                .push((source.label().to_string(), ErrorChain(&err).to_string()));
             return Ok(LineStats::default());
         }
         Err(err) => return Err(err.into()),
     };
-    let mut attributor = Attributor::new(config.since, config.until);
+    let mut attributor = Attributor::new(config);
     let mut failure = None;
     for batch in reader.by_ref() {
         match batch {
@@ -244,7 +244,7 @@ fn read_source(
         Some(err) if config.strict => Err(err.into()),
         Some(err) => {
             acc.file_errors
-                .push((source.label().to_string(), err.to_string()));
+                .push((source.label().to_string(), ErrorChain(&err).to_string()));
             Ok(stats)
         }
         None => Ok(stats),
@@ -298,7 +298,7 @@ impl Analyzer {
             network,
             listeners: Arc::new(Listeners::none()),
             config: config.clone(),
-            attributor: Attributor::new(config.since, config.until),
+            attributor: Attributor::new(config),
         }
     }
 
@@ -353,6 +353,7 @@ impl Analyzer {
     /// # Errors
     ///
     /// [`Error::NetworkMismatch`] when `other` analysed a different network.
+    /// [`Error::PartialMismatch`] when it used other learned listeners or another window.
     pub fn merge(&mut self, other: Analyzer) -> Result<()> {
         if !Arc::ptr_eq(&self.network, &other.network)
             && self.network.fingerprint() != other.network.fingerprint()
@@ -362,8 +363,61 @@ impl Analyzer {
                 theirs: other.network.fingerprint(),
             });
         }
+        if !Arc::ptr_eq(&self.listeners, &other.listeners)
+            && self.listeners.fingerprint() != other.listeners.fingerprint()
+        {
+            return Err(Error::PartialMismatch {
+                what: "set of learned listeners",
+            });
+        }
+        if (self.config.since, self.config.until) != (other.config.since, other.config.until) {
+            return Err(Error::PartialMismatch {
+                what: "analysis window",
+            });
+        }
+        if self.config.client_ports != other.config.client_ports {
+            return Err(Error::PartialMismatch {
+                what: "client port range",
+            });
+        }
         self.acc.merge(other.acc);
         Ok(())
+    }
+
+    /// This analysis so far as bytes: a partial result another process or machine merges with
+    /// [`Self::merge_partial`] (layout in the `partial` module docs: a small JSON header and
+    /// the accumulated tables as Arrow IPC). The same analysis always gives the same bytes.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidPartial`] if the state cannot be encoded (not expected).
+    pub fn partial(&self) -> Result<Vec<u8>> {
+        crate::partial::write(&self.acc, &self.identity())
+    }
+
+    /// Merges a partial result written by [`Self::partial`] of another analyzer: the same as
+    /// [`Self::merge`] with that analyzer, in any order.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NetworkMismatch`] when the partial analysed a different network,
+    /// [`Error::PartialMismatch`] when it used other listeners or another window,
+    /// [`Error::InvalidPartial`] for bytes that are not a partial of this flowsieve.
+    pub fn merge_partial(&mut self, bytes: &[u8]) -> Result<()> {
+        let acc =
+            crate::partial::read(bytes, &self.identity(), self.network.matcher().eni_count())?;
+        self.acc.merge(acc);
+        Ok(())
+    }
+
+    fn identity(&self) -> crate::partial::Identity {
+        crate::partial::Identity {
+            network_fingerprint: self.network.fingerprint(),
+            listeners_fingerprint: self.listeners.fingerprint(),
+            since: self.config.since,
+            until: self.config.until,
+            client_ports: self.config.client_ports,
+        }
     }
 
     /// The report.

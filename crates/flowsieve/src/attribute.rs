@@ -13,9 +13,12 @@ use arrow_array::{Array, ArrowPrimitiveType, PrimitiveArray};
 use arrow_buffer::NullBuffer;
 
 use flowsieve_log::{FlowField, FlowRecordBatch};
-use flowsieve_sg::{Addr, CompiledMatcher, Direction, EniIdx};
+use flowsieve_sg::{Addr, AddressOwner, CompiledMatcher, Direction, EniIdx};
 
-use crate::accum::{Action, EniLines, FlowAccumulator, FlowKey, FlowStats, UnknownFlowKey};
+use crate::accum::{
+    Action, EniLines, FlowAccumulator, FlowKey, FlowStats, REMOTE_AMBIGUOUS, REMOTE_LATER,
+    REMOTE_NOBODY, UnknownFlowKey,
+};
 use crate::learn::Listeners;
 use crate::network::Network;
 use crate::orient::{Evidence, Orientation, Orienter, RecordView};
@@ -46,6 +49,12 @@ enum Status {
 #[derive(Debug, Clone, Copy)]
 enum EniRef {
     Known(EniIdx),
+    /// An ENI with several versions over time (inventory history): indices `first..first +
+    /// count`, in time order; each record takes the version valid at its start.
+    Versioned {
+        first: u32,
+        count: u32,
+    },
     /// Index into the batch's list of unknown ids.
     Unknown(usize),
 }
@@ -161,12 +170,16 @@ impl<'b> BatchColumns<'b> {
     fn new(batch: &'b FlowRecordBatch, matcher: &CompiledMatcher) -> Option<Self> {
         let mut unknown_ids = Vec::new();
         let eni = dictionary_lookup(batch, FlowField::InterfaceId, |id| {
-            Some(match matcher.eni_index(id) {
-                Some(eni) => EniRef::Known(eni),
-                None => {
+            Some(match matcher.eni_versions(id) {
+                [] => {
                     unknown_ids.push(id.to_owned());
                     EniRef::Unknown(unknown_ids.len() - 1)
                 }
+                [only] => EniRef::Known(*only),
+                [first, rest @ ..] => EniRef::Versioned {
+                    first: first.0,
+                    count: rest.len() as u32 + 1,
+                },
             })
         })?;
         Some(BatchColumns {
@@ -221,9 +234,10 @@ pub(crate) struct Inputs<'m> {
 }
 
 impl Attributor {
-    pub(crate) fn new(since: Option<i64>, until: Option<i64>) -> Self {
+    pub(crate) fn new(config: &crate::AnalysisConfig) -> Self {
+        let (since, until) = (config.since, config.until);
         Attributor {
-            orienter: Orienter::new(),
+            orienter: Orienter::new(config.client_ports),
             since,
             until,
         }
@@ -297,11 +311,27 @@ impl Attributor {
             .unwrap_or(Status::Ok);
         let first = value(c.start, row);
         let last = value(c.end, row);
+        // `version`: the ENI as it was at the record's time (its groups and addresses);
+        // `canonical`: the ENI whatever the time (its latest version), which line counts,
+        // coverage and learned listeners are kept on.
+        let (eni, version) = match eni {
+            EniRef::Versioned { first: v0, count } => {
+                let latest = EniIdx(v0 + count - 1);
+                let at = first.or(last).unwrap_or(i64::MAX);
+                (
+                    EniRef::Known(latest),
+                    version_at(inputs.network, v0, count, at),
+                )
+            }
+            EniRef::Known(idx) => (EniRef::Known(idx), Some(idx)),
+            unknown => (unknown, None),
+        };
         let outside = self.since.is_some_and(|s| last.is_some_and(|e| e < s))
             || self.until.is_some_and(|u| first.is_some_and(|b| b >= u));
         let lines = match eni {
             EniRef::Known(idx) => acc.eni_lines.get_mut(idx.0 as usize)?,
             EniRef::Unknown(i) => &mut unknown.get_mut(i)?.0,
+            EniRef::Versioned { .. } => return None,
         };
         match status {
             Status::NoData => lines.nodata += 1,
@@ -333,8 +363,9 @@ impl Attributor {
         let bytes = value(c.bytes, row).unwrap_or(0);
         acc.window.first = acc.window.first.min(first);
         acc.window.last = acc.window.last.max(last);
-        let eni = match eni {
+        let canonical = match eni {
             EniRef::Known(idx) => idx,
+            EniRef::Versioned { .. } => return None,
             EniRef::Unknown(i) => {
                 unknown
                     .get_mut(i)?
@@ -371,11 +402,12 @@ impl Attributor {
             value(c.protocol, row),
         ) else {
             acc.unattributed.incomplete += 1;
-            if let Some(n) = acc.eni_unattributed.get_mut(eni.0 as usize) {
+            if let Some(n) = acc.eni_unattributed.get_mut(canonical.0 as usize) {
                 *n += 1;
             }
             return None;
         };
+        let eni = version.unwrap_or(canonical);
         match action {
             Action::Accept => acc.flow_log().accepts += 1,
             Action::Reject => acc.flow_log().rejects += 1,
@@ -386,7 +418,7 @@ impl Attributor {
                 Some(direction) => direction,
                 None => {
                     acc.unattributed.direction_unknown += 1;
-                    if let Some(n) = acc.eni_unattributed.get_mut(eni.0 as usize) {
+                    if let Some(n) = acc.eni_unattributed.get_mut(canonical.0 as usize) {
                         *n += 1;
                     }
                     return None;
@@ -407,6 +439,7 @@ impl Attributor {
         };
         let view = RecordView {
             eni,
+            canonical,
             direction,
             protocol,
             local_port,
@@ -441,6 +474,7 @@ impl Attributor {
             port,
             alt_class,
             peer: remote_addr.0,
+            remote: remote_at(inputs.network, eni, remote_addr, Some(first)),
         };
         acc.flows
             .entry(key)
@@ -451,6 +485,40 @@ impl Attributor {
             orientation,
             evidence,
         })
+    }
+}
+
+/// The version of an ENI with versions `first..first + count` valid at `t`: the one whose
+/// validity holds `t`, else (the record says the ENI existed where the inventory has a gap) the
+/// last one starting before `t`, else the first.
+fn version_at(network: &Network, first: u32, count: u32, t: i64) -> Option<EniIdx> {
+    let m = network.matcher();
+    let versions = (first..first + count).map(EniIdx);
+    versions
+        .clone()
+        .find(|&v| m.eni(v).valid.contains(t))
+        .or_else(|| {
+            versions
+                .clone()
+                .rev()
+                .find(|&v| m.eni(v).valid.from.is_none_or(|f| f <= t))
+        })
+        .or(Some(EniIdx(first)))
+}
+
+/// The remote ENI version of a record, for [`FlowKey::remote`]: resolved now, at the record's
+/// time and in the recording ENI's VPC scope, only when the address's owner changes over time
+/// (inventory history); otherwise [`REMOTE_LATER`], resolved once per tuple at the end.
+#[inline]
+fn remote_at(network: &Network, eni: EniIdx, remote: Addr, start: Option<i64>) -> u32 {
+    let m = network.matcher();
+    if !m.address_is_volatile(remote) {
+        return REMOTE_LATER;
+    }
+    match m.resolve_address(m.eni_vpc(eni), remote, start) {
+        AddressOwner::Eni(e) => e.0,
+        AddressOwner::Ambiguous => REMOTE_AMBIGUOUS,
+        AddressOwner::Nobody => REMOTE_NOBODY,
     }
 }
 

@@ -49,6 +49,7 @@ pub struct AnalysisConfig {
     pub(crate) accounts: Vec<String>,
     pub(crate) regions: Vec<String>,
     pub(crate) learn_lines: u64,
+    pub(crate) client_ports: Option<(u16, u16)>,
 }
 
 /// The columns the learning pass reads ([`crate::ListenerLearner`]).
@@ -85,6 +86,7 @@ impl AnalysisConfig {
             accounts: Vec::new(),
             regions: Vec::new(),
             learn_lines: DEFAULT_LEARN_LINES,
+            client_ports: None,
         }
     }
 
@@ -94,6 +96,21 @@ impl AnalysisConfig {
     /// 8,192.
     pub fn with_learn_lines(mut self, lines: u64) -> Self {
         self.learn_lines = lines;
+        self
+    }
+
+    /// The ports instances (and ENIs of unknown kind) open connections from, for the weak
+    /// "ephemeral range" orientation evidence: by default 32768–65535, covering Linux
+    /// (32768–60999) and Windows (49152–65535) clients; set it when the fleet uses another
+    /// range (`net.ipv4.ip_local_port_range`, a Windows `dynamicport` setting). Managed ENI
+    /// kinds keep their own ranges (NAT gateways and load balancers 1024–65535).
+    ///
+    /// # Panics
+    ///
+    /// When `from > to`.
+    pub fn with_client_ports(mut self, from: u16, to: u16) -> Self {
+        assert!(from <= to, "client port range {from}-{to} is empty");
+        self.client_ports = Some((from, to));
         self
     }
 

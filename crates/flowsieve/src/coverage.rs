@@ -26,7 +26,7 @@ pub(crate) fn bucket(t: i64) -> u32 {
 }
 
 /// A set of buckets, as sorted (word index, 64-bit mask) pairs.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct BucketSet {
     words: Vec<(u32, u64)>,
 }
@@ -142,7 +142,7 @@ impl BucketSet {
 }
 
 /// What one flow log's lines showed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct FlowLogObservation {
     /// Buckets with a line (OK, NODATA or SKIPDATA), per ENI index (known ENIs only).
     pub(crate) observed: Vec<BucketSet>,

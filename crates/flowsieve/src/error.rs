@@ -1,4 +1,6 @@
-//! The analysis's error type: reading the logs or loading the inventory failed.
+//! The analysis's error type: reading the logs or loading the inventory failed. Both variants
+//! are the errors of the crates below, unchanged (their message and their `source()`): print
+//! one with [`flowsieve_log::ErrorChain`] to see its causes.
 
 /// The result type of flowsieve.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -25,5 +27,18 @@ pub enum Error {
         ours: u64,
         /// The fingerprint of the analysis merged.
         theirs: u64,
+    },
+    /// Bytes given as a partial result are not one this flowsieve wrote (another layout
+    /// version, truncated, corrupt).
+    #[error("not a valid flowsieve partial: {reason}")]
+    InvalidPartial {
+        /// What is wrong.
+        reason: String,
+    },
+    /// A partial result was built with other options than the analyzer it is merged into.
+    #[error("cannot merge a partial built with a different {what}")]
+    PartialMismatch {
+        /// What differs: `analysis window`, `client port range` or `set of learned listeners`.
+        what: &'static str,
     },
 }

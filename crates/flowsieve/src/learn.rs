@@ -175,7 +175,7 @@ impl ListenerLearner {
             Direction::Egress => (sport, dport, pkt(&v.pkt_dst, dst)),
         };
         self.records += 1;
-        let remote_eni = m.eni_by_address(Addr(remote_addr));
+        let remote_eni = m.resolve_address(None, Addr(remote_addr), None).eni();
         // Which side sent a SYN (client) or a SYN-ACK (server), if the flags say.
         let sender_role =
             v.flags.as_ref().and_then(|f| f.get(row)).and_then(|flags| {
@@ -258,7 +258,7 @@ impl ListenerLearner {
 }
 
 /// What was learned of one (ENI, protocol, port).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct LearnedPort {
     /// It answered SYNs and never opened a connection: a server port, from tcp-flags.
     pub(crate) served_syn: bool,
@@ -310,6 +310,84 @@ impl Listeners {
     pub fn records(&self) -> u64 {
         self.records
     }
+
+    /// Every learned entry, sorted: the canonical form behind [`Self::to_bytes`] and
+    /// [`Self::fingerprint`].
+    fn sorted(&self) -> Vec<(PortKey, LearnedPort)> {
+        let mut entries: Vec<(PortKey, LearnedPort)> =
+            self.learned.iter().map(|(&k, &v)| (k, v)).collect();
+        entries.sort_unstable_by_key(|&(k, _)| k);
+        entries
+    }
+
+    /// A 64-bit digest of what was learned (FNV-1a over the sorted entries): analyzers and
+    /// partial results that used different listeners cannot be merged. `0` for
+    /// [`Self::none`].
+    pub fn fingerprint(&self) -> u64 {
+        if self.learned.is_empty() {
+            return 0;
+        }
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut feed = |bytes: &[u8]| {
+            for &b in bytes {
+                hash ^= u64::from(b);
+                hash = hash.wrapping_mul(0x0100_0000_01b3);
+            }
+        };
+        for ((eni, protocol, port), l) in self.sorted() {
+            feed(&eni.to_le_bytes());
+            feed(&[protocol]);
+            feed(&port.to_le_bytes());
+            feed(&[
+                u8::from(l.served_syn),
+                u8::from(l.opened_syn),
+                l.remote_ports,
+            ]);
+        }
+        feed(&self.records.to_le_bytes());
+        hash
+    }
+
+    /// The listeners as bytes (JSON), to ship them to the processes that attribute: a
+    /// distributed run learns once and gives every task the same listeners.
+    ///
+    /// ```
+    /// let none = flowsieve::Listeners::none();
+    /// let bytes = none.to_bytes();
+    /// assert_eq!(flowsieve::Listeners::from_bytes(&bytes).unwrap().fingerprint(), 0);
+    /// ```
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let wire = ListenersWire {
+            records: self.records,
+            learned: self.sorted(),
+        };
+        serde_json::to_vec(&wire).unwrap_or_default()
+    }
+
+    /// Reads what [`Self::to_bytes`] wrote.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::Error::InvalidPartial`] for bytes that are not serialised listeners.
+    pub fn from_bytes(bytes: &[u8]) -> crate::Result<Listeners> {
+        let wire: ListenersWire =
+            serde_json::from_slice(bytes).map_err(|e| crate::Error::InvalidPartial {
+                reason: format!("listeners: {e}"),
+            })?;
+        let mut learned = HashMap::with_hasher(FixedState::with_seed(0x115e));
+        learned.extend(wire.learned);
+        Ok(Listeners {
+            learned,
+            records: wire.records,
+        })
+    }
+}
+
+/// [`Listeners`] on the wire.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ListenersWire {
+    records: u64,
+    learned: Vec<(PortKey, LearnedPort)>,
 }
 
 /// The columns learning reads, with the interface-id dictionary resolved.

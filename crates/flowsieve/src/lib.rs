@@ -54,6 +54,7 @@ mod finish;
 mod learn;
 mod network;
 mod orient;
+mod partial;
 mod render;
 mod report;
 
@@ -72,5 +73,6 @@ pub use error::{Error, Result};
 pub use learn::{DISTINCT_REMOTE_PORTS, ListenerLearner, Listeners};
 pub use network::Network;
 pub use orient::{Evidence, Orientation};
+pub use partial::PARTIAL_FORMAT_VERSION;
 pub use render::{render_markdown, render_table};
 pub use report::*;

@@ -156,7 +156,10 @@ impl Evidence {
 /// One record as seen from its recording ENI.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct RecordView {
+    /// The ENI version at the record's time (its groups).
     pub(crate) eni: EniIdx,
+    /// The ENI whatever the time (what listeners are learned on).
+    pub(crate) canonical: EniIdx,
     pub(crate) direction: Direction,
     pub(crate) protocol: u8,
     pub(crate) local_port: u16,
@@ -178,12 +181,15 @@ enum Server {
 #[derive(Debug)]
 pub(crate) struct Orienter {
     declared: HashMap<(GroupSetIdx, u8), Vec<(u16, u16)>, FixedState>,
+    /// Instances' client ports (`AnalysisConfig::with_client_ports`), else the default.
+    instance_clients: std::ops::RangeInclusive<u16>,
 }
 
 impl Orienter {
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new(client_ports: Option<(u16, u16)>) -> Self {
         Orienter {
             declared: HashMap::with_hasher(FixedState::with_seed(7)),
+            instance_clients: client_ports.map_or(DYNAMIC_PORTS..=65535, |(a, b)| a..=b),
         }
     }
 
@@ -225,8 +231,10 @@ impl Orienter {
         }
         let has_ports = r.protocol == TCP || r.protocol == UDP;
         let (lp, rp) = (r.local_port, r.remote_port);
-        let remote_eni = matcher.eni_by_address(r.remote_addr);
-        let local_learned = learned.get(r.eni, r.protocol, lp);
+        let remote_eni = matcher
+            .resolve_address(matcher.eni_vpc(r.eni), r.remote_addr, None)
+            .eni();
+        let local_learned = learned.get(r.canonical, r.protocol, lp);
         let remote_learned = remote_eni.and_then(|e| learned.get(e, r.protocol, rp));
         if has_ports
             && let Some(server) = decide(
@@ -272,8 +280,9 @@ impl Orienter {
         if !has_ports {
             return (Orientation::Forward, Evidence::Assumed);
         }
-        let local_range = client_ports(local_kind);
-        let remote_range = remote_kind.map_or(DYNAMIC_PORTS..=65535, client_ports);
+        let clients = |kind: EniKind| client_ports(kind, &self.instance_clients);
+        let local_range = clients(local_kind);
+        let remote_range = remote_kind.map_or(self.instance_clients.clone(), clients);
         if let Some(server) = decide(remote_range.contains(&rp), local_range.contains(&lp)) {
             return (forward_if(server), Evidence::EphemeralRange);
         }
@@ -312,13 +321,16 @@ impl Orienter {
     }
 }
 
-/// The ports an ENI of this kind opens connections from: its kind's ephemeral range, widened
-/// for instances and unknown kinds to cover Windows (49152–65535) as well as Linux
-/// (32768–60999).
-fn client_ports(kind: EniKind) -> std::ops::RangeInclusive<u16> {
+/// The ports an ENI of this kind opens connections from: its kind's ephemeral range; for
+/// instances and unknown kinds `instances` (by default 32768–65535, covering Windows
+/// (49152–65535) as well as Linux (32768–60999)).
+fn client_ports(
+    kind: EniKind,
+    instances: &std::ops::RangeInclusive<u16>,
+) -> std::ops::RangeInclusive<u16> {
     let range = kind.ephemeral_ports();
     if *range.start() >= DYNAMIC_PORTS {
-        DYNAMIC_PORTS..=65535
+        instances.clone()
     } else {
         range
     }

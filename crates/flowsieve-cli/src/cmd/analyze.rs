@@ -133,7 +133,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         config = config.with_log_format(format);
     }
     let network = Network::load(&args.inventory).context("cannot load the inventory")?;
-    let sources = super::logs::list(&args.logs, &args.s3).context("cannot list the logs")?;
+    // The error names the location and why (`cannot read PATH: …`, `cannot list s3://…: …`).
+    let sources = super::logs::list(&args.logs, &args.s3)?;
     if sources.is_empty() {
         bail!(
             "no flow-log files under {}",

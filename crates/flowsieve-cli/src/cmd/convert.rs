@@ -425,8 +425,8 @@ fn peek_formats(
 /// A library error as a message that names the file (most already do).
 fn file_error(source: &Source, err: &log::Error) -> String {
     match err.source_label() {
-        Some(_) => err.to_string(),
-        None => format!("{}: {err}", source.label()),
+        Some(_) => log::ErrorChain(err).to_string(),
+        None => format!("{}: {}", source.label(), log::ErrorChain(err)),
     }
 }
 
@@ -692,8 +692,12 @@ fn to_directory(
 fn convert_one(input: &Input, fields: &[FieldName], path: &Path, options: &Options) -> FileOutcome {
     let partial = partial_path(path);
     let label = input.source.label();
-    let failed = |doing: &str, err: &dyn std::fmt::Display| {
-        format!("{label}: {doing} {}: {err}", path.display())
+    let failed = |doing: &str, err: &(dyn std::error::Error + 'static)| {
+        format!(
+            "{label}: {doing} {}: {}",
+            path.display(),
+            log::ErrorChain(err)
+        )
     };
     let builder = options
         .reader

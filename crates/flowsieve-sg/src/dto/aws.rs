@@ -1,4 +1,5 @@
-//! AWS CLI JSON (PascalCase keys), as printed by `aws ec2 describe-…` (docs/security-groups.md).
+//! AWS CLI JSON (PascalCase keys) of the security groups, their rules, network interfaces, prefix
+//! lists, VPCs and subnets, as printed by `aws ec2 describe-…` (docs/security-groups.md).
 
 use serde::Deserialize;
 
@@ -121,6 +122,7 @@ pub(crate) struct NetworkInterface {
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct Attachment {
     pub instance_id: Option<String>,
+    pub device_index: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -182,6 +184,9 @@ pub(crate) struct PrefixListEntry {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct Vpc {
+    pub vpc_id: Option<String>,
+    pub owner_id: Option<String>,
+    pub is_default: Option<bool>,
     pub cidr_block: Option<String>,
     pub cidr_block_association_set: Option<Vec<CidrBlockAssociation>>,
     pub ipv6_cidr_block_association_set: Option<Vec<Ipv6CidrBlockAssociation>>,
@@ -191,6 +196,8 @@ pub(crate) struct Vpc {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct Subnet {
+    pub subnet_id: Option<String>,
+    pub vpc_id: Option<String>,
     pub cidr_block: Option<String>,
     pub ipv6_cidr_block_association_set: Option<Vec<Ipv6CidrBlockAssociation>>,
 }

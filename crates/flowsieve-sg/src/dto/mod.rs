@@ -7,6 +7,9 @@
 //! Nothing outside `load.rs` sees these types.
 
 pub(crate) mod aws;
+pub(crate) mod config;
+pub(crate) mod elb;
+pub(crate) mod network;
 pub(crate) mod terraform;
 
 use serde::Deserialize;
@@ -27,6 +30,21 @@ pub(crate) struct Page {
     pub vpcs: Option<Vec<aws::Vpc>>,
     pub subnets: Option<Vec<aws::Subnet>>,
     pub stale_security_group_set: Option<Vec<aws::StaleSecurityGroup>>,
+    pub flow_logs: Option<Vec<network::FlowLog>>,
+    pub vpc_peering_connections: Option<Vec<network::VpcPeeringConnection>>,
+    pub network_acls: Option<Vec<network::NetworkAcl>>,
+    pub load_balancers: Option<Vec<elb::LoadBalancer>>,
+    pub target_groups: Option<Vec<elb::TargetGroup>>,
+    pub target_health_descriptions: Option<Vec<elb::TargetHealthDescription>>,
+    /// Not printed by the AWS CLI: the documented wrapper `{"TargetGroupArn", …}` that names the
+    /// target group of `TargetHealthDescriptions` or `Attributes`.
+    pub target_group_arn: Option<String>,
+    pub attributes: Option<Vec<elb::Attribute>>,
+    /// AWS Config `get-resource-config-history` (camelCase).
+    #[serde(rename = "configurationItems")]
+    pub configuration_items: Option<Vec<config::ConfigurationItem>>,
+    /// AWS Config `select-resource-config`: one JSON string per item.
+    pub results: Option<Vec<String>>,
     #[serde(rename = "format_version")]
     pub format_version: Option<String>,
     #[serde(rename = "values")]

@@ -1,4 +1,4 @@
-//! `terraform show -json` output, state and plan (docs/security-groups.md).
+//! `terraform show -json` output, state and plan (docs/security-groups.md, "Terraform").
 //!
 //! Resource attributes are kept as a `serde_json::Value` until the resource type is known: other
 //! resource types use the same attribute names with other JSON types, so one struct for all
@@ -97,6 +97,10 @@ pub(crate) struct VpcSecurityGroupRule {
 /// `aws_vpc` and the `aws_vpc_ipv4/ipv6_cidr_block_association` resources.
 #[derive(Debug, Deserialize)]
 pub(crate) struct Vpc {
+    /// The VPC id of `aws_vpc` (an association's `id` is not a VPC id: see `vpc_id`).
+    pub id: Option<String>,
+    /// The VPC of an association resource.
+    pub vpc_id: Option<String>,
     pub cidr_block: Option<String>,
     pub ipv6_cidr_block: Option<String>,
 }

@@ -1,6 +1,6 @@
 //! AWS CLI JSON pages → model values: security groups (each peer of an IpPermission is one
-//! rule), the rules listing, network interfaces, prefix lists and their entries, VPC and subnet
-//! CIDRs, stale group references.
+//! rule), the rules listing, network interfaces, prefix lists and their entries, stale group
+//! references. (VPCs, subnets and the rest of the network: `network.rs`.)
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::Path;
@@ -17,78 +17,6 @@ use crate::model::{
 };
 
 impl InventoryBuilder {
-    pub(super) fn add_aws_vpcs(
-        &mut self,
-        file: &Path,
-        prefix: &str,
-        vpcs: Vec<aws::Vpc>,
-    ) -> Result<()> {
-        for (i, v) in vpcs.into_iter().enumerate() {
-            let p = format!("{prefix}Vpcs[{i}]");
-            if let Some(c) = v.cidr_block {
-                self.add_cidr_text(file, &format!("{p}.CidrBlock"), &c);
-            }
-            for (k, a) in v
-                .cidr_block_association_set
-                .unwrap_or_default()
-                .into_iter()
-                .enumerate()
-            {
-                let ap = format!("{p}.CidrBlockAssociationSet[{k}].CidrBlock");
-                let c = req(file, a.cidr_block, || ap.clone())?;
-                self.add_cidr_text(file, &ap, &c);
-            }
-            self.add_ipv6_associations(file, &p, v.ipv6_cidr_block_association_set)?;
-        }
-        Ok(())
-    }
-
-    pub(super) fn add_aws_subnets(
-        &mut self,
-        file: &Path,
-        prefix: &str,
-        subnets: Vec<aws::Subnet>,
-    ) -> Result<()> {
-        for (i, s) in subnets.into_iter().enumerate() {
-            let p = format!("{prefix}Subnets[{i}]");
-            if let Some(c) = s.cidr_block {
-                self.add_cidr_text(file, &format!("{p}.CidrBlock"), &c);
-            }
-            self.add_ipv6_associations(file, &p, s.ipv6_cidr_block_association_set)?;
-        }
-        Ok(())
-    }
-
-    fn add_ipv6_associations(
-        &mut self,
-        file: &Path,
-        p: &str,
-        set: Option<Vec<aws::Ipv6CidrBlockAssociation>>,
-    ) -> Result<()> {
-        for (k, a) in set.unwrap_or_default().into_iter().enumerate() {
-            let ap = format!("{p}.Ipv6CidrBlockAssociationSet[{k}].Ipv6CidrBlock");
-            let c = req(file, a.ipv6_cidr_block, || ap.clone())?;
-            self.add_cidr_text(file, &ap, &c);
-        }
-        Ok(())
-    }
-
-    /// A VPC or subnet CIDR; an invalid one is a finding.
-    pub(super) fn add_cidr_text(&mut self, file: &Path, location: &str, text: &str) {
-        if text.is_empty() {
-            return;
-        }
-        match text.parse::<Cidr>() {
-            Ok(c) => self.vpc_cidrs.push(c),
-            Err(e) => self.findings.push(Finding::new(
-                FindingCode::InvalidCidr,
-                format!("VPC/subnet {e}; ignored"),
-                at(file, location),
-                None,
-            )),
-        }
-    }
-
     pub(super) fn add_aws_groups(
         &mut self,
         file: &Path,
@@ -97,35 +25,48 @@ impl InventoryBuilder {
     ) -> Result<()> {
         for (i, g) in groups.into_iter().enumerate() {
             let gp = format!("{prefix}SecurityGroups[{i}]");
-            let id = req(file, g.group_id, || format!("{gp}.GroupId"))?;
-            let name = g.group_name.unwrap_or_default();
-            let mut tags = Vec::new();
-            for (k, t) in g.tags.unwrap_or_default().into_iter().enumerate() {
-                let key = req(file, t.key, || format!("{gp}.Tags[{k}].Key"))?;
-                tags.push((key, t.value.unwrap_or_default()));
-            }
-            let group = SecurityGroup {
-                id: id.clone(),
-                is_default: name == "default",
-                name,
-                description: g.description.unwrap_or_default(),
-                vpc_id: g.vpc_id,
-                owner_id: g.owner_id,
-                tags,
-            };
-            self.describe_group(group, SourceKind::AwsJson, at(file, &gp));
-            for (direction, list, field) in [
-                (Direction::Ingress, g.ip_permissions, "IpPermissions"),
-                (
-                    Direction::Egress,
-                    g.ip_permissions_egress,
-                    "IpPermissionsEgress",
-                ),
-            ] {
-                for (j, perm) in list.unwrap_or_default().into_iter().enumerate() {
-                    let pp = format!("{gp}.{field}[{j}]");
-                    self.add_aws_permission(file, &id, direction, &pp, perm)?;
-                }
+            self.add_aws_group(file, &gp, g, SourceKind::AwsJson)?;
+        }
+        Ok(())
+    }
+
+    /// One security group (at JSON path `gp`) and its rules; `kind` says whether it comes from
+    /// `describe-security-groups` or an AWS Config item.
+    pub(super) fn add_aws_group(
+        &mut self,
+        file: &Path,
+        gp: &str,
+        g: aws::SecurityGroup,
+        kind: SourceKind,
+    ) -> Result<()> {
+        let id = req(file, g.group_id, || format!("{gp}.GroupId"))?;
+        let name = g.group_name.unwrap_or_default();
+        let mut tags = Vec::new();
+        for (k, t) in g.tags.unwrap_or_default().into_iter().enumerate() {
+            let key = req(file, t.key, || format!("{gp}.Tags[{k}].Key"))?;
+            tags.push((key, t.value.unwrap_or_default()));
+        }
+        let group = SecurityGroup {
+            id: id.clone(),
+            is_default: name == "default",
+            name,
+            description: g.description.unwrap_or_default(),
+            vpc_id: g.vpc_id,
+            owner_id: g.owner_id,
+            tags,
+        };
+        self.describe_group(group, kind, at(file, gp));
+        for (direction, list, field) in [
+            (Direction::Ingress, g.ip_permissions, "IpPermissions"),
+            (
+                Direction::Egress,
+                g.ip_permissions_egress,
+                "IpPermissionsEgress",
+            ),
+        ] {
+            for (j, perm) in list.unwrap_or_default().into_iter().enumerate() {
+                let pp = format!("{gp}.{field}[{j}]");
+                self.add_aws_permission(file, &id, direction, &pp, perm, kind)?;
             }
         }
         Ok(())
@@ -138,10 +79,11 @@ impl InventoryBuilder {
         direction: Direction,
         pp: &str,
         perm: aws::IpPermission,
+        kind: SourceKind,
     ) -> Result<()> {
         let protocol = req(file, perm.ip_protocol, || format!("{pp}.IpProtocol"))?;
         let source = |location: String| RuleSource {
-            kind: SourceKind::AwsJson,
+            kind,
             file: file.to_owned(),
             location,
         };
@@ -316,6 +258,11 @@ impl InventoryBuilder {
             description: e.description.unwrap_or_default(),
             vpc_id: e.vpc_id,
             subnet_id: e.subnet_id,
+            device_index: e
+                .attachment
+                .as_ref()
+                .and_then(|a| a.device_index)
+                .and_then(|d| u32::try_from(d).ok()),
             instance_id: e.attachment.and_then(|a| a.instance_id),
             ..NetworkInterface::default()
         };

@@ -12,11 +12,11 @@ const MAX_DIR_DEPTH: usize = 32;
 
 impl InventoryBuilder {
     /// Adds a file (whatever its name) or a directory (recursively, sorted, `*.json` only,
-    /// hidden entries skipped). See [`Inventory::load`].
+    /// hidden entries skipped). See [`Inventory::load`](crate::Inventory::load).
     ///
     /// # Errors
     ///
-    /// As [`Inventory::load`]. After an error the builder may hold part of the failed file.
+    /// As [`Inventory::load`](crate::Inventory::load). After an error the builder may hold part of the failed file.
     pub fn add_path(&mut self, path: impl AsRef<Path>) -> Result<&mut Self> {
         let path = path.as_ref();
         let meta = std::fs::metadata(path).map_err(|source| Error::Io {

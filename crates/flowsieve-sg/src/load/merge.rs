@@ -3,12 +3,13 @@
 //! (AWS JSON wins over Terraform); a second ENI or prefix-list description is a finding. Every
 //! rule passes through `observe`, which validates protocol, ports and peer first.
 
-use super::builder::{GroupEntry, PrefixListEntry, RuleEntry};
+use super::builder::{GroupEntry, Layer, PrefixListEntry, RuleEntry};
+use super::program::is_timeless;
 use super::{InventoryBuilder, at};
 use crate::addr::Cidr;
 use crate::model::{
-    Direction, Finding, FindingCode, NetworkInterface, Peer, PrefixList, Protocol, Rule,
-    RuleSource, SecurityGroup, SourceKind, ports_from_aws,
+    Direction, Finding, FindingCode, NetworkInterface, Peer, PeeringStatus, PrefixList, Protocol,
+    Rule, RuleSource, SecurityGroup, SourceKind, ports_from_aws,
 };
 
 /// The peer of a rule as read, before validation.
@@ -42,8 +43,9 @@ pub(super) struct RuleInput<'a> {
 }
 
 impl InventoryBuilder {
-    /// Adds or merges a group description. AWS JSON wins over Terraform for the attributes; a
-    /// second description from the same kind of input is a `duplicate_id` finding.
+    /// Adds or merges a group description. AWS input (CLI JSON, AWS Config) wins over Terraform
+    /// for the attributes; a second description from the same kind of input in the same snapshot
+    /// is a `duplicate_id` finding (AWS Config items describe a group many times: never).
     pub(super) fn describe_group(
         &mut self,
         group: SecurityGroup,
@@ -51,50 +53,53 @@ impl InventoryBuilder {
         source: Option<String>,
     ) {
         self.inputs += usize::from(kind == SourceKind::Program);
-        match self.groups.get_mut(&group.id) {
-            None => {
-                let id = group.id.clone();
-                let entry = GroupEntry {
-                    group,
-                    by_aws: kind == SourceKind::AwsJson,
-                    by_terraform: kind == SourceKind::Terraform,
-                    by_program: kind == SourceKind::Program,
-                };
-                self.groups.insert(id, entry);
+        let layer = match self.layer {
+            Layer::Snapshot(l) => {
+                if let Some(info) = self.layers.get_mut(l) {
+                    info.has_groups = true;
+                }
+                Some(l)
             }
-            Some(e) => {
-                let seen = match kind {
-                    SourceKind::AwsJson => std::mem::replace(&mut e.by_aws, true),
-                    SourceKind::Terraform => std::mem::replace(&mut e.by_terraform, true),
-                    SourceKind::Program => std::mem::replace(&mut e.by_program, true),
-                };
-                let overrides = kind == SourceKind::AwsJson && !seen;
-                let g = &mut e.group;
-                if (overrides || g.name.is_empty()) && !group.name.is_empty() {
-                    g.name = group.name;
-                }
-                if (overrides || g.description.is_empty()) && !group.description.is_empty() {
-                    g.description = group.description;
-                }
-                if overrides || g.vpc_id.is_none() {
-                    g.vpc_id = group.vpc_id.or(g.vpc_id.take());
-                }
-                if overrides || g.owner_id.is_none() {
-                    g.owner_id = group.owner_id.or(g.owner_id.take());
-                }
-                if (overrides || g.tags.is_empty()) && !group.tags.is_empty() {
-                    g.tags = group.tags;
-                }
-                g.is_default |= group.is_default;
-                if seen {
-                    let id = g.id.clone();
-                    self.findings.push(Finding::new(FindingCode::DuplicateId,
-                        format!("security group {id} is described more than once in {kind} input; descriptions merged"),
-                        source,
-                        Some(&id),
-                    ));
-                }
-            }
+            Layer::Collect(_) => None,
+        };
+        let aws = matches!(kind, SourceKind::AwsJson | SourceKind::AwsConfig);
+        let Some(e) = self.groups.get_mut(&group.id) else {
+            let id = group.id.clone();
+            let described = layer.map(|l| (l, kind)).into_iter().collect();
+            self.groups.insert(id, GroupEntry { group, described });
+            return;
+        };
+        let seen = layer.is_some_and(|l| !e.described.insert((l, kind)));
+        let by_aws_before = e
+            .described
+            .iter()
+            .any(|&(_, k)| matches!(k, SourceKind::AwsJson | SourceKind::AwsConfig));
+        let overrides = aws && (!by_aws_before || layer.is_none()) && !seen;
+        let g = &mut e.group;
+        if (overrides || g.name.is_empty()) && !group.name.is_empty() {
+            g.name = group.name;
+        }
+        if (overrides || g.description.is_empty()) && !group.description.is_empty() {
+            g.description = group.description;
+        }
+        if overrides || g.vpc_id.is_none() {
+            g.vpc_id = group.vpc_id.or(g.vpc_id.take());
+        }
+        if overrides || g.owner_id.is_none() {
+            g.owner_id = group.owner_id.or(g.owner_id.take());
+        }
+        if (overrides || g.tags.is_empty()) && !group.tags.is_empty() {
+            g.tags = group.tags;
+        }
+        g.is_default |= group.is_default;
+        if seen {
+            let id = g.id.clone();
+            self.findings.push(Finding::new(
+                FindingCode::DuplicateId,
+                format!("security group {id} is described more than once in {kind} input; descriptions merged"),
+                source,
+                Some(&id),
+            ));
         }
     }
 
@@ -132,15 +137,27 @@ impl InventoryBuilder {
         }
     }
 
+    /// An ENI description of the current snapshot (the first of two in one snapshot is kept),
+    /// or, with a validity of its own, a version as given.
     pub(super) fn add_eni_at(&mut self, eni: NetworkInterface, source: Option<String>) {
-        if self.enis.contains_key(&eni.id) {
-            self.findings.push(Finding::new(FindingCode::DuplicateId,
+        if !eni.valid.is_always() {
+            self.explicit_enis.push(eni);
+            return;
+        }
+        let layer = self.layer_id();
+        if let Some(info) = self.layers.get_mut(layer) {
+            info.has_enis = true;
+        }
+        let versions = self.enis.entry(eni.id.clone()).or_default();
+        if versions.iter().any(|(l, _)| *l == layer) {
+            self.findings.push(Finding::new(
+                FindingCode::DuplicateId,
                 format!("network interface {} is described more than once; the first description is kept", eni.id),
                 source,
                 Some(&eni.id),
             ));
         } else {
-            self.enis.insert(eni.id.clone(), eni);
+            versions.push((layer, eni));
         }
     }
 
@@ -211,7 +228,7 @@ impl InventoryBuilder {
                 group_id: id,
                 owner_id,
                 vpc_id,
-                peering_status,
+                peering_status: peering_status.as_deref().map(PeeringStatus::parse),
             },
             PeerInput::PrefixList(id) => Peer::PrefixList { id },
         };
@@ -221,13 +238,31 @@ impl InventoryBuilder {
         self.merge_rule(rule, input.listing_id, input.other_id);
     }
 
+    /// Merges a rule into the one with the same tuple, noting where it holds: the current
+    /// snapshot, the AWS Config item being read, or the lifetimes a program gave.
     pub(super) fn merge_rule(
         &mut self,
-        rule: Rule,
+        mut rule: Rule,
         listing_id: Option<String>,
         other_id: Option<String>,
     ) {
         let key = rule.key();
+        let explicit = if is_timeless(&rule.lifetimes) {
+            Vec::new()
+        } else {
+            std::mem::take(&mut rule.lifetimes)
+        };
+        let layer = match &mut self.layer {
+            Layer::Collect(keys) => {
+                keys.push(key.clone());
+                None
+            }
+            Layer::Snapshot(_) if !explicit.is_empty() => None,
+            Layer::Snapshot(l) => Some(*l),
+        };
+        if let Some(info) = layer.and_then(|l| self.layers.get_mut(l)) {
+            info.has_groups = true;
+        }
         let Some(e) = self.rules.get_mut(&key) else {
             self.rules.insert(
                 key,
@@ -235,10 +270,14 @@ impl InventoryBuilder {
                     rule,
                     listing_id,
                     other_id,
+                    layers: layer.into_iter().collect(),
+                    explicit,
                 },
             );
             return;
         };
+        e.layers.extend(layer);
+        e.explicit.extend(explicit);
         let mut conflicts = Vec::new();
         for (slot, new) in [(&mut e.listing_id, listing_id), (&mut e.other_id, other_id)] {
             match (slot.as_ref(), new) {

@@ -5,9 +5,13 @@
 //!   file name may say (the prefix list of an entries page);
 //! * `builder` — [`InventoryBuilder`]: one JSON text → pages → dispatch by top-level key; what a
 //!   program adds; `build`, which sorts and assigns rule ids;
-//! * `aws` — AWS CLI JSON pages → model values; `terraform` — `terraform show -json` resources;
+//! * `aws` — AWS CLI JSON of groups, rules, ENIs and prefix lists → model values; `network` —
+//!   VPCs, subnets, peering connections, network ACLs, flow logs; `elb` — load balancers and
+//!   target groups; `config` — AWS Config items; `terraform` — `terraform show -json` resources;
+//! * `program` — model values a program adds; `snapshot` — capture times of inputs;
 //! * `merge` — several descriptions of the same group, rule, ENI or prefix list → one value;
-//! * `validate` — the findings about references, once everything is loaded.
+//! * `timeline` — snapshots and AWS Config items → ENI versions and rule lifetimes;
+//! * `finish` — `build`, phase by phase; `validate` — the findings about the whole network.
 //!
 //! Owns the conversion from the private DTOs (`dto/`) to the model, the merge of several
 //! descriptions of the same rule into one [`Rule`] (AWS JSON and Terraform, IpPermissions and the
@@ -25,10 +29,16 @@
 
 mod aws;
 mod builder;
+mod config;
+mod elb;
 mod finish;
 mod fs;
 mod merge;
+mod network;
+mod program;
+mod snapshot;
 mod terraform;
+mod timeline;
 mod validate;
 
 use std::path::Path;
@@ -37,15 +47,21 @@ use hashbrown::HashMap;
 
 use crate::addr::Cidr;
 use crate::error::{Error, Result};
-use crate::model::{Finding, NetworkInterface, PrefixList, Rule, SecurityGroup};
+use crate::model::{
+    Finding, FlowLogConfig, LoadBalancer, NetworkAcl, NetworkInterface, PrefixList, Rule,
+    SecurityGroup, Subnet, TargetGroup, Vpc, VpcPeering, nacl_of_subnet,
+};
 
 pub use builder::InventoryBuilder;
+pub use snapshot::{SnapshotSpec, SnapshotSpecError};
 
-/// The declared network: security groups, their exploded rules, network interfaces, prefix lists
-/// and VPC CIDRs, with the validation findings found while loading.
+/// The declared network: security groups, their exploded rules (each with its lifetimes),
+/// network interfaces (one entry per version), prefix lists, VPCs, subnets, peering connections,
+/// network ACLs, flow logs and load balancers, with the validation findings found while loading.
 ///
 /// Build it with [`Inventory::load`] (files and directories of AWS CLI JSON and
-/// `terraform show -json` output) or with an [`InventoryBuilder`].
+/// `terraform show -json` output), [`Inventory::load_snapshots`] (inputs with capture times) or
+/// an [`InventoryBuilder`].
 #[derive(Clone, Debug, Default)]
 pub struct Inventory {
     groups: Vec<SecurityGroup>,
@@ -53,6 +69,15 @@ pub struct Inventory {
     enis: Vec<NetworkInterface>,
     prefix_lists: Vec<PrefixList>,
     vpc_cidrs: Vec<Cidr>,
+    loose_vpc_cidrs: Vec<Cidr>,
+    internal_cidrs: Vec<Cidr>,
+    vpcs: Vec<Vpc>,
+    subnets: Vec<Subnet>,
+    peerings: Vec<VpcPeering>,
+    network_acls: Vec<NetworkAcl>,
+    flow_logs: Vec<FlowLogConfig>,
+    load_balancers: Vec<LoadBalancer>,
+    target_groups: Vec<TargetGroup>,
     findings: Vec<Finding>,
     rule_ids: HashMap<String, u32>,
 }
@@ -75,6 +100,20 @@ impl Inventory {
         Ok(builder.build())
     }
 
+    /// Loads inputs with their capture times (`2025-04-01=dir/`, or undated `dir/`; see the
+    /// crate documentation, "Time").
+    ///
+    /// # Errors
+    ///
+    /// As [`Inventory::load`].
+    pub fn load_snapshots(specs: &[SnapshotSpec]) -> Result<Inventory> {
+        let mut builder = InventoryBuilder::new();
+        for s in specs {
+            builder.add_spec(s)?;
+        }
+        Ok(builder.build())
+    }
+
     /// Every security group, sorted by id.
     pub fn security_groups(&self) -> &[SecurityGroup] {
         &self.groups
@@ -85,7 +124,8 @@ impl Inventory {
         &self.rules
     }
 
-    /// Every network interface, sorted by id.
+    /// Every network interface version, sorted by (id, start of validity); the versions of one
+    /// id never overlap. A [`EniIdx`](crate::EniIdx) indexes this slice.
     pub fn network_interfaces(&self) -> &[NetworkInterface] {
         &self.enis
     }
@@ -95,9 +135,68 @@ impl Inventory {
         &self.prefix_lists
     }
 
-    /// The CIDRs of the VPCs and subnets loaded (sorted, without duplicates).
+    /// The CIDRs of every VPC and subnet loaded, with or without a VPC id (sorted, without
+    /// duplicates).
     pub fn vpc_cidrs(&self) -> &[Cidr] {
         &self.vpc_cidrs
+    }
+
+    /// VPC CIDRs whose VPC is not known (a `describe-vpcs` entry without an id, a program's
+    /// [`add_vpc_cidr`](InventoryBuilder::add_vpc_cidr)), sorted.
+    pub fn loose_vpc_cidrs(&self) -> &[Cidr] {
+        &self.loose_vpc_cidrs
+    }
+
+    /// The ranges named on-premises ([`InventoryBuilder::add_internal_cidr`]), sorted.
+    pub fn internal_cidrs(&self) -> &[Cidr] {
+        &self.internal_cidrs
+    }
+
+    /// Every VPC, sorted by id (a VPC known only from its subnets has their CIDRs).
+    pub fn vpcs(&self) -> &[Vpc] {
+        &self.vpcs
+    }
+
+    /// Every subnet, sorted by id.
+    pub fn subnets(&self) -> &[Subnet] {
+        &self.subnets
+    }
+
+    /// Every VPC peering connection, sorted by id.
+    pub fn vpc_peerings(&self) -> &[VpcPeering] {
+        &self.peerings
+    }
+
+    /// Every network ACL, sorted by id.
+    pub fn network_acls(&self) -> &[NetworkAcl] {
+        &self.network_acls
+    }
+
+    /// The network ACL of a subnet: the one associated with it, else its VPC's default ACL.
+    pub fn network_acl_of_subnet(&self, subnet_id: &str) -> Option<&NetworkAcl> {
+        let vpc = self
+            .subnets
+            .binary_search_by(|s| s.id.as_str().cmp(subnet_id))
+            .ok()
+            .and_then(|i| self.subnets.get(i))
+            .and_then(|s| s.vpc_id.as_deref());
+        let i = nacl_of_subnet(&self.network_acls, subnet_id, vpc)?;
+        self.network_acls.get(i as usize)
+    }
+
+    /// Every flow-log configuration, sorted by id.
+    pub fn flow_logs(&self) -> &[FlowLogConfig] {
+        &self.flow_logs
+    }
+
+    /// Every load balancer, sorted by ARN.
+    pub fn load_balancers(&self) -> &[LoadBalancer] {
+        &self.load_balancers
+    }
+
+    /// Every target group, sorted by ARN, with its targets and attributes when loaded.
+    pub fn target_groups(&self) -> &[TargetGroup] {
+        &self.target_groups
     }
 
     /// The validation findings, in the order they were found.
@@ -113,12 +212,16 @@ impl Inventory {
             .and_then(|i| self.groups.get(i))
     }
 
-    /// The network interface with this id.
+    /// The latest version of the network interface with this id.
     pub fn network_interface(&self, eni_id: &str) -> Option<&NetworkInterface> {
-        self.enis
-            .binary_search_by(|e| e.id.as_str().cmp(eni_id))
-            .ok()
-            .and_then(|i| self.enis.get(i))
+        self.network_interface_versions(eni_id).last()
+    }
+
+    /// Every version of the network interface with this id, in time order.
+    pub fn network_interface_versions(&self, eni_id: &str) -> &[NetworkInterface] {
+        let start = self.enis.partition_point(|e| e.id.as_str() < eni_id);
+        let end = self.enis.partition_point(|e| e.id.as_str() <= eni_id);
+        self.enis.get(start..end).unwrap_or(&[])
     }
 
     /// The prefix list with this id.
@@ -155,6 +258,13 @@ fn req<T>(file: &Path, value: Option<T>, json_path: impl FnOnce() -> String) -> 
         path: file.to_owned(),
         json_path: json_path(),
     })
+}
+
+/// `file: location` of a rule's first source.
+fn first_source(rule: &Rule) -> Option<String> {
+    rule.sources
+        .first()
+        .map(|s| format!("{}: {}", s.file.display(), s.location))
 }
 
 /// `file: location`, the `source` of a finding.

@@ -118,13 +118,26 @@ impl InventoryBuilder {
             }
             _ => {
                 let vpc = terraform::Vpc::deserialize(&values).map_err(typed_err)?;
+                // `aws_vpc` has its id in `id`; an association names its VPC in `vpc_id`.
+                let vpc_id = if kind.ends_with("_association") {
+                    vpc.vpc_id
+                } else {
+                    vpc.id
+                };
+                let mut cidrs = Vec::new();
                 for (attr, c) in [
                     ("cidr_block", vpc.cidr_block),
                     ("ipv6_cidr_block", vpc.ipv6_cidr_block),
                 ] {
                     if let Some(c) = c {
-                        self.add_cidr_text(file, &format!("{address}.{attr}"), &c);
+                        self.push_cidr(file, &format!("{address}.{attr}"), &c, &mut cidrs);
                     }
+                }
+                match vpc_id {
+                    Some(id) => self
+                        .vpc_extra_cidrs
+                        .extend(cidrs.into_iter().map(|c| (id.clone(), c))),
+                    None => self.loose_vpc_cidrs.extend(cidrs),
                 }
             }
         }

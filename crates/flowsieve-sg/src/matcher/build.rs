@@ -1,23 +1,30 @@
 //! Compiling an [`Inventory`] into a [`CompiledMatcher`], one function per phase:
 //!
-//! 1. [`GroupSets::of`]: ENIs → distinct group sets and group membership;
+//! 1. [`GroupSets::of`]: ENI versions → distinct group sets, group membership, versions per id;
 //! 2. [`rules_per_group_set`]: every rule of the groups of each set;
 //! 3. [`PeerBits::assign`]: one bit per resolvable group or prefix list some rule references;
 //! 4. [`AddressSpace::sweep`]: the address space cut into segments, each with the bitset row of
-//!    the peers covering it and the ENI owning it;
+//!    the prefix lists covering it; [`eni_rows`]: each ENI version's row of group bits;
 //! 5. [`narrowness_ranks`]: the "narrowest rule" order as one rank per rule;
 //! 6. [`ProtocolClasses::of`]: protocol numbers → the classes candidates are bucketed by;
 //! 7. [`candidate_slices`]: per (group set, direction, protocol class), the candidates of each
 //!    address family;
 //! 8. [`AddressSpace::split_families`]: the segments as 32-bit IPv4 keys and 128-bit IPv6 keys,
-//!    with the exact-address and /16 shortcuts.
+//!    with the exact-address and /16 shortcuts;
+//! 9. epochs, the address book, VPC scopes and the surroundings (their own modules).
 //!
 //! Nothing here runs per query.
 
 use hashbrown::HashMap;
 
+use super::address::AddressBook;
 use super::family::Family;
-use super::{CompiledMatcher, EniIdx, GroupSetIdx, NONE, RuleIdx, UNKNOWN_FLAG};
+use super::lookup::Surroundings;
+use super::scope::Scopes;
+use super::time::Epochs;
+use super::{
+    CompiledMatcher, EniIdx, GROUP_FLAG, GroupSetIdx, NONE, RuleIdx, TIMED_FLAG, UNKNOWN_FLAG,
+};
 use crate::addr::{Addr, Cidr};
 use crate::load::Inventory;
 use crate::model::{Direction, NetworkInterface, Peer, PortSpec, Protocol, Rule};
@@ -34,21 +41,43 @@ impl CompiledMatcher {
         let sets = GroupSets::of(&enis);
         let group_set_rules = rules_per_group_set(&rules, &sets.group_sets);
         let bits = PeerBits::assign(&rules, inventory);
-        let space = AddressSpace::sweep(&enis, inventory, &bits);
+        let mut rows = RowStore::new(bits.words);
+        let space = AddressSpace::sweep(inventory, &bits, &mut rows);
+        let eni_row = eni_rows(&enis, &bits, &mut rows);
         let rank = narrowness_ranks(&rules, &enis, &sets.enis_by_group, inventory);
         let classes = ProtocolClasses::of(&rules);
-        let (mut v4, mut v6, max_matches) =
-            candidate_slices(&rules, &group_set_rules, &classes, &bits, inventory);
-        let rows = space.split_families(&enis, &mut v4, &mut v6);
+        let epochs = Epochs::new(&rules);
+        let (mut v4, mut v6, max_matches) = candidate_slices(
+            &rules,
+            &group_set_rules,
+            &classes,
+            &bits,
+            &epochs,
+            inventory,
+        );
+        space.split_families(&enis, &mut v4, &mut v6);
         let resolved = rules
             .iter()
             .map(|r| peer_resolvable(&r.peer, inventory))
             .collect();
+        let scopes = Scopes::new(inventory);
+        let eni_vpc = enis
+            .iter()
+            .map(|e| scopes.of(e.vpc_id.as_deref()))
+            .collect();
+        let first_version = enis
+            .iter()
+            .map(|e| sets.eni_index.get(&e.id).map_or(NONE, |&(first, _)| first))
+            .collect();
         CompiledMatcher {
             resolved,
-            enis,
+            eni_valid: enis.iter().map(|e| e.valid).collect(),
+            first_version,
+            version_ids: (0..enis.len() as u32).map(EniIdx).collect(),
             eni_index: sets.eni_index,
             eni_group_set: sets.eni_group_set,
+            eni_row,
+            eni_vpc,
             group_sets: sets.group_sets,
             group_set_rules,
             enis_by_group: sets.enis_by_group,
@@ -58,17 +87,23 @@ impl CompiledMatcher {
             n_classes: classes.protocols.len(),
             v4,
             v6,
-            rows,
+            rows: rows.rows,
             words: bits.words,
-            vpc_cidrs: inventory.vpc_cidrs().to_vec(),
             max_matches,
+            epochs,
+            addresses: AddressBook::new(&enis),
+            has_history: enis.iter().any(|e| !e.valid.is_always()),
+            scopes,
+            around: Surroundings::new(inventory, &enis),
+            enis,
         }
     }
 }
 
 /// Phase 1: ENIs sharing the same set of groups share one group set.
 struct GroupSets {
-    eni_index: HashMap<String, u32>,
+    /// ENI id → (first version, number of versions); versions of one id are contiguous.
+    eni_index: HashMap<String, (u32, u32)>,
     eni_group_set: Vec<GroupSetIdx>,
     /// Each set's group ids, sorted and unique.
     group_sets: Vec<Vec<String>>,
@@ -86,7 +121,10 @@ impl GroupSets {
         let mut set_index: HashMap<Vec<String>, u32> = HashMap::new();
         for (i, e) in enis.iter().enumerate().take(u32::MAX as usize) {
             let idx = i as u32;
-            out.eni_index.insert(e.id.clone(), idx);
+            out.eni_index
+                .entry(e.id.clone())
+                .and_modify(|(_, n)| *n += 1)
+                .or_insert((idx, 1));
             let mut set = e.group_ids.clone();
             set.sort();
             set.dedup();
@@ -170,171 +208,116 @@ impl PeerBits {
     }
 }
 
-/// One range of addresses with the peer bits and the owner it carries.
-struct Claim {
-    lo: u128,
-    hi: u128,
-    bits: Vec<u32>,
-    owner: u32,
-    /// Size of the entry minus one: an exact address (0) is more specific than a prefix.
-    size: u128,
+/// Bitset rows of peer bits, each stored once.
+struct RowStore {
+    words: usize,
+    rows: Vec<u64>,
+    index: HashMap<Vec<u64>, u32>,
 }
 
-/// Phase 4: the whole 128-bit address space as sorted segments (`start`), each with its bitset
-/// row ([`NONE`] when no peer covers it) and owning ENI ([`NONE`] when none).
+impl RowStore {
+    fn new(words: usize) -> RowStore {
+        RowStore {
+            words,
+            rows: Vec::new(),
+            index: HashMap::new(),
+        }
+    }
+
+    /// The id of the row with these bits set, or [`NONE`] when there are none.
+    fn intern(&mut self, bits: impl IntoIterator<Item = u32>) -> u32 {
+        let mut row = vec![0u64; self.words];
+        let mut any = false;
+        for b in bits {
+            if let Some(w) = row.get_mut(b as usize / 64) {
+                *w |= 1u64 << (b % 64);
+                any = true;
+            }
+        }
+        if !any {
+            return NONE;
+        }
+        if let Some(&id) = self.index.get(&row) {
+            return id;
+        }
+        let id = (self.rows.len() / self.words) as u32;
+        self.rows.extend_from_slice(&row);
+        self.index.insert(row, id);
+        id
+    }
+}
+
+/// Phase 4b: each ENI version's row: the bits of the referenced groups it carries.
+fn eni_rows(enis: &[NetworkInterface], bits: &PeerBits, rows: &mut RowStore) -> Vec<u32> {
+    enis.iter()
+        .map(|e| {
+            rows.intern(
+                e.group_ids
+                    .iter()
+                    .filter_map(|g| bits.group_bit.get(g).copied()),
+            )
+        })
+        .collect()
+}
+
+/// Phase 4: the whole 128-bit address space as sorted segments (`start`), each with the bitset
+/// row of the prefix lists covering it ([`NONE`] when none does).
 struct AddressSpace {
     start: Vec<u128>,
     row: Vec<u32>,
-    owner: Vec<u32>,
-    rows: Vec<u64>,
 }
 
 impl AddressSpace {
-    fn sweep(enis: &[NetworkInterface], inventory: &Inventory, bits: &PeerBits) -> AddressSpace {
-        let claims = Self::claims(enis, inventory, bits);
-        // At each boundary, apply the claims starting and ending there.
-        let mut events: Vec<(u128, bool, usize)> = Vec::with_capacity(claims.len() * 2);
-        for (k, c) in claims.iter().enumerate() {
-            events.push((c.lo, true, k));
-            if let Some(end) = c.hi.checked_add(1) {
-                events.push((end, false, k));
-            }
-        }
-        events.sort_unstable_by_key(|&(pos, start, k)| (pos, start, k));
-        let mut active: Vec<usize> = Vec::new();
-        let mut row_index: HashMap<Vec<u64>, u32> = HashMap::new();
-        let mut space = AddressSpace {
-            start: Vec::new(),
-            row: Vec::new(),
-            owner: Vec::new(),
-            rows: Vec::new(),
-        };
-        let mut e = 0;
-        while let Some(&(pos, _, _)) = events.get(e) {
-            while let Some(&(p, start, k)) = events.get(e) {
-                if p != pos {
-                    break;
-                }
-                if start {
-                    active.push(k);
-                } else if let Some(at) = active.iter().position(|&a| a == k) {
-                    active.swap_remove(at);
-                }
-                e += 1;
-            }
-            let (row, owner) = Self::row_and_owner(&claims, &active, bits.words);
-            let row_id = match row {
-                None => NONE,
-                Some(row) => match row_index.get(&row) {
-                    Some(&id) => id,
-                    None => {
-                        let id = (space.rows.len() / bits.words) as u32;
-                        space.rows.extend_from_slice(&row);
-                        row_index.insert(row, id);
-                        id
-                    }
-                },
-            };
-            // Adjacent segments that say the same thing are one segment.
-            if space.row.last() == Some(&row_id) && space.owner.last() == Some(&owner) {
-                continue;
-            }
-            space.start.push(pos);
-            space.row.push(row_id);
-            space.owner.push(owner);
-        }
-        space
-    }
-
-    /// Every ENI address and prefix (with the bits of the ENI's groups) and every entry of a
-    /// referenced prefix list (with the list's bit).
-    fn claims(enis: &[NetworkInterface], inventory: &Inventory, bits: &PeerBits) -> Vec<Claim> {
-        let mut claims: Vec<Claim> = Vec::new();
-        for (i, e) in enis.iter().enumerate().take(u32::MAX as usize) {
-            let mut eni_bits: Vec<u32> = e
-                .group_ids
-                .iter()
-                .filter_map(|g| bits.group_bit.get(g).copied())
-                .collect();
-            eni_bits.sort_unstable();
-            eni_bits.dedup();
-            for (lo, hi, size) in eni_intervals(e) {
-                claims.push(Claim {
-                    lo,
-                    hi,
-                    bits: eni_bits.clone(),
-                    owner: i as u32,
-                    size,
-                });
-            }
-        }
+    fn sweep(inventory: &Inventory, bits: &PeerBits, rows: &mut RowStore) -> AddressSpace {
+        // (lo, hi, bit) of every entry of every referenced prefix list.
+        let mut ranges: Vec<(u128, u128, u32)> = Vec::new();
+        let mut pieces = Vec::new();
         for l in inventory.prefix_lists() {
             let (Some(&bit), Some(entries)) = (bits.list_bit.get(&l.id), l.entries.as_ref()) else {
                 continue;
             };
-            let mut ranges = Vec::new();
             for c in entries {
-                push_cidr_interval(&mut ranges, c);
-            }
-            for (lo, hi) in ranges {
-                claims.push(Claim {
-                    lo,
-                    hi,
-                    bits: vec![bit],
-                    owner: NONE,
-                    size: hi - lo,
-                });
+                pieces.clear();
+                push_cidr_interval(&mut pieces, c);
+                ranges.extend(pieces.iter().map(|&(lo, hi)| (lo, hi, bit)));
             }
         }
-        claims
-    }
-
-    /// The bitset row of the active claims (`None` when empty) and their most specific owner
-    /// (then the lowest ENI index), or [`NONE`].
-    fn row_and_owner(claims: &[Claim], active: &[usize], words: usize) -> (Option<Vec<u64>>, u32) {
-        let mut row = vec![0u64; words];
-        let mut any = false;
-        let mut owner = (u128::MAX, NONE);
-        for &k in active {
-            let Some(c) = claims.get(k) else { continue };
-            for &b in &c.bits {
-                if let Some(w) = row.get_mut(b as usize / 64) {
-                    *w |= 1u64 << (b % 64);
-                    any = true;
-                }
+        let mut space = AddressSpace {
+            start: Vec::new(),
+            row: Vec::new(),
+        };
+        let bounds: Vec<(u128, u128)> = ranges.iter().map(|&(lo, hi, _)| (lo, hi)).collect();
+        sweep(&bounds, |pos, active| {
+            let row = rows.intern(active.iter().filter_map(|&k| ranges.get(k)).map(|r| r.2));
+            // Adjacent segments that say the same thing are one segment.
+            if space.row.last() != Some(&row) {
+                space.start.push(pos);
+                space.row.push(row);
             }
-            if c.owner != NONE && (c.size, c.owner) < owner {
-                owner = (c.size, c.owner);
-            }
-        }
-        (any.then_some(row), owner.1)
+        });
+        space
     }
 
     /// Phase 8: IPv6 keeps the whole 128-bit list (its queries never fall in the IPv4-mapped
     /// range); IPv4 gets the part inside ::ffff:0:0/96 as 32-bit keys, starting with the segment
-    /// in force at ::ffff:0.0.0.0. Then the shortcuts; returns the bitset rows.
+    /// in force at ::ffff:0.0.0.0. Then the shortcuts.
     fn split_families(
         self,
         enis: &[NetworkInterface],
         v4: &mut Family<u32>,
         v6: &mut Family<u128>,
-    ) -> Vec<u64> {
+    ) {
         for (k, &start) in self.start.iter().enumerate() {
-            let (row, owner) = (
-                self.row.get(k).copied().unwrap_or(NONE),
-                self.owner.get(k).copied().unwrap_or(NONE),
-            );
+            let row = self.row.get(k).copied().unwrap_or(NONE);
             let next = self.start.get(k + 1).copied().unwrap_or(u128::MAX);
             if start <= MAPPED_HI && next > MAPPED_LO {
                 let key = start.saturating_sub(MAPPED_LO) as u32;
                 v4.seg_start.push(key);
                 v4.seg_row.push(row);
-                v4.seg_owner.push(owner);
             }
         }
         v6.seg_start = self.start;
         v6.seg_row = self.row;
-        v6.seg_owner = self.owner;
         // An IPv4 segment [start, next) covers the /16s from start >> 16 to (next - 1) >> 16.
         v4.index_rows(
             enis.iter()
@@ -350,7 +333,6 @@ impl AddressSpace {
                 .filter(|&a| !Addr(a).is_ipv4()),
             |_, _| None,
         );
-        self.rows
     }
 }
 
@@ -428,6 +410,7 @@ fn candidate_slices(
     group_set_rules: &[Vec<RuleIdx>],
     classes: &ProtocolClasses,
     bits: &PeerBits,
+    epochs: &Epochs,
     inventory: &Inventory,
 ) -> (Family<u32>, Family<u128>, usize) {
     let n_buckets = group_set_rules.len() * 2 * classes.protocols.len();
@@ -448,10 +431,11 @@ fn candidate_slices(
                     };
                     if r.direction == direction
                         && proto_ok
-                        && ri < UNKNOWN_FLAG
+                        && ri < TIMED_FLAG
                         && peer_resolvable(&r.peer, inventory)
                     {
-                        push_candidate(&mut v4, &mut v6, r, ri, *class, bits);
+                        let timed = !epochs.always(ri);
+                        push_candidate(&mut v4, &mut v6, r, ri, timed, *class, bits);
                     }
                 }
                 max_matches = max_matches
@@ -466,12 +450,13 @@ fn candidate_slices(
 }
 
 /// One rule as a candidate of the current bucket: in its family for a CIDR peer, in both for a
-/// group or prefix-list peer (a bit of the address's row).
+/// group peer (a bit of the remote ENI's row) or a prefix-list peer (a bit of the address's row).
 fn push_candidate(
     v4: &mut Family<u32>,
     v6: &mut Family<u128>,
     r: &Rule,
     ri: u32,
+    timed: bool,
     class: Option<u8>,
     bits: &PeerBits,
 ) {
@@ -486,7 +471,7 @@ fn push_candidate(
             ..
         }
     );
-    let rule = if unknown { ri | UNKNOWN_FLAG } else { ri };
+    let rule = ri | if unknown { UNKNOWN_FLAG } else { 0 } | if timed { TIMED_FLAG } else { 0 };
     let set_bit = match &r.peer {
         Peer::Cidr(c) if c.is_ipv4() => {
             // The low 32 bits: the IPv4 address and its mask.
@@ -498,10 +483,10 @@ fn push_candidate(
             v6.push(port_lo, port_span, c.network().0, c.mask(), NONE, rule);
             return;
         }
-        Peer::Group { group_id, .. } => bits.group_bit.get(group_id),
-        Peer::PrefixList { id } => bits.list_bit.get(id),
+        Peer::Group { group_id, .. } => bits.group_bit.get(group_id).map(|b| b | GROUP_FLAG),
+        Peer::PrefixList { id } => bits.list_bit.get(id).copied(),
     };
-    if let Some(&set_bit) = set_bit {
+    if let Some(set_bit) = set_bit {
         v4.push(port_lo, port_span, 0, 0, set_bit, rule);
         v6.push(port_lo, port_span, 0, 0, set_bit, rule);
     }
@@ -511,7 +496,7 @@ fn push_candidate(
 /// never cover IPv4-mapped addresses, as [`Cidr::contains`] demands).
 /// Each comes with the size of its entry minus one (0 for an address), the "specificity" used
 /// to pick one owner when entries of several ENIs overlap.
-fn eni_intervals(e: &NetworkInterface) -> Vec<(u128, u128, u128)> {
+pub(super) fn eni_intervals(e: &NetworkInterface) -> Vec<(u128, u128, u128)> {
     let mut out = Vec::new();
     for a in &e.private_ipv4 {
         let v = Addr::from(*a).0;
@@ -537,6 +522,36 @@ fn eni_address_count(e: &NetworkInterface) -> u128 {
         .iter()
         .chain(&e.ipv6_prefixes)
         .fold(singles, |acc, c| acc.saturating_add(c.size()))
+}
+
+/// Cuts the address space at every range boundary, in order: `segment(start, active)` is called
+/// once per boundary with the indices of the ranges (inclusive `(lo, hi)`) covering the segment
+/// that starts there, until the next boundary.
+pub(super) fn sweep(ranges: &[(u128, u128)], mut segment: impl FnMut(u128, &[usize])) {
+    let mut events: Vec<(u128, bool, usize)> = Vec::with_capacity(ranges.len() * 2);
+    for (k, &(lo, hi)) in ranges.iter().enumerate() {
+        events.push((lo, true, k));
+        if let Some(end) = hi.checked_add(1) {
+            events.push((end, false, k));
+        }
+    }
+    events.sort_unstable_by_key(|&(pos, start, k)| (pos, start, k));
+    let mut active: Vec<usize> = Vec::new();
+    let mut e = 0;
+    while let Some(&(pos, _, _)) = events.get(e) {
+        while let Some(&(p, start, k)) = events.get(e) {
+            if p != pos {
+                break;
+            }
+            if start {
+                active.push(k);
+            } else if let Some(at) = active.iter().position(|&a| a == k) {
+                active.swap_remove(at);
+            }
+            e += 1;
+        }
+        segment(pos, &active);
+    }
 }
 
 /// A CIDR block as inclusive 128-bit intervals: IPv6 blocks lose the IPv4-mapped range.

@@ -57,8 +57,6 @@ pub(super) struct Family<W> {
     pub(super) seg_start: Vec<W>,
     /// Bitset row of the peers covering each segment, or [`NONE`].
     pub(super) seg_row: Vec<u32>,
-    /// The ENI owning each segment's addresses (most specific, then lowest index), or [`NONE`].
-    pub(super) seg_owner: Vec<u32>,
     /// The row of every exact ENI address: internal peers, the common case, skip the search.
     pub(super) exact: HashMap<W, u32>,
     /// One bit per /16 (IPv4 only): set when some segment there has a row. Most external

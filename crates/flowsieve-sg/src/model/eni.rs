@@ -5,6 +5,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use std::ops::RangeInclusive;
 
 use crate::addr::Cidr;
+use crate::model::Interval;
 
 /// What kind of thing an ENI belongs to, derived from `InterfaceType`, `RequesterId` and the
 /// `Description` naming conventions AWS services follow (conventions, not contracts; see
@@ -69,7 +70,8 @@ impl fmt::Display for EniKind {
     }
 }
 
-/// A network interface (ENI) and the groups it carries.
+/// One version of a network interface (ENI): the groups it carries and the addresses it holds
+/// during its [`valid`](NetworkInterface::valid) interval (all of time without history).
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct NetworkInterface {
     /// `eni-…`, the flow-log `interface-id`.
@@ -88,6 +90,8 @@ pub struct NetworkInterface {
     pub subnet_id: Option<String>,
     /// The attached instance, if any.
     pub instance_id: Option<String>,
+    /// The attachment's device index (0 for an instance's primary interface), when attached.
+    pub device_index: Option<u32>,
     /// Every private IPv4 address, primary first.
     pub private_ipv4: Vec<Ipv4Addr>,
     /// Delegated IPv4 prefixes (every address inside belongs to this ENI).
@@ -100,6 +104,8 @@ pub struct NetworkInterface {
     pub public_ipv4: Vec<Ipv4Addr>,
     /// Security groups attached, in AWS order.
     pub group_ids: Vec<String>,
+    /// When this version holds: half-open, unix seconds; [`Interval::ALWAYS`] without history.
+    pub valid: Interval,
 }
 
 impl NetworkInterface {

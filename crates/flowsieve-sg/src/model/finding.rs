@@ -71,6 +71,22 @@ pub enum FindingCode {
     UnrecognisedFile,
     /// Nothing was loaded at all.
     EmptyInput,
+    /// A group that rules reference is carried by no network interface in the inventory (at any
+    /// time): its members are unknown — interfaces that are gone, or that were not loaded.
+    GroupWithoutEnis,
+    /// A private address was held by different network interfaces at different times; records
+    /// are matched against the one that held it at their time.
+    AddressMoved,
+    /// Two loaded VPCs have overlapping CIDR blocks; their addresses are never mixed (lookups
+    /// stay within the recording interface's VPC and its peers).
+    OverlappingVpcCidrs,
+    /// Snapshots and AWS Config history disagree: a rule is in snapshots taken after its group's
+    /// history begins but in none of its items (the history is followed).
+    InventoryHistoryGap,
+    /// Targets or attributes name a target group that is not loaded; they are ignored.
+    UnknownTargetGroup,
+    /// AWS Config items of a resource type flowsieve does not read were skipped.
+    UnsupportedConfigItem,
 }
 
 impl FindingCode {
@@ -93,6 +109,12 @@ impl FindingCode {
             FindingCode::TerraformUnknownValue => "terraform_unknown_value",
             FindingCode::UnrecognisedFile => "unrecognised_file",
             FindingCode::EmptyInput => "empty_input",
+            FindingCode::GroupWithoutEnis => "group_without_enis",
+            FindingCode::AddressMoved => "address_moved",
+            FindingCode::OverlappingVpcCidrs => "overlapping_vpc_cidrs",
+            FindingCode::InventoryHistoryGap => "inventory_history_gap",
+            FindingCode::UnknownTargetGroup => "unknown_target_group",
+            FindingCode::UnsupportedConfigItem => "unsupported_config_item",
         }
     }
 
@@ -182,6 +204,12 @@ mod tests {
             FindingCode::TerraformUnknownValue,
             FindingCode::UnrecognisedFile,
             FindingCode::EmptyInput,
+            FindingCode::GroupWithoutEnis,
+            FindingCode::AddressMoved,
+            FindingCode::OverlappingVpcCidrs,
+            FindingCode::InventoryHistoryGap,
+            FindingCode::UnknownTargetGroup,
+            FindingCode::UnsupportedConfigItem,
         ];
         for code in all {
             let json = serde_json::to_string(&code).unwrap();

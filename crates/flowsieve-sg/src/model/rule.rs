@@ -5,6 +5,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use crate::addr::Cidr;
+use crate::model::{Interval, PeeringStatus};
 
 /// Identity of one exploded rule: the AWS `sgr-…` id when known, otherwise a derived `sgr~…` id.
 ///
@@ -186,8 +187,10 @@ pub enum Peer {
         owner_id: Option<String>,
         /// VPC of the referenced group (set for references across a peering connection).
         vpc_id: Option<String>,
-        /// Peering status (`active`, `deleted`, …) for references across a peering connection.
-        peering_status: Option<String>,
+        /// The state of the peering connection the reference crosses, when it crosses one
+        /// (from the group listing, `describe-stale-security-groups`, or the loaded peering
+        /// connections).
+        peering_status: Option<PeeringStatus>,
     },
     /// A managed prefix list (`pl-…`): the addresses of its entries.
     PrefixList {
@@ -216,10 +219,10 @@ impl Peer {
         }
     }
 
-    /// True for a group reference whose peering connection was deleted: such a rule is stale and
-    /// can never match.
+    /// True for a group reference across a peering connection that is over (deleted, rejected,
+    /// failed, expired): such a rule is stale and can never match.
     pub fn is_stale(&self) -> bool {
-        matches!(self, Peer::Group { peering_status: Some(s), .. } if s.eq_ignore_ascii_case("deleted"))
+        matches!(self, Peer::Group { peering_status: Some(s), .. } if s.is_terminal())
     }
 }
 
@@ -232,15 +235,18 @@ pub enum SourceKind {
     Terraform,
     /// Added through [`crate::InventoryBuilder`] by a program.
     Program,
+    /// AWS Config configuration items (`get-resource-config-history`, `select-resource-config`).
+    AwsConfig,
 }
 
 impl SourceKind {
-    /// `"aws-json"`, `"terraform"` or `"program"`.
+    /// `"aws-json"`, `"terraform"`, `"program"` or `"aws-config"`.
     pub fn as_str(&self) -> &'static str {
         match self {
             SourceKind::AwsJson => "aws-json",
             SourceKind::Terraform => "terraform",
             SourceKind::Program => "program",
+            SourceKind::AwsConfig => "aws-config",
         }
     }
 }
@@ -314,11 +320,15 @@ pub struct Rule {
     pub description: Option<String>,
     /// Every place that describes this rule (AWS JSON and/or Terraform).
     pub sources: Vec<RuleSource>,
+    /// When the rule exists: sorted, disjoint, half-open intervals of unix seconds;
+    /// `[Interval::ALWAYS]` without history (empty when the history says it never held).
+    pub lifetimes: Vec<Interval>,
 }
 
 impl Rule {
-    /// A rule with a derived id, no description and no sources. `ports` is not normalised here;
-    /// [`crate::InventoryBuilder::add_rule`] does that (and may then change the derived id).
+    /// A rule with a derived id, no description, no sources, alive at all times. `ports` is not
+    /// normalised here; [`crate::InventoryBuilder::add_rule`] does that (and may then change the
+    /// derived id).
     pub fn new(
         group_id: impl Into<String>,
         direction: Direction,
@@ -337,6 +347,7 @@ impl Rule {
             peer,
             description: None,
             sources: Vec::new(),
+            lifetimes: vec![Interval::ALWAYS],
         }
     }
 

@@ -18,7 +18,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use flowsieve_sg::{Addr, Cidr, Direction, EniIdx, GroupSetIdx, Peer};
+use flowsieve_sg::{Addr, Cidr, Direction, EniIdx, Peer};
 
 use super::tally::{HotspotKey, HotspotTally};
 use super::{Context, Map};
@@ -117,7 +117,10 @@ fn scans(
             Some(Scan {
                 source: Addr(*addr).to_string(),
                 peer_class: a.class.unwrap_or(PeerClass::External),
-                eni_id: m.eni_by_address(Addr(*addr)).map(|e| m.eni(e).id.clone()),
+                eni_id: m
+                    .resolve_address(None, Addr(*addr), None)
+                    .eni()
+                    .map(|e| m.eni(e).id.clone()),
                 ports: a.ports.len() as u64,
                 targets: a.targets.len() as u64,
                 records: a.records,
@@ -155,7 +158,7 @@ fn hotspot(
         .map(|(&a, _)| a)
         .filter(|a| !scanners.contains(a))
         .collect();
-    let (likely_cause, cause_note) = cause(ctx, gs, tally, class, &legit);
+    let (likely_cause, cause_note) = cause(ctx, (gs, port, protocol, class), tally, &legit);
     let suggestion = (likely_cause == LikelyCause::MissingRule)
         .then(|| suggest(ctx, tally, protocol, port, &legit))
         .flatten();
@@ -190,9 +193,8 @@ fn hotspot(
 
 fn cause(
     ctx: &Context<'_>,
-    gs: GroupSetIdx,
+    (gs, port, protocol, class): HotspotKey,
     tally: &HotspotTally,
-    class: PeerClass,
     legit: &[u128],
 ) -> (LikelyCause, Option<String>) {
     let m = ctx.matcher;
@@ -206,15 +208,20 @@ fn cause(
         );
     }
     if tally.allowed * 2 >= tally.stats.records {
+        if let Some(note) = nacl_denial(ctx, tally, protocol, port) {
+            return (LikelyCause::Nacl, Some(note));
+        }
         let same_subnet = tally.sources.iter().all(|(&a, _)| {
-            m.eni_by_address(Addr(a)).is_some_and(|source| {
-                let subnet = &m.eni(source).subnet_id;
-                subnet.is_some()
-                    && tally
-                        .targets
-                        .iter()
-                        .all(|&t| &m.eni(EniIdx(t)).subnet_id == subnet)
-            })
+            m.resolve_address(None, Addr(a), None)
+                .eni()
+                .is_some_and(|source| {
+                    let subnet = &m.eni(source).subnet_id;
+                    subnet.is_some()
+                        && tally
+                            .targets
+                            .iter()
+                            .all(|&t| &m.eni(EniIdx(t)).subnet_id == subnet)
+                })
         });
         let note = if same_subnet {
             "the groups allow it and source and target share a subnet (no network ACL applies): the inventory is not what was deployed"
@@ -236,6 +243,37 @@ fn cause(
     }
 }
 
+/// When the target subnets' network ACLs are loaded: the entry that denies one of the
+/// hotspot's attempts inbound (`acl-… rule #N`, or the implicit `*` deny), in words.
+fn nacl_denial(ctx: &Context<'_>, tally: &HotspotTally, protocol: u8, port: u16) -> Option<String> {
+    let m = ctx.matcher;
+    let mut sources: Vec<u128> = tally.sources.iter().map(|(&a, _)| a).collect();
+    sources.sort_unstable();
+    let mut targets: Vec<u32> = tally.targets.iter().copied().collect();
+    targets.sort_unstable();
+    for &target in &targets {
+        let Some(acl) = m.nacl_of(EniIdx(target)) else {
+            continue;
+        };
+        for &source in &sources {
+            let decision = acl.evaluate(Direction::Ingress, protocol, port, Addr(source));
+            if decision.allows() {
+                continue;
+            }
+            let entry = decision.entry.map_or_else(
+                || "the implicit `*` deny".to_owned(),
+                |e| format!("rule #{}", e.rule_number),
+            );
+            return Some(format!(
+                "network ACL {} denies it inbound ({entry}; e.g. from {})",
+                acl.id,
+                Addr(source)
+            ));
+        }
+    }
+    None
+}
+
 /// The narrowest rule that lets the legitimate sources in on the refusing ENIs.
 fn suggest(
     ctx: &Context<'_>,
@@ -247,8 +285,10 @@ fn suggest(
     let m = ctx.matcher;
     let targets: BTreeSet<EniIdx> = tally.targets.iter().map(|&e| EniIdx(e)).collect();
     let (target, target_extra) = narrowest_common_group(ctx, &targets)?;
-    let source_enis: Option<BTreeSet<EniIdx>> =
-        sources.iter().map(|&a| m.eni_by_address(Addr(a))).collect();
+    let source_enis: Option<BTreeSet<EniIdx>> = sources
+        .iter()
+        .map(|&a| m.resolve_address(None, Addr(a), None).eni())
+        .collect();
     let mut notes = Vec::new();
     if target_extra > 0 {
         notes.push(format!(
@@ -305,7 +345,7 @@ fn narrowest_common_group(ctx: &Context<'_>, enis: &BTreeSet<EniIdx>) -> Option<
     common?
         .into_iter()
         .map(|g| {
-            let carriers = m.enis_with_group(g);
+            let carriers = super::carriers_of(m, g);
             let extra = carriers.iter().filter(|e| !enis.contains(e)).count();
             let has_inbound = inventory.rules_of_group(g).any(|r| {
                 r.direction == Direction::Ingress && !matches!(r.peer, Peer::PrefixList { .. })

@@ -23,7 +23,7 @@ mod untracked;
 use foldhash::fast::FixedState;
 use hashbrown::HashMap;
 
-use flowsieve_sg::{Addr, CompiledMatcher, GroupSetIdx};
+use flowsieve_sg::{Addr, CompiledMatcher, EniIdx, GroupSetIdx};
 
 use crate::accum::FlowAccumulator;
 use crate::config::AnalysisConfig;
@@ -32,6 +32,73 @@ use crate::network::Network;
 use crate::report::{PeerCount, Reachability, Report};
 
 pub(crate) type Map<K, V> = HashMap<K, V, FixedState>;
+
+/// The ENIs carrying a group (at any time): the matcher lists ENI *versions*; the analysis
+/// counts records per ENI id, on its latest version ([`CompiledMatcher::eni_index`]), so the
+/// versions map to that. Without inventory history these are the same.
+pub(crate) fn carriers_of(m: &CompiledMatcher, group_id: &str) -> Vec<EniIdx> {
+    let mut carriers: Vec<EniIdx> = m
+        .enis_with_group(group_id)
+        .iter()
+        .filter_map(|&e| m.eni_index(&m.eni(e).id))
+        .collect();
+    carriers.sort_unstable();
+    carriers.dedup();
+    carriers
+}
+
+/// The ENIs carrying a group, each with when it did (unix seconds, `[from, until)`, `None`
+/// unbounded): one entry per ENI version carrying it, on the ENI's latest version (where
+/// attribution keeps line counts and coverage), sorted.
+pub(crate) fn carrier_spans(
+    m: &CompiledMatcher,
+    group_id: &str,
+) -> Vec<(EniIdx, Option<i64>, Option<i64>)> {
+    let mut spans: Vec<(EniIdx, Option<i64>, Option<i64>)> = m
+        .enis_with_group(group_id)
+        .iter()
+        .filter_map(|&e| {
+            let eni = m.eni(e);
+            let canonical = m.eni_index(&eni.id)?;
+            Some((canonical, eni.valid.from, eni.valid.until))
+        })
+        .collect();
+    spans.sort_unstable();
+    spans.dedup();
+    spans
+}
+
+/// Every (target ENI version, port) a Network Load Balancer with security groups forwards to
+/// with client IP preservation, with the balancer's groups.
+fn nlb_targets(m: &CompiledMatcher) -> std::collections::BTreeMap<(u32, u16), Vec<String>> {
+    let mut out = std::collections::BTreeMap::new();
+    for lb in m.load_balancers() {
+        if lb.lb_type != flowsieve_sg::LoadBalancerType::Network || lb.security_groups.is_empty() {
+            continue;
+        }
+        for tg in m.target_groups_of(lb).filter(|tg| tg.preserves_client_ip()) {
+            let ports: Vec<u16> = tg
+                .targets
+                .iter()
+                .flatten()
+                .filter_map(|t| t.port)
+                .chain(tg.port)
+                .collect();
+            for eni in m.target_enis(tg) {
+                for &port in &ports {
+                    out.entry((eni.0, port))
+                        .or_insert_with(Vec::new)
+                        .extend(lb.security_groups.iter().cloned());
+                }
+            }
+        }
+    }
+    for groups in out.values_mut() {
+        groups.sort();
+        groups.dedup();
+    }
+    out
+}
 
 pub(crate) fn map<K, V>() -> Map<K, V> {
     HashMap::with_hasher(FixedState::with_seed(0xf1))
@@ -45,6 +112,9 @@ pub(crate) struct Context<'a> {
     pub(crate) config: &'a AnalysisConfig,
     /// Groups carried by Network Load Balancer ENIs.
     nlb_groups: std::collections::BTreeSet<String>,
+    /// From target-group JSON: (target ENI version, port) → the groups of the Network Load
+    /// Balancer that forwards to it with the client's address preserved.
+    nlb_targets: std::collections::BTreeMap<(u32, u16), Vec<String>>,
 }
 
 impl<'a> Context<'a> {
@@ -65,12 +135,19 @@ impl<'a> Context<'a> {
             matcher,
             config,
             nlb_groups,
+            nlb_targets: nlb_targets(matcher),
         }
     }
 
     /// Whether an ENI is a Network Load Balancer's.
     pub(crate) fn is_nlb(&self, eni: flowsieve_sg::EniIdx) -> bool {
         is_nlb(self.matcher.eni(eni))
+    }
+
+    /// The groups of the Network Load Balancer that forwards client traffic, with the client's
+    /// address, to `eni` on `port` (known from target-group JSON).
+    pub(crate) fn nlb_target_groups(&self, eni: EniIdx, port: u16) -> Option<&[String]> {
+        self.nlb_targets.get(&(eni.0, port)).map(Vec::as_slice)
     }
 
     /// The groups carried by Network Load Balancer ENIs.
@@ -132,7 +209,8 @@ impl PeerTally {
             .map(|(peer, records)| PeerCount {
                 peer: Addr(peer).to_string(),
                 eni_id: matcher
-                    .eni_by_address(Addr(peer))
+                    .resolve_address(None, Addr(peer), None)
+                    .eni()
                     .map(|e| matcher.eni(e).id.clone()),
                 records,
             })
@@ -176,7 +254,11 @@ pub(crate) fn build_report(
     Report {
         schema_version: crate::report::REPORT_SCHEMA_VERSION,
         tool: format!("flowsieve {}", env!("CARGO_PKG_VERSION")),
-        notices: notices::build(&summary, &flow_logs),
+        notices: {
+            let mut n = notices::build(&summary, &flow_logs);
+            n.extend(notices::rules_changed(&ctx, observed.window));
+            n
+        },
         summary,
         flow_logs,
         enis: observed.enis(&ctx),

@@ -1,6 +1,47 @@
 //! Notices: facts about the whole analysis that change how to read it, most serious first.
 
+use super::Context;
 use crate::report::{FlowLogSummary, Notice, NoticeCode, Summary, TrafficType};
+
+/// Rules listed by name in a notice; more are counted.
+const NAMED_RULES: usize = 5;
+
+/// Rules created or deleted inside the window `[start, end]` (their lifetimes, from inventory
+/// history, start or end in it): crediting does not follow rule lifetimes, so say so.
+pub(crate) fn rules_changed(ctx: &Context<'_>, window: Option<(i64, i64)>) -> Option<Notice> {
+    let (start, end) = window?;
+    let inside = |t: Option<i64>| t.is_some_and(|t| t > start && t <= end);
+    let mut changed: Vec<&str> = ctx
+        .network
+        .inventory()
+        .rules()
+        .iter()
+        .filter(|r| {
+            r.lifetimes
+                .iter()
+                .any(|l| inside(l.from) || inside(l.until))
+        })
+        .map(|r| r.id.as_str())
+        .collect();
+    if changed.is_empty() {
+        return None;
+    }
+    changed.sort_unstable();
+    let more = changed.len().saturating_sub(NAMED_RULES);
+    let mut names = changed[..changed.len().min(NAMED_RULES)].join(", ");
+    if more > 0 {
+        names.push_str(&format!(" and {more} more"));
+    }
+    Some(Notice {
+        code: NoticeCode::RulesChangedInWindow,
+        message: format!(
+            "{} rules were created or deleted inside the analysis window ({names}): their \
+             usage counts matching records of the whole window, not only of the time they \
+             existed; check them by hand",
+            changed.len()
+        ),
+    })
+}
 
 pub(crate) fn build(summary: &Summary, flow_logs: &[FlowLogSummary]) -> Vec<Notice> {
     let mut notices = Vec::new();

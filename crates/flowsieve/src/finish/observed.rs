@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use flowsieve_sg::EniIdx;
 
 use super::{Context, Map, map};
-use crate::coverage::{BUCKET_SECONDS, BucketSet, bucket, union_span};
+use crate::coverage::{BUCKET_SECONDS, BucketSet, FlowLogObservation, bucket, union_span};
 use crate::report::{
     CarrierObservation, Coverage, EniObservation, FlowLogSummary, Reason, TrafficType,
 };
@@ -78,15 +78,22 @@ impl Observed {
             (Some(a), Some(b)) if a <= b => Some((a, b)),
             _ => None,
         };
-        let captures_accept: Vec<bool> = acc.flow_logs.iter().map(|(_, o)| o.accepts > 0).collect();
+        // What each flow log captures: as `describe-flow-logs` declares it, else inferred (a
+        // flow log without ACCEPT records is taken as not capturing them).
+        let captures_accept: Vec<bool> = acc
+            .flow_logs
+            .iter()
+            .map(|(id, o)| {
+                declared(ctx, id).map_or(o.accepts > 0, |c| c.traffic_type.captures_accept())
+            })
+            .collect();
         let mut enis: Vec<EniView> = (0..acc.eni_lines.len())
             .map(|_| EniView::default())
             .collect();
-        for (slot, (_, observation)) in acc.flow_logs.iter().enumerate() {
-            let tolerance = u32::try_from(
-                (2 * observation.aggregation_seconds() + BUCKET_SECONDS - 1) / BUCKET_SECONDS,
-            )
-            .unwrap_or(u32::MAX);
+        for (slot, (id, observation)) in acc.flow_logs.iter().enumerate() {
+            let aggregation = aggregation_seconds(ctx, id, observation);
+            let tolerance = u32::try_from((2 * aggregation + BUCKET_SECONDS - 1) / BUCKET_SECONDS)
+                .unwrap_or(u32::MAX);
             for (eni, set) in observation.observed.iter().enumerate() {
                 if set.is_empty() {
                     continue;
@@ -98,7 +105,7 @@ impl Observed {
                 }
                 view.flow_logs.push(slot);
                 view.tolerance = view.tolerance.max(tolerance);
-                view.edge_seconds = view.edge_seconds.max(observation.aggregation_seconds());
+                view.edge_seconds = view.edge_seconds.max(aggregation);
                 let span = observation.spans.get(eni).copied().flatten();
                 view.any_span = union_span(view.any_span, span);
                 if captures_accept[slot] {
@@ -123,21 +130,41 @@ impl Observed {
         self.window.map(|(a, b)| (bucket(a), bucket(b)))
     }
 
-    /// Whether an ENI's `lines` cover the whole window.
-    fn fully_observed(&self, eni: EniIdx, lines: Lines) -> bool {
+    /// Whether an ENI's `lines` cover `span` (`[start, end]` seconds).
+    fn fully_observed_during(&self, eni: EniIdx, lines: Lines, span: (i64, i64)) -> bool {
         let Some(view) = self.enis.get(eni.0 as usize) else {
             return false;
         };
-        self.window.is_some() && self.gaps(view, lines).is_empty()
+        self.gaps_during(view, lines, span).is_empty()
+    }
+
+    /// The part of the window during which a carrier version existed (`None` when it did not
+    /// exist in the window at all).
+    fn window_during(&self, from: Option<i64>, until: Option<i64>) -> Option<(i64, i64)> {
+        let (start, end) = self.window?;
+        let start = from.map_or(start, |f| start.max(f));
+        let end = until.map_or(end, |u| end.min(u - 1));
+        (start <= end).then_some((start, end))
     }
 
     /// The unobserved stretches of the window for an ENI's `lines`, as inclusive bucket
     /// ranges: gaps between lines longer than the tolerance, and at either edge more than one
     /// aggregation interval of unobserved time (judged to the second).
     fn gaps(&self, view: &EniView, lines: Lines) -> Vec<(u32, u32)> {
-        let (Some((start, end)), Some((first, last))) = (self.window, self.buckets()) else {
-            return Vec::new();
-        };
+        match self.window {
+            Some(span) => self.gaps_during(view, lines, span),
+            None => Vec::new(),
+        }
+    }
+
+    /// [`Self::gaps`] over `[start, end]` rather than the whole window.
+    fn gaps_during(
+        &self,
+        view: &EniView,
+        lines: Lines,
+        (start, end): (i64, i64),
+    ) -> Vec<(u32, u32)> {
+        let (first, last) = (bucket(start), bucket(end));
         let (set, span) = match lines {
             Lines::Accept => (&view.accept, view.accept_span),
             Lines::Any => (&view.any, view.any_span),
@@ -178,20 +205,34 @@ impl Observed {
     }
 
     fn compute_group(&self, ctx: &Context<'_>, group_id: &str) -> GroupCoverage {
-        let carriers: Vec<EniIdx> = ctx.matcher.enis_with_group(group_id).to_vec();
+        // Each carrier is judged over the part of the window its version carried the group
+        // (inventory history); with one snapshot that is the whole window.
+        let spans: Vec<(EniIdx, (i64, i64))> = super::carrier_spans(ctx.matcher, group_id)
+            .into_iter()
+            .filter_map(|(e, from, until)| Some((e, self.window_during(from, until)?)))
+            .collect();
+        let carriers: Vec<EniIdx> = {
+            let mut c: Vec<EniIdx> = spans.iter().map(|&(e, _)| e).collect();
+            c.dedup();
+            c
+        };
+        let fully = |e: EniIdx, lines: Lines| {
+            spans
+                .iter()
+                .filter(|(c, _)| *c == e)
+                .all(|&(_, span)| self.fully_observed_during(e, lines, span))
+        };
         let in_logs = carriers.iter().filter(|&&e| self.any(e)).count() as u64;
         let accept_seen = carriers.iter().filter(|&&e| self.accept_any(e)).count() as u64;
         let full = carriers
             .iter()
-            .filter(|&&e| self.fully_observed(e, Lines::Accept))
+            .filter(|&&e| fully(e, Lines::Accept))
             .count() as u64;
         // Observed throughout by some line, but not by an ACCEPT-capturing one throughout.
         let accept_partly = carriers
             .iter()
-            .any(|&e| self.fully_observed(e, Lines::Any) && !self.fully_observed(e, Lines::Accept));
-        let time_partly = carriers
-            .iter()
-            .any(|&e| !self.fully_observed(e, Lines::Any));
+            .any(|&e| fully(e, Lines::Any) && !fully(e, Lines::Accept));
+        let time_partly = carriers.iter().any(|&e| !fully(e, Lines::Any));
         let skipped = carriers
             .iter()
             .filter(|&&e| self.skipped_in_window(e))
@@ -309,11 +350,22 @@ impl Observed {
         ))
     }
 
-    /// What a flow log captures, inferred from its records: ACCEPT when it holds any, REJECT
-    /// when it holds any REJECT or no ACCEPT (a flow log with neither is taken as capturing
-    /// nothing provable).
+    /// What a flow log captures: its `TrafficType` when `describe-flow-logs` is loaded, else
+    /// inferred from its records — ACCEPT when it holds any, REJECT when it holds any REJECT or
+    /// no ACCEPT (a flow log with neither is taken as capturing nothing provable).
     fn traffic_types(&self, ctx: &Context<'_>, slot: usize) -> Vec<TrafficType> {
-        let observation = &ctx.acc.flow_logs[slot].1;
+        let (id, observation) = &ctx.acc.flow_logs[slot];
+        if let Some(config) = declared(ctx, id) {
+            let t = config.traffic_type;
+            let mut types = Vec::new();
+            if t.captures_accept() {
+                types.push(TrafficType::Accept);
+            }
+            if t.captures_reject() {
+                types.push(TrafficType::Reject);
+            }
+            return types;
+        }
         let mut types = Vec::new();
         if self.captures_accept[slot] {
             types.push(TrafficType::Accept);
@@ -333,11 +385,11 @@ impl Observed {
             .map(|(slot, (id, o))| FlowLogSummary {
                 id: id.clone(),
                 traffic_types: self.traffic_types(ctx, slot),
-                traffic_types_declared: false,
+                traffic_types_declared: declared(ctx, id).is_some(),
                 accept_records: o.accepts,
                 reject_records: o.rejects,
                 records_with_tcp_flags: o.with_flags,
-                aggregation_seconds: o.aggregation_seconds(),
+                aggregation_seconds: aggregation_seconds(ctx, id, o),
                 enis_observed: o.observed.iter().filter(|s| !s.is_empty()).count() as u64,
             })
             .collect()
@@ -386,6 +438,22 @@ impl Observed {
         out.sort_by(|a, b| a.eni_id.cmp(&b.eni_id));
         out
     }
+}
+
+/// The flow log `id` as `describe-flow-logs` describes it, when loaded.
+fn declared<'c>(ctx: &Context<'c>, id: &str) -> Option<&'c flowsieve_sg::FlowLogConfig> {
+    ctx.network
+        .inventory()
+        .flow_logs()
+        .iter()
+        .find(|c| !id.is_empty() && c.id == id)
+}
+
+/// A flow log's aggregation interval: declared, else inferred from its lines.
+fn aggregation_seconds(ctx: &Context<'_>, id: &str, o: &FlowLogObservation) -> i64 {
+    declared(ctx, id)
+        .and_then(|c| c.max_aggregation_interval)
+        .map_or_else(|| o.aggregation_seconds(), i64::from)
 }
 
 /// Bucket range → `[start, end)` seconds.

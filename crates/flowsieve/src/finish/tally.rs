@@ -6,10 +6,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use flowsieve_sg::{Addr, Direction, EniIdx, FlowQuery, GroupSetIdx, Peer, RuleIdx};
+use flowsieve_sg::{Addr, AddressOwner, Direction, EniIdx, FlowQuery, GroupSetIdx, Peer, RuleIdx};
 
 use super::{Context, Map, PeerTally, map};
-use crate::accum::{Action, FlowKey, FlowStats};
+use crate::accum::{Action, FlowKey, FlowStats, REMOTE_AMBIGUOUS, REMOTE_LATER, REMOTE_NOBODY};
 use crate::distinct::DistinctCounter;
 use crate::orient::Orientation;
 use crate::report::{PeerClass, Reason};
@@ -162,10 +162,19 @@ impl Tallies {
                 None => &[Direction::Ingress, Direction::Egress],
             };
             for &direction in directions {
-                let remote = match direction {
-                    Direction::Ingress => key.src,
-                    Direction::Egress => key.dst,
+                let (remote, local) = match direction {
+                    Direction::Ingress => (key.src, key.dst),
+                    Direction::Egress => (key.dst, key.src),
                 };
+                // Without `flow-direction`, the unknown ENI's own address is one of the two; an
+                // address a known ENI holds (for all time) is not it, which settles direction.
+                if key.direction.is_none()
+                    && !m.address_is_volatile(Addr(local))
+                    && m.resolve_address(None, Addr(local), None)
+                        != flowsieve_sg::AddressOwner::Nobody
+                {
+                    continue;
+                }
                 *questions
                     .entry((direction, key.protocol, port, remote))
                     .or_insert(0) += records;
@@ -176,8 +185,8 @@ impl Tallies {
         }
         let reason = Reason::UnknownEniTraffic.index();
         for ((direction, protocol, port, remote), records) in questions {
-            let remote_eni = m.eni_by_address(Addr(remote));
-            let internal = m.is_internal(Addr(remote));
+            let remote_eni = m.resolve_address(None, Addr(remote), None).eni();
+            let internal = m.peer_class(None, Addr(remote)) == flowsieve_sg::PeerClass::Internal;
             for i in 0..m.rule_count() {
                 let rule = m.rule(flowsieve_sg::RuleIdx(i as u32));
                 if rule.direction == direction
@@ -236,14 +245,28 @@ impl Tallies {
             self.rules[rule.0 as usize].possible[Reason::IcmpTypeNotLogged.index()] +=
                 stats.records;
         }
-        let possible = possible_rules(ctx, t, t.key.port);
+        let forwarded = nlb_forwarded_rules(ctx, t);
+        for &rule in &forwarded {
+            let tally = &mut self.rules[rule.0 as usize];
+            tally.stats.merge(stats);
+            tally.peers.add(t.key.peer, stats.records);
+            *tally.ports.entry(t.key.port).or_insert(0) += stats.records;
+        }
+        let possible: Vec<(RuleIdx, Reason)> = possible_rules(ctx, t, t.key.port)
+            .into_iter()
+            .filter(|(rule, _)| !forwarded.contains(rule))
+            .collect();
         for &(rule, reason) in &possible {
             self.rules[rule.0 as usize].possible[reason.index()] += stats.records;
         }
         // ENIs without groups (NAT gateways, transit gateway attachments) are not filtered by
         // security groups; ICMP type-specific matches are "possible".
         let governed = !m.group_set_ids(t.gs).is_empty();
-        if governed && scratch.is_empty() && scratch.icmp_type_unknown().is_empty() {
+        if governed
+            && scratch.is_empty()
+            && scratch.icmp_type_unknown().is_empty()
+            && forwarded.is_empty()
+        {
             if possible.is_empty() {
                 group_tally(&mut self.unallowed, t, stats);
             } else {
@@ -295,6 +318,8 @@ pub(crate) struct Tuple<'k> {
     pub(crate) gs: GroupSetIdx,
     pub(crate) class: PeerClass,
     pub(crate) remote_eni: Option<EniIdx>,
+    /// Several ENI versions claimed the remote address when the record was written.
+    pub(crate) remote_ambiguous: bool,
     pub(crate) query: FlowQuery,
 }
 
@@ -303,21 +328,27 @@ impl<'k> Tuple<'k> {
         let m = ctx.matcher;
         let eni = EniIdx(key.eni);
         let peer = Addr(key.peer);
+        let scope = m.eni_vpc(eni);
+        let owner = match key.remote {
+            REMOTE_LATER => m.resolve_address(scope, peer, None),
+            REMOTE_NOBODY => AddressOwner::Nobody,
+            REMOTE_AMBIGUOUS => AddressOwner::Ambiguous,
+            version => AddressOwner::Eni(EniIdx(version)),
+        };
         Tuple {
             key,
             eni,
             gs: m.eni_group_set(eni),
-            class: if m.is_internal(peer) {
-                PeerClass::Internal
-            } else {
-                PeerClass::External
-            },
-            remote_eni: m.eni_by_address(peer),
+            class: PeerClass::from(m.peer_class(scope, peer)),
+            remote_eni: owner.eni(),
+            remote_ambiguous: owner == AddressOwner::Ambiguous,
             query: FlowQuery {
                 direction: key.direction,
                 protocol: key.protocol,
                 port: key.port,
                 peer,
+                remote: owner.eni(),
+                at: None,
             },
         }
     }
@@ -455,6 +486,8 @@ fn could_be_request(
             protocol,
             port: 0,
             peer: Addr(remote),
+            remote: m.resolve_address(None, Addr(remote), None).eni(),
+            at: None,
         };
         let mut matches = m.new_matches();
         m.matching_rules(gs, &query, &mut matches);
@@ -463,7 +496,7 @@ fn could_be_request(
     if !allows(eni, direction, peer) {
         return false;
     }
-    let Some(remote) = m.eni_by_address(Addr(peer)) else {
+    let Some(remote) = m.resolve_address(None, Addr(peer), None).eni() else {
         return true;
     };
     let own = m.eni(eni);
@@ -500,6 +533,30 @@ fn peer_could_contain(
     }
 }
 
+/// The rules a client's connection forwarded by a Network Load Balancer with client IP
+/// preservation uses on its target (known from target-group JSON): the target's ingress rules
+/// whose peer is one of the balancer's groups, for the target port. AWS matches them although
+/// the record shows the client's address.
+fn nlb_forwarded_rules(ctx: &Context<'_>, t: &Tuple<'_>) -> Vec<RuleIdx> {
+    if t.key.direction != Direction::Ingress || t.remote_eni.is_some_and(|e| ctx.is_nlb(e)) {
+        return Vec::new();
+    }
+    let Some(groups) = ctx.nlb_target_groups(t.eni, t.key.port) else {
+        return Vec::new();
+    };
+    let m = ctx.matcher;
+    m.rules_of_group_set(t.gs)
+        .iter()
+        .copied()
+        .filter(|&idx| {
+            let rule = m.rule(idx);
+            rule.direction == Direction::Ingress
+                && allows_protocol_port(rule, t.key.protocol, t.key.port)
+                && matches!(&rule.peer, Peer::Group { group_id, .. } if groups.contains(group_id))
+        })
+        .collect()
+}
+
 /// The rules of the tuple's groups that could have allowed it as initiating traffic to `port`,
 /// although the matcher cannot confirm it, with why:
 ///
@@ -517,7 +574,8 @@ pub(crate) fn possible_rules(
 ) -> Vec<(RuleIdx, Reason)> {
     let m = ctx.matcher;
     let mut out = Vec::new();
-    let unknown_member = t.remote_eni.is_none() && t.class == PeerClass::Internal;
+    let unknown_member =
+        t.remote_ambiguous || (t.remote_eni.is_none() && t.class == PeerClass::Internal);
     let remote_is_nlb = t.remote_eni.is_some_and(|e| ctx.is_nlb(e));
     for &idx in m.rules_of_group_set(t.gs) {
         let rule = m.rule(idx);

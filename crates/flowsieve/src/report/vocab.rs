@@ -243,6 +243,19 @@ vocabulary!(PeerClass {
     External => "external",
 });
 
+impl From<flowsieve_sg::PeerClass> for PeerClass {
+    /// The matcher's answer (`CompiledMatcher::peer_class`), in the report's vocabulary.
+    fn from(class: flowsieve_sg::PeerClass) -> Self {
+        match class {
+            flowsieve_sg::PeerClass::Internal => PeerClass::Internal,
+            flowsieve_sg::PeerClass::Peered => PeerClass::Peered,
+            flowsieve_sg::PeerClass::OnPrem => PeerClass::OnPrem,
+            flowsieve_sg::PeerClass::PrivateExternal => PeerClass::PrivateExternal,
+            flowsieve_sg::PeerClass::External => PeerClass::External,
+        }
+    }
+}
+
 impl PeerClass {
     /// True for the classes that are not the internet: traffic from them is a configuration
     /// matter, never scanner noise.
@@ -320,6 +333,8 @@ pub enum NoticeCode {
     NoRejectsCaptured,
     /// A flow log's `tcp-flags` are absent: initiators are inferred from ports and listeners.
     NoTcpFlags,
+    /// Rules were created or deleted inside the analysis window (inventory history).
+    RulesChangedInWindow,
 }
 
 vocabulary!(NoticeCode {
@@ -328,6 +343,7 @@ vocabulary!(NoticeCode {
     RejectOnlyCaptureInferred => "reject_only_capture_inferred",
     NoRejectsCaptured => "no_rejects_captured",
     NoTcpFlags => "no_tcp_flags",
+    RulesChangedInWindow => "rules_changed_in_window",
 });
 
 /// How serious an inventory finding is.

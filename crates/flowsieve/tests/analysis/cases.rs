@@ -145,11 +145,16 @@ fn selected(case: &Case) -> bool {
 
 /// Runs one case through the library; returns what differs from its expectations.
 fn check(case: &Case) -> Vec<String> {
-    let network = Network::load(&[case.dir.join("inventory")]).expect("the case's inventory loads");
-    let sources = flowsieve::log::discover(&[case.dir.join("logs")]).expect("the case's logs");
     let a = &case.expected.analysis;
-    // `internal_cidrs` is given to the engine once it has the option (`--internal-cidr`).
-    let _internal: &[String] = &a.internal_cidrs;
+    let mut builder = flowsieve::sg::InventoryBuilder::new();
+    builder
+        .add_path(case.dir.join("inventory"))
+        .expect("the case's inventory loads");
+    for cidr in &a.internal_cidrs {
+        builder.add_internal_cidr(cidr.parse().expect("an internal CIDR"));
+    }
+    let network = Network::new(builder.build());
+    let sources = flowsieve::log::discover(&[case.dir.join("logs")]).expect("the case's logs");
     let config = AnalysisConfig::new().with_window(a.since, a.until);
     let report = analyze(&config, &network, &sources).expect("analysis");
     let mut wrong = Vec::new();

@@ -7,7 +7,9 @@
 //! (c) statuses and reason codes equal the expected ones;
 //! (d) per-record orientation accuracy per evidence kind (printed; ≥ 99 % where the scenario
 //!     says the server side can be learned);
-//! (e) REJECT hotspots: peer class, likely cause and suggested rule.
+//! (e) REJECT hotspots: peer class, likely cause and suggested rule;
+//! (f) every suggested rule, applied to the inventory, allows the hotspot's refused attempts and
+//!     opens nothing on other ENIs (unless its note says why it must).
 //!
 //! Each test prints, per scenario, what the engine says against the truth. Set
 //! `FLOWSIEVE_SCENARIO=name` to run one scenario.
@@ -36,34 +38,56 @@ pub fn verdict(rule: &RuleHits) -> (String, Vec<String>) {
     (rule.status.as_str().to_owned(), reasons)
 }
 
-/// The network a scenario's analysis runs against: its inventory snapshots (today: the last
-/// one, undated), its Config history (today: not read) and its extra AWS JSON (today: their
-/// directory, whose files the loader does not know yet are skipped with a finding, where naming
-/// them one by one would be an error).
+/// The network a scenario's analysis runs against: its inventory snapshots with their capture
+/// times, its AWS Config history, its extra AWS JSON (their directories) and its on-premises
+/// ranges (`--internal-cidr`).
 fn load_network(dir: &Path, truth: &Value) -> Network {
     let inputs = &truth["inputs"];
-    let snapshots = inputs["snapshots"].as_array().expect("snapshots");
-    let last = snapshots.last().expect("a snapshot");
-    let mut paths: Vec<PathBuf> = vec![dir.join(last["path"].as_str().expect("path"))];
+    let mut builder = flowsieve::sg::InventoryBuilder::new();
+    for snapshot in inputs["snapshots"].as_array().expect("snapshots") {
+        let path = dir.join(snapshot["path"].as_str().expect("path"));
+        builder
+            .add_snapshot(snapshot["captured_at"].as_i64(), &[path])
+            .expect("the scenario's snapshot loads");
+    }
+    if let Some(history) = inputs["config_history"].as_str() {
+        builder
+            .add_path(dir.join(history))
+            .expect("the scenario's Config history loads");
+    }
+    let mut extra_dirs: Vec<PathBuf> = Vec::new();
     for extra in inputs["extra"].as_array().expect("extra") {
         let parent = dir.join(extra.as_str().expect("extra path"));
         let parent = parent
             .parent()
             .expect("a file in a directory")
             .to_path_buf();
-        if !paths.contains(&parent) {
-            paths.push(parent);
+        if !extra_dirs.contains(&parent) {
+            extra_dirs.push(parent);
         }
     }
-    Network::load(&paths).expect("the scenario's inventory loads")
+    for extra in extra_dirs {
+        builder
+            .add_path(&extra)
+            .expect("the scenario's extra JSON loads");
+    }
+    for cidr in inputs["internal_cidrs"].as_array().expect("internal_cidrs") {
+        builder.add_internal_cidr(cidr.as_str().expect("cidr").parse().expect("a CIDR"));
+    }
+    Network::new(builder.build())
 }
 
 /// The analysis options of a scenario: its window (and, once the engine has it, its
 /// `--internal-cidr` ranges).
 fn analysis_config(truth: &Value) -> AnalysisConfig {
     let w = &truth["window"];
-    AnalysisConfig::new().with_window(w["start"].as_i64(), w["end"].as_i64())
+    AnalysisConfig::new()
+        .with_window(w["start"].as_i64(), w["end"].as_i64())
+        .with_top(REPLAY_SOURCES)
 }
+
+/// Sources listed per hotspot: enough for the replay test (f) to see every one of them.
+const REPLAY_SOURCES: usize = 64;
 
 /// The engine's hotspot (or scan) on the target groups, port and protocol given.
 pub fn find_hotspot<'r>(
@@ -101,6 +125,7 @@ struct Run {
     name: String,
     truth: Value,
     report: Report,
+    network: std::sync::Arc<Network>,
     /// Per flow log: (has tcp-flags, evidence → (right, total)).
     orientation: Vec<(bool, EvidenceCounts)>,
     _dir: tempfile::TempDir,
@@ -155,6 +180,7 @@ fn run(name: &str) -> Run {
         name: name.to_owned(),
         truth,
         report,
+        network,
         orientation,
         _dir: keep,
     }
@@ -522,4 +548,107 @@ fn hotspot_causes() {
         }
     }
     report_failures("hotspots", &failures);
+}
+
+/// (f) Replays every suggested rule against the inventory, independently of the engine's
+/// matcher: added on its group, it must apply to every ENI that refused (the ENIs carrying the
+/// hotspot's group set), admit every refused source on the hotspot's protocol and port, and —
+/// unless its note says the group or the sources are shared — apply to no other ENI and admit no
+/// group member that was not a source.
+#[test]
+fn suggested_rules_replay() {
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for run in runs() {
+        checked += replay_suggestions(&run.name, &run.network, &run.report, &mut failures);
+    }
+    if selected("demo") {
+        let demo = crate::common::demo_dir();
+        let network = Network::load(&[demo.join("inventory")]).expect("demo inventory");
+        let sources = flowsieve::log::discover(&[demo.join("logs")]).expect("demo logs");
+        let config = AnalysisConfig::new().with_top(REPLAY_SOURCES);
+        let report = flowsieve::analyze(&config, &network, &sources).expect("demo analysis");
+        checked += replay_suggestions("demo", &network, &report, &mut failures);
+    }
+    println!("suggested rules replayed: {checked}");
+    assert!(checked > 0, "no scenario produced a suggestion to replay");
+    report_failures("suggested rules", &failures);
+}
+
+/// Checks every suggestion of `report` (see [`suggested_rules_replay`]); returns how many.
+fn replay_suggestions(
+    name: &str,
+    network: &Network,
+    report: &Report,
+    failures: &mut Vec<String>,
+) -> usize {
+    let mut checked = 0;
+    let m = network.matcher();
+    let enis: Vec<&flowsieve::sg::NetworkInterface> = (0..m.eni_count())
+        .map(|i| m.eni(flowsieve::sg::EniIdx(i as u32)))
+        .collect();
+    let holds = |peer: &str, addr: &str| -> bool {
+        if peer.starts_with("sg-") {
+            enis.iter().any(|e| {
+                e.group_ids.iter().any(|g| g == peer)
+                    && e.private_ipv4.iter().any(|ip| ip.to_string() == addr)
+            })
+        } else {
+            let cidr: flowsieve::sg::Cidr = peer.parse().expect("a suggested CIDR parses");
+            addr.parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| cidr.contains(flowsieve::sg::Addr::from(ip)))
+        }
+    };
+    for h in &report.reject_hotspots {
+        let Some(s) = &h.suggestion else { continue };
+        checked += 1;
+        let label = format!("{}: {:?} port {}: `{}`", name, h.group_ids, h.dst_port, s);
+        let targets: Vec<&&flowsieve::sg::NetworkInterface> = enis
+            .iter()
+            .filter(|e| {
+                let mut g = e.group_ids.clone();
+                g.sort();
+                g == h.group_ids
+            })
+            .collect();
+        if targets.is_empty() || !targets.iter().all(|e| e.group_ids.contains(&s.group_id)) {
+            failures.push(format!("{label}: not on every refusing ENI"));
+        }
+        if s.protocol != h.protocol || !(s.from_port..=s.to_port).contains(&h.dst_port) {
+            failures.push(format!("{label}: wrong protocol or port"));
+        }
+        for source in &h.top_sources {
+            if !s.peers.iter().any(|p| holds(p, &source.peer)) {
+                failures.push(format!("{label}: does not admit source {}", source.peer));
+            }
+        }
+        if s.note.is_some() {
+            continue;
+        }
+        let elsewhere = enis
+            .iter()
+            .filter(|e| e.group_ids.contains(&s.group_id))
+            .filter(|e| !targets.iter().any(|t| t.id == e.id))
+            .count();
+        if elsewhere > 0 {
+            failures.push(format!(
+                "{label}: also applies to {elsewhere} other ENIs, no note"
+            ));
+        }
+        let complete = h.distinct_sources as usize <= h.top_sources.len();
+        for peer in s.peers.iter().filter(|p| p.starts_with("sg-")) {
+            let strangers = enis
+                .iter()
+                .filter(|e| e.group_ids.contains(peer))
+                .flat_map(|e| e.private_ipv4.iter())
+                .filter(|ip| !h.top_sources.iter().any(|t| t.peer == ip.to_string()))
+                .count();
+            if complete && strangers > 0 {
+                failures.push(format!(
+                    "{label}: {peer} admits {strangers} addresses that never tried, no note"
+                ));
+            }
+        }
+    }
+    checked
 }

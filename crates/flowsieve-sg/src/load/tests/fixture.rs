@@ -282,7 +282,7 @@ fn stale_security_groups_mark_references() {
     );
     assert!(r.peer.is_stale());
     assert!(
-        matches!(&r.peer, Peer::Group { owner_id: Some(o), peering_status: Some(s), .. } if o == "777788889999" && s == "deleted")
+        matches!(&r.peer, Peer::Group { owner_id: Some(o), peering_status: Some(s), .. } if o == "777788889999" && *s == PeeringStatus::Deleted)
     );
     // Without the stale listing, the same reference is merely unresolved.
     let inv = load(&["aws/describe-security-groups.json"]);

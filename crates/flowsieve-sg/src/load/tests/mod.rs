@@ -5,12 +5,17 @@
 use std::path::{Path, PathBuf};
 
 use super::*;
+use crate::Addr;
 use crate::error::Result;
-use crate::{Direction, Peer, PortSpec, Protocol, Rule, RuleId, Severity, SourceKind};
+use crate::{
+    Direction, Peer, PeeringStatus, PortSpec, Protocol, Rule, RuleId, Severity, SourceKind,
+};
 
 mod fixture;
+mod history;
 mod inputs;
 mod merging;
+mod network;
 mod samples;
 mod terraform;
 

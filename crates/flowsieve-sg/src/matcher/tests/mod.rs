@@ -1,16 +1,15 @@
-//! Matcher tests: questions about the fixture network with known answers, and a proptest holding
-//! the compiled matcher equal to the naive one on random inventories and queries.
+//! Matcher tests: questions about the fixture network with known answers (here), inventories
+//! over time and space (`history`), and a proptest holding the compiled matcher equal to the
+//! naive one on random inventories and queries (`random`).
 
-use std::net::{Ipv4Addr, Ipv6Addr};
+mod history;
+mod random;
+
 use std::path::Path;
-
-use proptest::prelude::*;
 
 use super::build::push_cidr_interval;
 use super::*;
-use crate::{
-    Inventory, InventoryBuilder, NaiveMatcher, Peer, PortSpec, PrefixList, Protocol, SecurityGroup,
-};
+use crate::{Inventory, NaiveMatcher, PeerClass};
 
 fn assert_send_sync<T: Send + Sync>() {}
 
@@ -59,7 +58,17 @@ fn q(direction: Direction, protocol: u8, port: u16, peer: &str) -> FlowQuery {
         protocol,
         port,
         peer: a(peer),
+        remote: None,
+        at: None,
     }
+}
+
+/// The query with its remote ENI resolved as an analysis does: in the recording ENI's VPC.
+fn resolved(m: &CompiledMatcher, eni: EniIdx, query: FlowQuery) -> FlowQuery {
+    let remote = m
+        .resolve_address(m.eni_vpc(eni), query.peer, query.at)
+        .eni();
+    FlowQuery { remote, ..query }
 }
 
 /// (definite rule descriptions "proto from peer", unknown ones, narrowest) for a query on an ENI.
@@ -68,7 +77,9 @@ fn ask(
     eni: &str,
     query: FlowQuery,
 ) -> (Vec<String>, Vec<String>, Option<String>) {
-    let gs = m.eni_group_set(m.eni_index(eni).unwrap());
+    let idx = m.eni_index(eni).unwrap();
+    let gs = m.eni_group_set(idx);
+    let query = resolved(m, idx, query);
     let mut out = m.new_matches();
     m.matching_rules(gs, &query, &mut out);
     assert_eq!(m.allows(gs, &query), !out.is_empty());
@@ -280,9 +291,15 @@ fn unresolvable_peers_never_match() {
 }
 
 #[test]
-fn addresses_owners_and_internal() {
+fn addresses_owners_and_classes() {
     let (inv, m) = fixture();
-    let owner = |s: &str| m.eni_by_address(a(s)).map(|i| m.eni(i).id.clone());
+    let vpc = m.vpc_index("vpc-0a1b2c3d4e5f60001");
+    assert!(vpc.is_some());
+    let owner = |s: &str| {
+        m.resolve_address(vpc, a(s), None)
+            .eni()
+            .map(|i| m.eni(i).id.clone())
+    };
     assert_eq!(owner("10.0.10.21").as_deref(), Some(BACKEND));
     assert_eq!(owner("10.0.10.50").as_deref(), Some(MODEL));
     assert_eq!(owner("2001:db8:1200::30").as_deref(), Some(BASTION));
@@ -293,15 +310,26 @@ fn addresses_owners_and_internal() {
     );
     assert_eq!(owner("10.0.10.64"), None);
     assert_eq!(
-        m.eni_by_ip("10.0.21.10".parse().unwrap())
+        m.resolve_address(None, a("10.0.21.10"), Some(0))
+            .eni()
             .map(|i| m.eni(i).id.as_str()),
         Some(RDS)
     );
-    assert!(m.is_internal(a("10.0.99.1")));
-    assert!(m.is_internal(a("2001:db8:1200:ff::1")));
-    assert!(!m.is_internal(a("8.8.8.8")));
-    assert!(!m.is_internal(a("198.51.100.20")));
-    assert!(!m.is_internal(a("::ffff:0:0")));
+    // Without history nothing is volatile, and time does not matter.
+    assert!(!m.has_history() && !m.address_is_volatile(a("10.0.21.10")));
+    assert_eq!(m.epoch_count(), 1);
+    for (addr, class) in [
+        ("10.0.99.1", PeerClass::Internal),
+        ("2001:db8:1200:ff::1", PeerClass::Internal),
+        ("10.1.0.1", PeerClass::PrivateExternal),
+        ("172.31.0.9", PeerClass::PrivateExternal),
+        ("8.8.8.8", PeerClass::External),
+        ("198.51.100.20", PeerClass::External),
+        ("::ffff:0:0", PeerClass::External),
+    ] {
+        assert_eq!(m.peer_class(vpc, a(addr)), class, "{addr}");
+        assert_eq!(m.peer_class(None, a(addr)), class, "{addr}, no scope");
+    }
     // Group sets: 18 ENIs, 16 distinct sets (the two ALB nodes and the two backends share).
     assert_eq!(m.eni_count(), 18);
     assert_eq!(m.group_set_count(), 16);
@@ -335,6 +363,19 @@ fn addresses_owners_and_internal() {
     assert!(m.group_set_ids(none).is_empty() && m.rules_of_group_set(none).is_empty());
     assert!(!m.allows(none, &q(Ingress, 6, 80, "10.0.0.1")));
     assert_eq!(m.eni_group_set(EniIdx(9999)), GroupSetIdx(u32::MAX));
+    assert_eq!(m.eni_vpc(EniIdx(9999)), None);
+    assert!(!m.rule_alive(RuleIdx(u32::MAX), EpochIdx(0)));
+}
+
+#[test]
+fn subnets_acls_and_load_balancers_of_the_fixture() {
+    let (_, m) = fixture();
+    let alb = m.eni_index(ALB).unwrap();
+    let subnet = m.eni_subnet(alb).and_then(|s| m.subnet(s)).unwrap();
+    assert_eq!(subnet.id, "subnet-0a1b2c3d4e5f60010");
+    // No ACL or load balancer output in the fixture: nothing is guessed.
+    assert!(m.nacl_of(alb).is_none() && m.load_balancer_of(alb).is_none());
+    assert!(m.load_balancers().is_empty() && m.target_groups().is_empty());
 }
 
 #[test]
@@ -371,7 +412,8 @@ fn compiled_equals_naive_on_the_fixture() {
     ];
     let (mut fast, mut slow) = (RuleMatches::new(), RuleMatches::new());
     for e in inv.network_interfaces() {
-        let gs = m.eni_group_set(m.eni_index(&e.id).unwrap());
+        let idx = m.eni_index(&e.id).unwrap();
+        let gs = m.eni_group_set(idx);
         for dir in [Ingress, Egress] {
             for (proto, port) in [
                 (6, 22),
@@ -385,220 +427,12 @@ fn compiled_equals_naive_on_the_fixture() {
                 (50, 0),
             ] {
                 for p in peers {
-                    let query = q(dir, proto, port, p);
+                    let query = resolved(&m, idx, q(dir, proto, port, p));
                     m.matching_rules(gs, &query, &mut fast);
                     naive.matching_rules(&e.group_ids, &query, &mut slow);
                     assert_eq!(fast, slow, "{} {query:?}", e.id);
                 }
             }
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Compiled == naive on random inventories
-
-const GROUPS: [&str; 5] = ["sg-0", "sg-1", "sg-2", "sg-3", "sg-4"];
-/// Group ids rules may reference: the described ones, one never described.
-const PEER_GROUPS: [&str; 6] = ["sg-0", "sg-1", "sg-2", "sg-3", "sg-4", "sg-9"];
-const LISTS: [&str; 3] = ["pl-a", "pl-b", "pl-c"];
-
-/// Addresses from two small pools (so that peers, ENIs and CIDRs collide often).
-fn addr_strategy() -> impl Strategy<Value = Addr> {
-    prop_oneof![
-        4 => (0u8..24).prop_map(|x| Addr::from(Ipv4Addr::new(10, 0, 0, x))),
-        3 => (0u16..24).prop_map(|x| Addr::from(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, x))),
-        1 => Just(Addr::from(Ipv4Addr::new(192, 0, 2, 1))),
-        1 => Just(Addr::from(Ipv6Addr::new(0, 0, 0, 0, 0, 0xffff, 0xc000, 0x201))), // ::ffff:192.0.2.1, IPv4
-    ]
-}
-
-fn cidr_strategy() -> impl Strategy<Value = Cidr> {
-    prop_oneof![
-        3 => (0u8..24, 26u8..=32).prop_map(|(x, p)| Cidr::new(Addr::from(Ipv4Addr::new(10, 0, 0, x)), p).unwrap()),
-        2 => (0u16..24, 122u8..=128).prop_map(|(x, p)| Cidr::new(Addr::from(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, x)), p).unwrap()),
-        1 => Just("0.0.0.0/0".parse().unwrap()),
-        1 => Just("::/0".parse().unwrap()),
-        1 => Just("::ffff:0:0/96".parse().unwrap()),
-        1 => Just("10.0.0.0/8".parse().unwrap()),
-    ]
-}
-
-fn peer_strategy() -> impl Strategy<Value = Peer> {
-    prop_oneof![
-        3 => cidr_strategy().prop_map(Peer::Cidr),
-        3 => (0..PEER_GROUPS.len(), prop::bool::weighted(0.15)).prop_map(|(g, stale)| Peer::Group {
-            group_id: PEER_GROUPS[g].to_owned(),
-            owner_id: None,
-            vpc_id: None,
-            peering_status: stale.then(|| "deleted".to_owned()),
-        }),
-        1 => (0..LISTS.len()).prop_map(|l| Peer::PrefixList { id: LISTS[l].to_owned() }),
-    ]
-}
-
-fn protocol_ports_strategy() -> impl Strategy<Value = (Protocol, PortSpec)> {
-    let range = (0u16..8, 0u16..4).prop_map(|(from, len)| PortSpec::Range {
-        from,
-        to: from + len,
-    });
-    let icmp = (prop::option::of(0u8..3), prop::option::of(0u8..2))
-        .prop_map(|(icmp_type, code)| PortSpec::Icmp { icmp_type, code });
-    prop_oneof![
-        2 => Just((Protocol::All, PortSpec::All)),
-        6 => (prop_oneof![3 => Just(Protocol::TCP), 1 => Just(Protocol::UDP)], prop_oneof![4 => range, 1 => Just(PortSpec::All)]),
-        2 => (prop_oneof![Just(Protocol::ICMP), Just(Protocol::ICMPV6)], icmp),
-        1 => Just((Protocol::Number(50), PortSpec::All)),
-    ]
-}
-
-fn rule_strategy() -> impl Strategy<Value = Rule> {
-    (
-        prop_oneof![3 => 0..3usize, 1 => 0..GROUPS.len()],
-        prop::bool::ANY,
-        protocol_ports_strategy(),
-        peer_strategy(),
-    )
-        .prop_map(|(g, ingress, (protocol, ports), peer)| {
-            let direction = if ingress {
-                Direction::Ingress
-            } else {
-                Direction::Egress
-            };
-            Rule::new(GROUPS[g], direction, protocol, ports, peer)
-        })
-}
-
-fn eni_strategy() -> impl Strategy<Value = NetworkInterface> {
-    (
-        prop::collection::vec(
-            prop_oneof![5 => 0..GROUPS.len(), 1 => Just(PEER_GROUPS.len() - 1)],
-            0..4,
-        ),
-        prop::collection::vec(0u8..24, 0..3),
-        prop::collection::vec(0u16..24, 0..2),
-        prop::option::of((0u8..24, 28u8..=31)),
-        prop::option::of((0u16..24, 124u8..=127)),
-    )
-        .prop_map(|(groups, v4, v6, p4, p6)| NetworkInterface {
-            interface_type: "interface".into(),
-            group_ids: groups
-                .into_iter()
-                .map(|g| PEER_GROUPS[g].to_owned())
-                .collect(),
-            private_ipv4: v4.into_iter().map(|x| Ipv4Addr::new(10, 0, 0, x)).collect(),
-            ipv6: v6
-                .into_iter()
-                .map(|x| Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, x))
-                .collect(),
-            ipv4_prefixes: p4
-                .into_iter()
-                .map(|(x, p)| Cidr::new(Addr::from(Ipv4Addr::new(10, 0, 0, x)), p).unwrap())
-                .collect(),
-            ipv6_prefixes: p6
-                .into_iter()
-                .map(|(x, p)| {
-                    Cidr::new(
-                        Addr::from(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, x)),
-                        p,
-                    )
-                    .unwrap()
-                })
-                .collect(),
-            ..NetworkInterface::default()
-        })
-}
-
-fn inventory_strategy() -> impl Strategy<Value = Inventory> {
-    (
-        1..=GROUPS.len(),
-        prop::collection::vec(rule_strategy(), 0..80),
-        prop::collection::vec(eni_strategy(), 1..8),
-        prop::collection::vec(cidr_strategy(), 0..4),
-        prop::bool::ANY,
-    )
-        .prop_map(|(n_groups, rules, enis, list_entries, list_b_known)| {
-            let mut b = InventoryBuilder::new();
-            for g in GROUPS.iter().take(n_groups) {
-                b.add_group(SecurityGroup {
-                    id: (*g).to_owned(),
-                    name: String::new(),
-                    description: String::new(),
-                    vpc_id: None,
-                    owner_id: None,
-                    is_default: false,
-                    tags: Vec::new(),
-                });
-            }
-            for r in rules {
-                b.add_rule(r);
-            }
-            for (i, mut e) in enis.into_iter().enumerate() {
-                e.id = format!("eni-{i}");
-                b.add_network_interface(e);
-            }
-            let list = |id: &str, entries| PrefixList {
-                id: id.to_owned(),
-                name: String::new(),
-                address_family: String::new(),
-                version: None,
-                entries,
-            };
-            b.add_prefix_list(list("pl-a", Some(list_entries)));
-            b.add_prefix_list(list("pl-b", list_b_known.then(Vec::new)));
-            b.add_vpc_cidr("10.0.0.16/28".parse().unwrap());
-            b.build()
-        })
-}
-
-fn query_strategy() -> impl Strategy<Value = (usize, FlowQuery)> {
-    let protocol = prop_oneof![8 => Just(6u8), 3 => Just(17), 2 => Just(1), 2 => Just(58), 1 => Just(50), 1 => Just(47)];
-    (
-        0usize..8,
-        prop::bool::ANY,
-        protocol,
-        0u16..12,
-        addr_strategy(),
-    )
-        .prop_map(|(eni, ingress, protocol, port, peer)| {
-            let direction = if ingress {
-                Direction::Ingress
-            } else {
-                Direction::Egress
-            };
-            (
-                eni,
-                FlowQuery {
-                    direction,
-                    protocol,
-                    port,
-                    peer,
-                },
-            )
-        })
-}
-
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
-
-    #[test]
-    fn compiled_matches_like_naive(inv in inventory_strategy(), queries in prop::collection::vec(query_strategy(), 1..40)) {
-        let m = CompiledMatcher::new(&inv);
-        let naive = NaiveMatcher::new(&inv);
-        let (mut fast, mut slow) = (RuleMatches::new(), RuleMatches::new());
-        for (eni, query) in queries {
-            let e = &inv.network_interfaces()[eni % inv.network_interfaces().len()];
-            let gs = m.eni_group_set(m.eni_index(&e.id).unwrap());
-            m.matching_rules(gs, &query, &mut fast);
-            naive.matching_rules(&e.group_ids, &query, &mut slow);
-            prop_assert_eq!(&fast, &slow, "{} {:?}", e.id, query);
-            prop_assert_eq!(m.allows(gs, &query), naive.allows(&e.group_ids, &query));
-            prop_assert_eq!(m.allows(gs, &query), !fast.is_empty());
-            let owner = m.eni_by_address(query.peer).map(|i| m.eni(i).id.clone());
-            let naive_owner = naive.eni_by_address(query.peer).map(|i| inv.network_interfaces()[i].id.clone());
-            prop_assert_eq!(owner, naive_owner, "owner of {}", query.peer);
-            let internal = naive.eni_by_address(query.peer).is_some() || inv.vpc_cidrs().iter().any(|c| c.contains(query.peer));
-            prop_assert_eq!(m.is_internal(query.peer), internal);
         }
     }
 }
