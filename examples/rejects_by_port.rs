@@ -11,8 +11,7 @@
 
 use std::collections::HashMap;
 
-use arrow_array::Array;
-use flowsieve::log::{FlowField, LineStats, ReaderBuilder, discover, read_parallel};
+use flowsieve::log::{Action, FlowField, LineStats, ReaderBuilder, discover, read_parallel};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let paths: Vec<String> = std::env::args().skip(1).collect();
@@ -32,25 +31,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut reader = reader.map_err(|e| format!("{}: {e}", source.label()))?;
         for batch in reader.by_ref() {
             let batch = batch.map_err(|e| format!("{}: {e}", source.label()))?;
-            let (Some(action), Some(port), Some(protocol)) = (
-                batch.text(FlowField::Action),
+            let (Some(actions), Some(port), Some(protocol)) = (
+                batch.actions(),
                 batch.uint16(FlowField::DstPort),
                 batch.uint8(FlowField::Protocol),
             ) else {
                 continue;
             };
-            // `action` is dictionary-encoded: find REJECT's key once per batch, then compare
-            // integer keys row by row.
-            let values = action
-                .values()
-                .as_any()
-                .downcast_ref::<arrow_array::StringArray>();
-            let Some(reject) = values.and_then(|v| v.iter().position(|s| s == Some("REJECT")))
-            else {
-                continue;
-            };
-            for row in 0..batch.num_rows() {
-                if action.is_valid(row) && action.keys().value(row) as usize == reject {
+            // `actions()` is the typed view of the dictionary-encoded column: the dictionary
+            // is resolved once per batch, then each row is a key lookup.
+            for (row, action) in actions.iter().enumerate() {
+                if action == Some(Action::Reject) {
                     *refused
                         .entry((protocol.value(row), port.value(row)))
                         .or_default() += 1;

@@ -13,6 +13,7 @@ use arrow_array::{
 };
 use arrow_schema::{ArrowError, Schema, SchemaRef};
 
+use crate::enums::{Action, EnumArray, FlowDirection, FlowEnum, LogStatus, TrafficKind};
 use crate::field::{FieldName, FlowField};
 
 /// The Arrow schema of the given fields, in order: AWS names with `-` as `_`, the types of
@@ -123,8 +124,12 @@ impl FlowRecordBatch {
         FlowRecordBatch { batch }
     }
 
-    /// Wraps a `RecordBatch`, checking that every column named like a known field has that
-    /// field's type (other columns are carried along untouched).
+    /// Wraps a `RecordBatch` that is already in the flow schema, checking that every column
+    /// named like a known field has that field's type and that the closed columns (`action`,
+    /// `log-status`, `flow-direction`, `type`) hold only their values (other columns are
+    /// carried along untouched). For a batch of any other schema — Int64 ports, string
+    /// addresses, another case — use a [`crate::FlowConformer`]
+    /// ([`crate::ReaderBuilder::build_conformer`]).
     pub fn try_new(batch: RecordBatch) -> Result<Self, ArrowError> {
         for field in batch.schema().fields() {
             if let Some(known) = FlowField::from_name(field.name()) {
@@ -138,6 +143,10 @@ impl FlowRecordBatch {
                 }
             }
         }
+        check_closed::<Action>(&batch)?;
+        check_closed::<LogStatus>(&batch)?;
+        check_closed::<FlowDirection>(&batch)?;
+        check_closed::<TrafficKind>(&batch)?;
         Ok(FlowRecordBatch { batch })
     }
 
@@ -196,6 +205,54 @@ impl FlowRecordBatch {
     pub fn text(&self, field: FlowField) -> Option<&DictionaryArray<Int32Type>> {
         self.column(field)?.as_dictionary_opt()
     }
+
+    /// A closed-enum column read as `T` (`batch.enums::<Action>()`); see the typed shortcuts
+    /// [`Self::actions`], [`Self::log_statuses`], [`Self::flow_directions`],
+    /// [`Self::traffic_kinds`].
+    pub fn enums<T: FlowEnum>(&self) -> Option<EnumArray<'_, T>> {
+        EnumArray::new(self.text(T::FIELD)?)
+    }
+
+    /// The `action` column, typed.
+    pub fn actions(&self) -> Option<EnumArray<'_, Action>> {
+        self.enums()
+    }
+
+    /// The `log-status` column, typed.
+    pub fn log_statuses(&self) -> Option<EnumArray<'_, LogStatus>> {
+        self.enums()
+    }
+
+    /// The `flow-direction` column, typed.
+    pub fn flow_directions(&self) -> Option<EnumArray<'_, FlowDirection>> {
+        self.enums()
+    }
+
+    /// The `type` column, typed.
+    pub fn traffic_kinds(&self) -> Option<EnumArray<'_, TrafficKind>> {
+        self.enums()
+    }
+}
+
+/// The column of `T`'s field, if the batch has one, holds only `T`'s spellings.
+fn check_closed<T: FlowEnum>(batch: &RecordBatch) -> Result<(), ArrowError> {
+    let Some(column) = batch.column_by_name(T::FIELD.column_name()) else {
+        return Ok(());
+    };
+    let Some(values) = column
+        .as_dictionary_opt::<Int32Type>()
+        .and_then(|d| d.values().as_string_opt::<i32>())
+    else {
+        return Ok(()); // the type check above reports it
+    };
+    match values.iter().flatten().find(|v| T::from_name(v).is_none()) {
+        None => Ok(()),
+        Some(value) => Err(ArrowError::SchemaError(format!(
+            "column `{}` holds {value:?}, which is not one of {:?}",
+            T::FIELD.column_name(),
+            T::NAMES
+        ))),
+    }
 }
 
 impl From<FlowRecordBatch> for RecordBatch {
@@ -215,6 +272,16 @@ mod tests {
             let ip: IpAddr = text.parse().unwrap();
             assert_eq!(address_to_ip(ip_to_address(ip)), ip);
         }
+    }
+
+    #[test]
+    fn try_new_checks_closed_values() {
+        let values = arrow_array::StringArray::from(vec!["ACCEPT", "accept"]);
+        let keys = arrow_array::Int32Array::from(vec![0, 1]);
+        let action: ArrayRef = Arc::new(DictionaryArray::try_new(keys, Arc::new(values)).unwrap());
+        let batch = RecordBatch::try_from_iter([("action", action)]).unwrap();
+        let err = FlowRecordBatch::try_new(batch).unwrap_err().to_string();
+        assert!(err.contains("\"accept\""), "{err}");
     }
 
     #[test]

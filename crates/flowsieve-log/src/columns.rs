@@ -351,7 +351,8 @@ impl DictColumn {
     }
 }
 
-/// An enumerated column (action, log-status, flow-direction): keys into a fixed value list.
+/// An enumerated column (action, log-status, flow-direction, type): keys into a fixed value
+/// list, a [`crate::FlowEnum`]'s names.
 #[derive(Debug)]
 pub(crate) struct EnumColumn {
     keys: PrimColumn<i32>,
@@ -387,11 +388,6 @@ impl EnumColumn {
     }
 }
 
-/// The values of the enumerated fields, in key order.
-pub(crate) const ACTION_VALUES: &[&str] = &["ACCEPT", "REJECT"];
-pub(crate) const LOG_STATUS_VALUES: &[&str] = &["OK", "NODATA", "SKIPDATA"];
-pub(crate) const FLOW_DIRECTION_VALUES: &[&str] = &["ingress", "egress"];
-
 /// Where an output column's values live.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Storage {
@@ -404,6 +400,22 @@ pub(crate) enum Storage {
     Enum(usize, &'static [&'static str]),
     /// Requested but absent from the format: all nulls.
     Missing,
+}
+
+impl Storage {
+    /// The column's index among the columns of its kind (`None` for [`Storage::Missing`]).
+    pub(crate) fn index(self) -> Option<usize> {
+        match self {
+            Storage::UInt8(i)
+            | Storage::UInt16(i)
+            | Storage::UInt64(i)
+            | Storage::Timestamp(i)
+            | Storage::Address(i)
+            | Storage::Text(i)
+            | Storage::Enum(i, _) => Some(i),
+            Storage::Missing => None,
+        }
+    }
 }
 
 /// All typed columns of one batch under construction.

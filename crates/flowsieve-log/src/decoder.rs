@@ -19,11 +19,12 @@ use crate::batch::FlowRecordBatch;
 use crate::cloudwatch::{insights_message, is_insights_header, strip_export_timestamp};
 use crate::columns::Columns;
 use crate::diagnose::FormatOrigin;
+use crate::enums::LogStatus;
 use crate::error::{Error, ErrorKind, Result};
 use crate::format::LogFormat;
 use crate::plan::FieldPlan;
 use crate::reader::ReaderBuilder;
-use crate::record::{LineFault, LineStatus, parse_line, parse_line_v2};
+use crate::record::{LineFault, parse_line, parse_line_v2};
 use crate::stats::{LineIssue, LineIssueKind, LineStats};
 
 /// Longest text kept in a [`LineIssue`].
@@ -328,12 +329,12 @@ impl FlowDecoder {
 
     /// Accounts for a parsed row.
     #[inline(always)]
-    fn count_row(&mut self, status: LineStatus) {
+    fn count_row(&mut self, status: LogStatus) {
         self.rows += 1;
         match status {
-            LineStatus::Ok => self.stats.records += 1,
-            LineStatus::NoData => self.stats.nodata += 1,
-            LineStatus::SkipData => self.stats.skipdata += 1,
+            LogStatus::Ok => self.stats.records += 1,
+            LogStatus::NoData => self.stats.nodata += 1,
+            LogStatus::SkipData => self.stats.skipdata += 1,
         }
         if self.rows >= self.options.batch_size {
             self.full = true;

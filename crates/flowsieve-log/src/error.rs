@@ -42,6 +42,7 @@ impl Error {
             | ErrorKind::Corrupt { source_label, .. }
             | ErrorKind::UnsupportedRecordType { source_label, .. }
             | ErrorKind::BinaryContent { source_label }
+            | ErrorKind::ColumnType { source_label, .. }
             | ErrorKind::Parquet { source_label, .. } => Some(source_label),
             ErrorKind::Malformed(issue) => Some(&issue.source),
             _ => None,
@@ -138,6 +139,23 @@ pub enum ErrorKind {
         position: usize,
         /// What was expected.
         reason: String,
+    },
+    /// A column of an Arrow input (a batch given to [`crate::FlowConformer`], a Parquet file)
+    /// has a type that cannot hold its flow-log field.
+    #[error(
+        "{source_label}: column `{column}` is {data_type}, which cannot hold `{field}` (it takes {expected})"
+    )]
+    ColumnType {
+        /// The file path or label.
+        source_label: String,
+        /// The column's name, as the input spells it.
+        column: String,
+        /// The flow-log field the name stands for (AWS spelling).
+        field: String,
+        /// The column's type.
+        data_type: arrow_schema::DataType,
+        /// What the field accepts.
+        expected: &'static str,
     },
     /// A malformed line in strict mode.
     #[error("{0}")]

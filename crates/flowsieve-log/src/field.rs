@@ -10,6 +10,12 @@ use std::sync::Arc;
 
 use arrow_schema::{DataType, Field, TimeUnit};
 
+/// The latest time a `start` or `end` may hold: 9999-12-31T23:59:59Z, in seconds since the
+/// epoch. Flow-log times are whole seconds; a larger value (every epoch in *milliseconds*
+/// after January 1978 is one) is refused as `number_out_of_range` rather than read as a date
+/// tens of thousands of years ahead. The earliest is the epoch itself (no sign is accepted).
+pub const MAX_TIMESTAMP: i64 = 253_402_300_799;
+
 /// How a field is stored in a [`crate::FlowRecordBatch`].
 ///
 /// The choice favours analysis speed: ports are `u16`, protocol `u8`, counters `u64`, times
@@ -26,7 +32,7 @@ pub enum FieldKind {
     UInt16,
     /// `UInt64`: packets, bytes.
     UInt64,
-    /// `Timestamp(Second, "+00:00")`: start, end.
+    /// `Timestamp(Second, "+00:00")`: start, end (0 to [`MAX_TIMESTAMP`]).
     Timestamp,
     /// `FixedSizeBinary(16)`: srcaddr, dstaddr, pkt-srcaddr, pkt-dstaddr.
     Address,
@@ -38,6 +44,8 @@ pub enum FieldKind {
     LogStatus,
     /// `Dictionary(Int32, Utf8)` restricted to `ingress` / `egress`.
     FlowDirection,
+    /// `Dictionary(Int32, Utf8)` restricted to `IPv4` / `IPv6` / `EFA`.
+    TrafficKind,
 }
 
 impl FieldKind {
@@ -54,7 +62,8 @@ impl FieldKind {
             FieldKind::Text
             | FieldKind::Action
             | FieldKind::LogStatus
-            | FieldKind::FlowDirection => {
+            | FieldKind::FlowDirection
+            | FieldKind::TrafficKind => {
                 DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))
             }
         }
@@ -146,7 +155,7 @@ flow_fields! {
     /// TCP flags ORed over the interval (FIN 1, SYN 2, RST 4, SYN-ACK 18).
     TcpFlags = "tcp-flags", "tcp_flags", Some(3), UInt8;
     /// `IPv4`, `IPv6` or `EFA`.
-    Type = "type", "type", Some(3), Text;
+    Type = "type", "type", Some(3), TrafficKind;
     /// Packet-level (original) source address.
     PktSrcAddr = "pkt-srcaddr", "pkt_srcaddr", Some(3), Address;
     /// Packet-level (original) destination address.
@@ -215,6 +224,15 @@ impl FieldName {
         match FlowField::from_name(&name.replace('_', "-")) {
             Some(field) => FieldName::Known(field),
             None => FieldName::Unknown(Arc::from(name.replace('_', "-"))),
+        }
+    }
+
+    /// Resolves the name of a column of someone else's table: a known field's AWS or column
+    /// name in any case (`SrcAddr`, `LOG_STATUS`), else an unknown field of that name.
+    pub fn from_column(name: &str) -> FieldName {
+        match FlowField::from_name(&name.to_ascii_lowercase().replace('_', "-")) {
+            Some(field) => FieldName::Known(field),
+            None => FieldName::parse(name),
         }
     }
 
@@ -307,6 +325,21 @@ mod tests {
                 .filter(|f| f.since_version() == Some(7))
                 .count(),
             10
+        );
+    }
+
+    #[test]
+    fn column_names_match_known_fields_in_any_case() {
+        for name in ["log_status", "LOG-STATUS", "Log_Status"] {
+            assert_eq!(
+                FieldName::from_column(name),
+                FieldName::Known(FlowField::LogStatus)
+            );
+        }
+        assert_eq!(
+            FieldName::from_column("Hour").column_name(),
+            "Hour",
+            "unknown columns keep their spelling"
         );
     }
 

@@ -40,6 +40,18 @@
 //! [`LogObjectKey`]), [`open`] recognises gzip / Parquet / text by content, and
 //! [`read_parallel`] reads many files at once with rayon.
 //!
+//! ## Arrow in from any schema
+//!
+//! A table someone else made — pyarrow, DuckDB, Polars, DataFusion, AWS's Parquet — becomes
+//! flow batches through a [`FlowConformer`] ([`ReaderBuilder::build_conformer`]): columns found
+//! by their flow-log names in any case and spelling, integers of any width, strings of any
+//! Arrow string type or dictionary, timestamps or epoch seconds, addresses as text or bytes; the
+//! rows that do not fit (a port over 65535, an unknown action) are refused and accounted for as
+//! malformed lines. [`ParquetFlowReader`] is built on it. The closed columns read as typed
+//! enums: [`FlowRecordBatch::actions`] ([`Action`]), [`FlowRecordBatch::log_statuses`]
+//! ([`LogStatus`]), [`FlowRecordBatch::flow_directions`] ([`FlowDirection`]),
+//! [`FlowRecordBatch::traffic_kinds`] ([`TrafficKind`]).
+//!
 //! ## The schema
 //!
 //! Column names are the AWS field names with `-` as `_` ([`FlowField::column_name`]), as AWS's
@@ -63,8 +75,8 @@
 //! ## Bad input
 //!
 //! A malformed line (wrong field count, an empty field, a non-numeric number, a port over
-//! 65535, a bad address, invalid UTF-8, a bad action/log-status/flow-direction, a line longer
-//! than [`DEFAULT_MAX_LINE_LENGTH`]) never stops the stream: it is counted by reason
+//! 65535, a time after [`MAX_TIMESTAMP`], a bad address, invalid UTF-8, a bad
+//! action/log-status/flow-direction/type, a line longer than [`DEFAULT_MAX_LINE_LENGTH`]) never stops the stream: it is counted by reason
 //! ([`LineIssueKind`]) and sampled with file, line, byte offset, field and text
 //! ([`LineIssue`]). [`ReaderBuilder::with_strict`] turns the first one into an error with the
 //! same message. When most of an object's lines are malformed, [`LineStats::diagnose`] says
@@ -77,8 +89,10 @@
 mod batch;
 mod cloudwatch;
 mod columns;
+mod conform;
 mod decoder;
 mod diagnose;
+mod enums;
 mod error;
 mod field;
 mod format;
@@ -92,10 +106,12 @@ mod stats;
 mod swar;
 
 pub use batch::{AddressArray, FlowRecordBatch, address_to_ip, flow_schema, ip_to_address};
+pub use conform::FlowConformer;
 pub use decoder::FlowDecoder;
 pub use diagnose::{Diagnosis, FormatOrigin, LineProbe, MALFORMED_SHARE_PERCENT, PROBE_LINES};
+pub use enums::{Action, EnumArray, FlowDirection, FlowEnum, LogStatus, TrafficKind};
 pub use error::{Error, ErrorChain, ErrorKind, Result};
-pub use field::{FieldKind, FieldName, FlowField};
+pub use field::{FieldKind, FieldName, FlowField, MAX_TIMESTAMP};
 pub use format::LogFormat;
 pub use key::{FILE_WINDOW_SECONDS, KeyFilter, KeyLayout, LogObjectKey};
 pub use parquet::{AddressEncoding, FlowParquetWriter, ParquetCompression, ParquetFlowReader};

@@ -1,28 +1,20 @@
 //! Parquet in and out.
 //!
 //! * [`ParquetFlowReader`] reads AWS's Parquet flow logs (snake_case columns; INT32 ports and
-//!   protocol, INT64 counters and times, strings for the rest — see FLOW-LOGS.md §9.3) and
-//!   flowsieve's own output into the same flow schema as the text reader. Columns are found by
-//!   name (`-` and `_` both accepted), types are converted with range checks, and a row whose
-//!   value does not fit (a port over 65535, a bad address string) is dropped and accounted as a
-//!   malformed "line" numbered by its 1-based row index.
+//!   protocol, INT64 counters and times, strings for the rest — see `docs/flow-logs.md`), and
+//!   flowsieve's own output, into the same flow schema as the text reader. It reads only the
+//!   columns the projection needs and hands each batch to a [`FlowConformer`], the conversion
+//!   every Arrow input goes through: columns found by name, types converted with range checks,
+//!   a row whose value does not fit dropped and accounted as a malformed "line" numbered by its
+//!   1-based row index.
 //! * [`FlowParquetWriter`] writes flow batches (zstd by default), addresses as text by default
 //!   so DuckDB, Polars, pyarrow and Athena see `10.0.0.1` rather than 16 bytes.
-
-// The conversions walk a row index over several parallel arrays (values, validity, the
-// row-is-good mask); an index loop says that more plainly than zipped iterators.
-#![allow(clippy::needless_range_loop)]
 
 use std::io::Write;
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Int64Type, UInt64Type};
-use arrow_array::{
-    Array, ArrayRef, BooleanArray, FixedSizeBinaryArray, PrimitiveArray, RecordBatch,
-    RecordBatchOptions, StringArray, new_null_array,
-};
-use arrow_buffer::{Buffer, NullBuffer};
+use arrow_array::{Array, ArrayRef, RecordBatch, RecordBatchReader, StringArray};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::ProjectionMask;
@@ -32,33 +24,27 @@ use parquet::file::properties::WriterProperties;
 use parquet::file::reader::ChunkReader;
 
 use crate::batch::{FlowRecordBatch, address_to_ip};
+use crate::conform::{FlowConformer, needed_columns};
 use crate::error::{Error, ErrorKind, Result};
-use crate::field::{FieldKind, FieldName, FlowField};
+use crate::field::FieldName;
 use crate::format::LogFormat;
 use crate::reader::ReaderBuilder;
-use crate::record::address;
-use crate::stats::{LineIssue, LineIssueKind, LineStats};
+use crate::stats::LineStats;
 
 /// Reads a Parquet flow-log file into flow batches.
 #[derive(Debug)]
 pub struct ParquetFlowReader {
     inner: ParquetRecordBatchReader,
     file_format: LogFormat,
-    /// For each output column: the index in the projected file batch, if the file has it.
-    sources: Vec<Option<usize>>,
-    log_status: Option<usize>,
-    schema: SchemaRef,
-    builder: ReaderBuilder,
+    conformer: FlowConformer,
     label: Arc<str>,
-    stats: LineStats,
-    rows_seen: u64,
     done: bool,
 }
 
 impl ParquetFlowReader {
     /// Opens a Parquet file — a [`std::fs::File`], or the bytes of a whole object (`bytes::Bytes`), or
     /// any [`ChunkReader`]. The file's columns define its format; the builder's projection (if
-    /// any) the output columns.
+    /// any) the output columns. Column types are those [`FlowConformer`] accepts.
     pub fn try_new<T: ChunkReader + 'static>(
         file: T,
         builder: ReaderBuilder,
@@ -73,52 +59,30 @@ impl ParquetFlowReader {
         let file_fields: Vec<FieldName> = file_schema
             .fields()
             .iter()
-            .map(|f| FieldName::parse(f.name()))
+            .map(|f| FieldName::from_column(f.name()))
             .collect();
-        let file_format = LogFormat::new(file_fields.clone()).map_err(|_| {
+        let file_format = LogFormat::new(file_fields).map_err(|_| {
             Error::from(ErrorKind::UnsupportedRecordType {
                 source_label: label.to_string(),
                 reason: "this Parquet file has no columns, or a column name twice".to_owned(),
             })
         })?;
-        let outputs: Vec<FieldName> = match builder.projection() {
-            Some(fields) => fields.to_vec(),
-            None => file_fields.clone(),
-        };
-        // Read only the file columns some output (or the accounting) needs.
-        let mut wanted: Vec<usize> = outputs
-            .iter()
-            .filter_map(|name| file_fields.iter().position(|f| f == name))
-            .collect();
-        let status_index = file_format.position(FlowField::LogStatus);
-        wanted.extend(status_index);
-        wanted.sort_unstable();
-        wanted.dedup();
-        let sources = outputs
-            .iter()
-            .map(|name| {
-                let at = file_fields.iter().position(|f| f == name)?;
-                wanted.iter().position(|&w| w == at)
-            })
-            .collect();
-        let log_status = status_index.and_then(|at| wanted.iter().position(|&w| w == at));
+        // Read only the file columns the output (or the accounting) needs.
+        let wanted = needed_columns(&file_schema, builder.projection());
         let mask = ProjectionMask::roots(parquet.parquet_schema(), wanted);
         let inner = parquet
             .with_projection(mask)
             .with_batch_size(builder.batch_size())
             .build()
             .map_err(|err| Error::parquet(label.to_string(), err))?;
-        let schema = crate::batch::flow_schema(&outputs);
+        let conformer = builder
+            .with_source_label(label.clone())
+            .build_conformer(inner.schema())?;
         Ok(ParquetFlowReader {
             inner,
             file_format,
-            sources,
-            log_status,
-            schema,
-            builder,
+            conformer,
             label,
-            stats: LineStats::default(),
-            rows_seen: 0,
             done: false,
         })
     }
@@ -131,304 +95,16 @@ impl ParquetFlowReader {
     /// Row accounting so far (Parquet has no header or blank lines; "line" numbers of issues
     /// are 1-based row numbers).
     pub fn stats(&self) -> &LineStats {
-        &self.stats
+        self.conformer.stats()
     }
 
     /// The output schema.
     pub fn schema(&self) -> SchemaRef {
-        self.schema.clone()
+        self.conformer.schema()
     }
 
     fn conform(&mut self, batch: RecordBatch) -> Result<FlowRecordBatch> {
-        let rows = batch.num_rows();
-        let mut good = vec![true; rows];
-        let mut columns: Vec<ArrayRef> = Vec::with_capacity(self.schema.fields().len());
-        let schema = self.schema.clone();
-        for (field, source) in schema.fields().iter().zip(self.sources.clone()) {
-            let name = FieldName::parse(field.name());
-            let column = match source {
-                None => new_null_array(field.data_type(), rows),
-                Some(i) => self.convert(&name, batch.column(i), &mut good)?,
-            };
-            columns.push(column);
-        }
-        let statuses = match self.log_status {
-            Some(i) => {
-                Some(self.convert(&FlowField::LogStatus.into(), batch.column(i), &mut good)?)
-            }
-            None => None,
-        };
-        let mask = BooleanArray::from(good.clone());
-        let options = RecordBatchOptions::new().with_row_count(Some(rows));
-        let full = RecordBatch::try_new_with_options(self.schema.clone(), columns, &options)?;
-        let kept = if good.iter().all(|g| *g) {
-            full
-        } else {
-            arrow_select::filter::filter_record_batch(&full, &mask)?
-        };
-        self.count_statuses(statuses.as_ref(), &good);
-        self.rows_seen += rows as u64;
-        Ok(FlowRecordBatch::from_parts(kept))
-    }
-
-    fn count_statuses(&mut self, statuses: Option<&ArrayRef>, good: &[bool]) {
-        let Some(dictionary) =
-            statuses.and_then(|s| s.as_dictionary_opt::<arrow_array::types::Int32Type>())
-        else {
-            self.stats.records += good.iter().filter(|g| **g).count() as u64;
-            return;
-        };
-        let values = dictionary.values().as_string::<i32>();
-        for (row, key) in dictionary.keys().iter().enumerate() {
-            if !good[row] {
-                continue;
-            }
-            match key.map(|k| values.value(k as usize)) {
-                Some("NODATA") => self.stats.nodata += 1,
-                Some("SKIPDATA") => self.stats.skipdata += 1,
-                _ => self.stats.records += 1,
-            }
-        }
-    }
-
-    fn issue(
-        &mut self,
-        row: usize,
-        field: &FieldName,
-        text: String,
-        kind: LineIssueKind,
-    ) -> Result<()> {
-        let issue = LineIssue {
-            source: self.label.clone(),
-            line: self.rows_seen + row as u64 + 1,
-            byte_offset: 0,
-            field: Some(field.aws_name().to_owned()),
-            text,
-            kind,
-        };
-        if self.builder.strict() {
-            return Err(Error::from(ErrorKind::Malformed(issue)));
-        }
-        self.stats.record_issue(issue, self.builder.sample_limit());
-        Ok(())
-    }
-
-    /// Converts one file column to the flow type of `name`, marking rows that do not fit.
-    fn convert(
-        &mut self,
-        name: &FieldName,
-        column: &ArrayRef,
-        good: &mut [bool],
-    ) -> Result<ArrayRef> {
-        let target = name.kind().data_type();
-        let label = self.label.clone();
-        let unsupported = |what: &DataType| {
-            Error::from(ErrorKind::UnsupportedRecordType {
-                source_label: label.to_string(),
-                reason: format!(
-                    "Parquet column `{}` is {what}, which cannot hold {}",
-                    name.column_name(),
-                    name.aws_name()
-                ),
-            })
-        };
-        match name.kind() {
-            FieldKind::UInt8 | FieldKind::UInt16 | FieldKind::UInt64 => {
-                let max = match name.kind() {
-                    FieldKind::UInt8 => u64::from(u8::MAX),
-                    FieldKind::UInt16 => u64::from(u16::MAX),
-                    _ => u64::MAX,
-                };
-                let values = self
-                    .unsigned(name, column, max, good)
-                    .ok_or_else(|| unsupported(column.data_type()))??;
-                Ok(arrow_cast::cast(&values, &target)?)
-            }
-            FieldKind::Timestamp => match column.data_type() {
-                DataType::Timestamp(..)
-                | DataType::Int64
-                | DataType::Int32
-                | DataType::UInt32
-                | DataType::UInt64 => {
-                    let seconds = arrow_cast::cast(column, &DataType::Int64)?;
-                    let seconds = arrow_cast::cast(
-                        &seconds,
-                        &DataType::Timestamp(arrow_schema::TimeUnit::Second, None),
-                    )?;
-                    Ok(arrow_cast::cast(&seconds, &target)?)
-                }
-                other => Err(unsupported(other)),
-            },
-            FieldKind::Address => match column.data_type() {
-                DataType::FixedSizeBinary(16) => Ok(column.clone()),
-                DataType::Utf8
-                | DataType::LargeUtf8
-                | DataType::Utf8View
-                | DataType::Dictionary(..) => {
-                    let text = arrow_cast::cast(column, &DataType::Utf8)?;
-                    let text = text.as_string::<i32>();
-                    let mut bytes = Vec::with_capacity(text.len() * 16);
-                    for row in 0..text.len() {
-                        let value = if text.is_null(row) || text.value(row) == "-" {
-                            None
-                        } else {
-                            match address(text.value(row).as_bytes()) {
-                                Ok(([], v)) => Some(v),
-                                _ => {
-                                    if good[row] {
-                                        good[row] = false;
-                                        self.issue(
-                                            row,
-                                            name,
-                                            text.value(row).chars().take(80).collect(),
-                                            LineIssueKind::InvalidAddress,
-                                        )?;
-                                    }
-                                    None
-                                }
-                            }
-                        };
-                        bytes.extend_from_slice(&value.unwrap_or(0).to_be_bytes());
-                    }
-                    let nulls = NullBuffer::from_iter(
-                        (0..text.len())
-                            .map(|r| !text.is_null(r) && text.value(r) != "-" && good[r]),
-                    );
-                    Ok(Arc::new(FixedSizeBinaryArray::try_new(
-                        16,
-                        Buffer::from_vec(bytes),
-                        Some(nulls),
-                    )?))
-                }
-                other => Err(unsupported(other)),
-            },
-            FieldKind::Text
-            | FieldKind::Action
-            | FieldKind::LogStatus
-            | FieldKind::FlowDirection => {
-                let text = arrow_cast::cast(column, &DataType::Utf8)?;
-                let allowed: Option<&[&str]> = match name.kind() {
-                    FieldKind::Action => Some(&["ACCEPT", "REJECT"]),
-                    FieldKind::LogStatus => Some(&["OK", "NODATA", "SKIPDATA"]),
-                    FieldKind::FlowDirection => Some(&["ingress", "egress"]),
-                    _ => None,
-                };
-                // AWS writes `-` in text; in Parquet a missing value is null. Normalise.
-                let strings = text.as_string::<i32>();
-                let mut cleaned = Vec::with_capacity(strings.len());
-                for row in 0..strings.len() {
-                    let value = (!strings.is_null(row))
-                        .then(|| strings.value(row))
-                        .filter(|v| *v != "-");
-                    if let (Some(v), Some(allowed)) = (value, allowed)
-                        && !allowed.contains(&v)
-                        && good[row]
-                    {
-                        good[row] = false;
-                        self.issue(
-                            row,
-                            name,
-                            v.chars().take(80).collect(),
-                            LineIssueKind::InvalidValue,
-                        )?;
-                    }
-                    cleaned.push(value);
-                }
-                let cleaned: ArrayRef = Arc::new(StringArray::from(cleaned));
-                Ok(arrow_cast::cast(&cleaned, &target)?)
-            }
-        }
-    }
-
-    /// Integers (any width, signed or not, or decimal text) checked against `0..=max`.
-    fn unsigned(
-        &mut self,
-        name: &FieldName,
-        column: &ArrayRef,
-        max: u64,
-        good: &mut [bool],
-    ) -> Option<Result<ArrayRef>> {
-        let as_u64: PrimitiveArray<UInt64Type> = match column.data_type() {
-            DataType::UInt64 => column.as_primitive::<UInt64Type>().clone(),
-            DataType::Int8
-            | DataType::Int16
-            | DataType::Int32
-            | DataType::Int64
-            | DataType::UInt8
-            | DataType::UInt16
-            | DataType::UInt32
-            | DataType::Utf8
-            | DataType::LargeUtf8 => {
-                let signed = match arrow_cast::cast(column, &DataType::Int64) {
-                    Ok(signed) => signed,
-                    Err(err) => return Some(Err(err.into())),
-                };
-                let signed = signed.as_primitive::<Int64Type>();
-                let mut out = Vec::with_capacity(signed.len());
-                for row in 0..signed.len() {
-                    if signed.is_null(row) {
-                        // A text value that is not a number casts to null: tell it from a real null.
-                        let was_text = column
-                            .as_string_opt::<i32>()
-                            .is_some_and(|s| !s.is_null(row) && s.value(row) != "-");
-                        if was_text && good[row] {
-                            good[row] = false;
-                            let text: String = column
-                                .as_string::<i32>()
-                                .value(row)
-                                .chars()
-                                .take(80)
-                                .collect();
-                            if let Err(err) =
-                                self.issue(row, name, text, LineIssueKind::InvalidNumber)
-                            {
-                                return Some(Err(err));
-                            }
-                        }
-                        out.push(None);
-                        continue;
-                    }
-                    match u64::try_from(signed.value(row)) {
-                        Ok(v) => out.push(Some(v)),
-                        Err(_) => {
-                            if good[row] {
-                                good[row] = false;
-                                if let Err(err) = self.issue(
-                                    row,
-                                    name,
-                                    signed.value(row).to_string(),
-                                    LineIssueKind::NumberOutOfRange,
-                                ) {
-                                    return Some(Err(err));
-                                }
-                            }
-                            out.push(None);
-                        }
-                    }
-                }
-                PrimitiveArray::<UInt64Type>::from(out)
-            }
-            _ => return None,
-        };
-        let mut out = Vec::with_capacity(as_u64.len());
-        for row in 0..as_u64.len() {
-            let value = (!as_u64.is_null(row)).then(|| as_u64.value(row));
-            match value {
-                Some(v) if v > max => {
-                    if good[row] {
-                        good[row] = false;
-                        if let Err(err) =
-                            self.issue(row, name, v.to_string(), LineIssueKind::NumberOutOfRange)
-                        {
-                            return Some(Err(err));
-                        }
-                    }
-                    out.push(None);
-                }
-                other => out.push(other),
-            }
-        }
-        Some(Ok(Arc::new(PrimitiveArray::<UInt64Type>::from(out))))
+        self.conformer.conform(&batch)
     }
 }
 
@@ -611,6 +287,7 @@ fn addresses_as_text(column: &ArrayRef) -> ArrayRef {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::field::FlowField;
 
     const DOCS: &str =
         include_str!("../../../testdata/logs/flowlogs-v5-service-traffic-path-docs.log");

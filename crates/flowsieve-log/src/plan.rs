@@ -7,10 +7,8 @@ use std::sync::Arc;
 
 use arrow_schema::{Field, Schema, SchemaRef};
 
-use crate::columns::{
-    ACTION_VALUES, AddressColumn, Columns, DictColumn, EnumColumn, FLOW_DIRECTION_VALUES,
-    LOG_STATUS_VALUES, PrimColumn, Storage,
-};
+use crate::columns::{AddressColumn, Columns, DictColumn, EnumColumn, PrimColumn, Storage};
+use crate::enums::{Action, FlowDirection, FlowEnum, LogStatus, TrafficKind};
 use crate::error::{ErrorKind, Result};
 use crate::field::{FieldKind, FieldName, FlowField};
 use crate::format::LogFormat;
@@ -34,6 +32,7 @@ pub(crate) enum SlotOp {
     /// Always parsed, for line accounting, even when not requested (`col` is `None` then).
     LogStatus(Option<usize>),
     FlowDirection(usize),
+    TrafficKind(usize),
 }
 
 /// A format compiled against a projection.
@@ -66,19 +65,31 @@ impl FieldPlan {
                 fields.to_vec()
             }
         };
+        // Columns of each kind are numbered in the order of the *format*, not of the
+        // projection: so the slots of a format depend only on which of its fields are
+        // requested, and the default v2 format with all its fields requested gets
+        // [`V2_SLOTS`] (the straight-line path) whatever order the projection lists them in.
         let mut counts = StorageCounts::default();
-        let mut outputs = Vec::with_capacity(wanted.len());
         let mut slots = vec![SlotOp::Skip; format.len()];
-        for name in &wanted {
-            let field = name.arrow_field();
-            let Some(position) = format.fields().iter().position(|f| f == name) else {
-                outputs.push((Storage::Missing, field));
-                continue;
-            };
-            let (storage, op) = counts.allocate(name);
-            slots[position] = op;
-            outputs.push((storage, field));
+        let mut storage_at = vec![Storage::Missing; format.len()];
+        for (position, name) in format.fields().iter().enumerate() {
+            if wanted.contains(name) {
+                let (storage, op) = counts.allocate(name);
+                slots[position] = op;
+                storage_at[position] = storage;
+            }
         }
+        let outputs: Vec<(Storage, Field)> = wanted
+            .iter()
+            .map(|name| {
+                let storage = format
+                    .fields()
+                    .iter()
+                    .position(|f| f == name)
+                    .map_or(Storage::Missing, |position| storage_at[position]);
+                (storage, name.arrow_field())
+            })
+            .collect();
         if let Some(position) = format.position(FlowField::LogStatus)
             && slots[position] == SlotOp::Skip
         {
@@ -120,11 +131,14 @@ impl FieldPlan {
         &self.outputs
     }
 
-    /// Empty column buffers laid out for this plan.
+    /// Empty column buffers laid out for this plan: each kind's columns in the order of their
+    /// storage index (the format's order), whatever the order of the outputs.
     pub(crate) fn new_columns(&self, rows: usize) -> Columns {
+        let mut storages: Vec<Storage> = self.outputs.iter().map(|(s, _)| *s).collect();
+        storages.sort_by_key(|s| s.index());
         let mut columns = Columns::default();
-        for (storage, _) in &self.outputs {
-            match *storage {
+        for storage in storages {
+            match storage {
                 Storage::UInt8(_) => columns.u8s.push(PrimColumn::with_capacity(rows)),
                 Storage::UInt16(_) => columns.u16s.push(PrimColumn::with_capacity(rows)),
                 Storage::UInt64(_) => columns.u64s.push(PrimColumn::with_capacity(rows)),
@@ -188,20 +202,27 @@ impl StorageCounts {
             }
             FieldKind::Action => {
                 let col = next(&mut self.enums);
-                (Storage::Enum(col, ACTION_VALUES), SlotOp::Action(col))
+                (Storage::Enum(col, Action::NAMES), SlotOp::Action(col))
             }
             FieldKind::LogStatus => {
                 let col = next(&mut self.enums);
                 (
-                    Storage::Enum(col, LOG_STATUS_VALUES),
+                    Storage::Enum(col, LogStatus::NAMES),
                     SlotOp::LogStatus(Some(col)),
                 )
             }
             FieldKind::FlowDirection => {
                 let col = next(&mut self.enums);
                 (
-                    Storage::Enum(col, FLOW_DIRECTION_VALUES),
+                    Storage::Enum(col, FlowDirection::NAMES),
                     SlotOp::FlowDirection(col),
+                )
+            }
+            FieldKind::TrafficKind => {
+                let col = next(&mut self.enums);
+                (
+                    Storage::Enum(col, TrafficKind::NAMES),
+                    SlotOp::TrafficKind(col),
                 )
             }
         }

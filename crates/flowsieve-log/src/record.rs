@@ -27,6 +27,8 @@ use std::net::Ipv6Addr;
 use nom::IResult;
 
 use crate::columns::Columns;
+use crate::enums::{Action, FlowDirection, FlowEnum, LogStatus, TrafficKind};
+use crate::field::MAX_TIMESTAMP;
 use crate::plan::SlotOp;
 use crate::stats::LineIssueKind;
 use crate::swar;
@@ -52,7 +54,7 @@ impl<I> nom::error::ParseError<I> for FieldError {
 }
 
 impl FieldError {
-    fn issue_kind(self) -> LineIssueKind {
+    pub(crate) fn issue_kind(self) -> LineIssueKind {
         match self {
             FieldError::InvalidNumber => LineIssueKind::InvalidNumber,
             FieldError::OutOfRange => LineIssueKind::NumberOutOfRange,
@@ -70,12 +72,20 @@ fn fail<T>(error: FieldError) -> FieldResult<'static, T> {
     Err(nom::Err::Error(error))
 }
 
-/// The log-status of a parsed line, for line accounting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum LineStatus {
-    Ok,
-    NoData,
-    SkipData,
+/// A whole value (a cell of someone else's table, not a line) read by one of the field
+/// parsers: the Arrow conformer reads text cells exactly as the line parser reads fields. A
+/// cell with more after the value (a space, then anything) is `junk`.
+pub(crate) fn whole_value<T>(
+    parser: impl Fn(&[u8]) -> FieldResult<'_, T>,
+    cell: &[u8],
+    junk: LineIssueKind,
+) -> Result<T, LineIssueKind> {
+    match parser(cell) {
+        Ok(([], value)) => Ok(value),
+        Ok(_) => Err(junk),
+        Err(nom::Err::Error(e) | nom::Err::Failure(e)) => Err(e.issue_kind()),
+        Err(nom::Err::Incomplete(_)) => Err(LineIssueKind::InvalidValue),
+    }
 }
 
 /// Where and why a line failed.
@@ -311,37 +321,16 @@ fn keyword<'a>(input: &'a [u8], word: &[u8]) -> Option<&'a [u8]> {
     rest.first().is_none_or(|&b| b == b' ').then_some(rest)
 }
 
-/// The value of the first of `choices` whose keyword `input` starts with, as a whole token.
+/// A closed-enum field ([`FlowEnum`]): one of `T`'s spellings as a whole token. The spellings
+/// are constants, so after inlining this is a couple of fixed-length compares.
 #[inline(always)]
-fn one_of<'a, T: Copy>(input: &'a [u8], choices: &[(&[u8], T)]) -> FieldResult<'a, T> {
-    for &(word, value) in choices {
-        if let Some(rest) = keyword(input, word) {
+fn closed<T: FlowEnum>(input: &[u8]) -> FieldResult<'_, T> {
+    for &value in T::ALL {
+        if let Some(rest) = keyword(input, value.name().as_bytes()) {
             return Ok((rest, value));
         }
     }
     fail(FieldError::InvalidValue)
-}
-
-#[inline(always)]
-fn action(input: &[u8]) -> FieldResult<'_, i32> {
-    one_of(input, &[(b"ACCEPT", 0), (b"REJECT", 1)])
-}
-
-#[inline(always)]
-fn log_status(input: &[u8]) -> FieldResult<'_, LineStatus> {
-    one_of(
-        input,
-        &[
-            (b"OK", LineStatus::Ok),
-            (b"NODATA", LineStatus::NoData),
-            (b"SKIPDATA", LineStatus::SkipData),
-        ],
-    )
-}
-
-#[inline(always)]
-fn flow_direction(input: &[u8]) -> FieldResult<'_, i32> {
-    one_of(input, &[(b"ingress", 0), (b"egress", 1)])
 }
 
 /// Parses one record line (without its line ending) into one new row of `columns`.
@@ -352,7 +341,7 @@ pub(crate) fn parse_line(
     slots: &[SlotOp],
     columns: &mut Columns,
     line: &[u8],
-) -> Result<LineStatus, LineFault> {
+) -> Result<LogStatus, LineFault> {
     let mut state = LineState::default();
     let mut rest = line;
     let last = slots.len() - 1;
@@ -405,7 +394,7 @@ fn field_fault(line: &[u8], rest: &[u8], field: usize, error: FieldError) -> Lin
 /// What the field loop carries from one field of a line to the next.
 struct LineState<'a> {
     /// The log-status, once its field is read.
-    status: LineStatus,
+    status: LogStatus,
     /// The text and value of the last two addresses parsed on this line: `pkt-srcaddr` and
     /// `pkt-dstaddr` repeat `srcaddr` and `dstaddr` on almost every record, and comparing a
     /// dozen bytes costs a fraction of parsing them again (the same bytes give the same value).
@@ -415,7 +404,7 @@ struct LineState<'a> {
 impl Default for LineState<'_> {
     fn default() -> Self {
         LineState {
-            status: LineStatus::Ok,
+            status: LogStatus::Ok,
             recent: [(&[], 0); 2],
         }
     }
@@ -522,7 +511,7 @@ fn text_then_space(input: &[u8]) -> Option<(&[u8], &[u8])> {
 /// produces the nulls or the exact fault. So the two paths cannot disagree on what they accept:
 /// the fast one accepts a subset, with the same field parsers.
 #[inline]
-pub(crate) fn parse_line_v2(columns: &mut Columns, input: &[u8]) -> Option<(LineStatus, usize)> {
+pub(crate) fn parse_line_v2(columns: &mut Columns, input: &[u8]) -> Option<(LogStatus, usize)> {
     let Columns {
         u8s,
         u16s,
@@ -567,20 +556,20 @@ pub(crate) fn parse_line_v2(columns: &mut Columns, input: &[u8]) -> Option<(Line
     packets.push(v);
     let (rest, v) = number_then_space(rest, u64::MAX)?;
     bytes.push(v);
-    let (rest, v) = number_then_space(rest, i64::MAX as u64)?;
+    let (rest, v) = number_then_space(rest, MAX_TIMESTAMP as u64)?;
     start.push(v as i64);
-    let (rest, v) = number_then_space(rest, i64::MAX as u64)?;
+    let (rest, v) = number_then_space(rest, MAX_TIMESTAMP as u64)?;
     end.push(v as i64);
-    let (rest, key) = action(rest).ok()?;
-    action_col.push(key);
+    let (rest, action) = closed::<Action>(rest).ok()?;
+    action_col.push(action.key());
     let rest = separator(rest)?;
     // The last field ends at the end of the line, not at a space: match the word only.
     let (status, len) = if rest.starts_with(b"OK") {
-        (LineStatus::Ok, 2)
+        (LogStatus::Ok, 2)
     } else if rest.starts_with(b"NODATA") {
-        (LineStatus::NoData, 6)
+        (LogStatus::NoData, 6)
     } else if rest.starts_with(b"SKIPDATA") {
-        (LineStatus::SkipData, 8)
+        (LogStatus::SkipData, 8)
     } else {
         return None;
     };
@@ -624,10 +613,10 @@ fn parse_value<'a>(
         }
         SlotOp::Timestamp(col) => {
             let (rest, value) = decimal(input).map_err(unwrap)?;
-            let Ok(seconds) = i64::try_from(value) else {
+            if value > MAX_TIMESTAMP as u64 {
                 return Err(FieldError::OutOfRange);
-            };
-            columns.timestamps[col].push(seconds);
+            }
+            columns.timestamps[col].push(value as i64);
             rest
         }
         SlotOp::Address(col) => {
@@ -643,12 +632,12 @@ fn parse_value<'a>(
             rest
         }
         SlotOp::Action(col) => {
-            let (rest, key) = action(input).map_err(unwrap)?;
-            columns.enums[col].push(key);
+            let (rest, value) = closed::<Action>(input).map_err(unwrap)?;
+            columns.enums[col].push(value.key());
             rest
         }
         SlotOp::LogStatus(col) => {
-            let (rest, value) = log_status(input).map_err(unwrap)?;
+            let (rest, value) = closed::<LogStatus>(input).map_err(unwrap)?;
             state.status = value;
             if let Some(col) = col {
                 columns.enums[col].push(value as i32);
@@ -656,8 +645,13 @@ fn parse_value<'a>(
             rest
         }
         SlotOp::FlowDirection(col) => {
-            let (rest, key) = flow_direction(input).map_err(unwrap)?;
-            columns.enums[col].push(key);
+            let (rest, value) = closed::<FlowDirection>(input).map_err(unwrap)?;
+            columns.enums[col].push(value.key());
+            rest
+        }
+        SlotOp::TrafficKind(col) => {
+            let (rest, value) = closed::<TrafficKind>(input).map_err(unwrap)?;
+            columns.enums[col].push(value.key());
             rest
         }
     })
@@ -673,9 +667,10 @@ fn push_null(op: SlotOp, columns: &mut Columns) {
         SlotOp::Timestamp(col) => columns.timestamps[col].push_null(),
         SlotOp::Address(col) => columns.addresses[col].push_null(),
         SlotOp::Text(col) => columns.texts[col].push_null(),
-        SlotOp::Action(col) | SlotOp::LogStatus(Some(col)) | SlotOp::FlowDirection(col) => {
-            columns.enums[col].push_null()
-        }
+        SlotOp::Action(col)
+        | SlotOp::LogStatus(Some(col))
+        | SlotOp::FlowDirection(col)
+        | SlotOp::TrafficKind(col) => columns.enums[col].push_null(),
     }
 }
 
@@ -927,20 +922,19 @@ mod tests {
             (&b" x"[..], &b"eni-1235b8ca123456789"[..])
         );
         assert_eq!(token(b"us-east-1").unwrap(), (&b""[..], &b"us-east-1"[..]));
-        assert_eq!(value(action(b"ACCEPT OK")), Some(0));
-        assert_eq!(value(action(b"REJECT")), Some(1));
+        assert_eq!(value(closed(b"ACCEPT OK")), Some(Action::Accept));
+        assert_eq!(value(closed(b"REJECT")), Some(Action::Reject));
         for bad in [&b"ACCEPTED"[..], b"ACCEP", b"accept", b"", b" ACCEPT"] {
-            assert!(action(bad).is_err(), "{bad:?}");
+            assert!(closed::<Action>(bad).is_err(), "{bad:?}");
         }
-        assert_eq!(value(log_status(b"OK")), Some(LineStatus::Ok));
-        assert_eq!(
-            value(log_status(b"NODATA us-east-1")),
-            Some(LineStatus::NoData)
-        );
-        assert_eq!(value(log_status(b"SKIPDATA")), Some(LineStatus::SkipData));
-        assert!(log_status(b"OKAY").is_err());
-        assert_eq!(value(flow_direction(b"egress -")), Some(1));
-        assert!(flow_direction(b"ingress2").is_err());
+        assert_eq!(value(closed(b"OK")), Some(LogStatus::Ok));
+        assert_eq!(value(closed(b"NODATA us-east-1")), Some(LogStatus::NoData));
+        assert_eq!(value(closed(b"SKIPDATA")), Some(LogStatus::SkipData));
+        assert!(closed::<LogStatus>(b"OKAY").is_err());
+        assert_eq!(value(closed(b"egress -")), Some(FlowDirection::Egress));
+        assert!(closed::<FlowDirection>(b"ingress2").is_err());
+        assert_eq!(value(closed(b"EFA -")), Some(TrafficKind::Efa));
+        assert!(closed::<TrafficKind>(b"ipv4").is_err());
     }
 
     /// The v2 fast path accepts a subset of what the generic loop accepts, with the same row:

@@ -247,12 +247,17 @@ impl LineStats {
     }
 
     pub(crate) fn record_issue(&mut self, issue: LineIssue, sample_limit: usize) {
-        self.malformed += 1;
+        self.count_issue(issue.kind);
         let reason = issue.kind.reason_index();
-        self.malformed_by_reason[reason] += 1;
         if self.malformed_by_reason[reason] <= sample_limit.min(MAX_SAMPLE_LIMIT) as u64 {
             self.samples.push(issue);
         }
+    }
+
+    /// Counts a malformed line without sampling it (its reason's sample is full).
+    pub(crate) fn count_issue(&mut self, kind: LineIssueKind) {
+        self.malformed += 1;
+        self.malformed_by_reason[kind.reason_index()] += 1;
     }
 }
 

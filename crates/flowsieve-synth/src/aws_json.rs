@@ -1,5 +1,5 @@
 //! The inventory as the AWS CLI prints it (`aws ec2 describe-…` JSON: PascalCase keys, the shapes
-//! of SECURITY-GROUPS.md §2–§5). Keys come out sorted (serde_json's map), lists in a fixed order,
+//! of docs/security-groups.md). Keys come out sorted (serde_json's map), lists in a fixed order,
 //! indentation as the CLI's (4 spaces).
 //!
 //! Knows nothing about traffic.

@@ -49,7 +49,7 @@
 //! ALB; ECS container instances; a forgotten instance and a Jenkins box in the default group;
 //! a legacy bastion open to `0.0.0.0/0` and `::/0`; a Prometheus/statsd host scraping and
 //! pinging a shared monitoring group; a NAT gateway (no groups; its records carry the original
-//! endpoints in `pkt-srcaddr`/`pkt-dstaddr`, FLOW-LOGS.md §13); a reporting database in a
+//! endpoints in `pkt-srcaddr`/`pkt-dstaddr`, docs/flow-logs.md §6); a reporting database in a
 //! subnet neither flow log covers. Traffic is IPv4 and IPv6; TCP, UDP (DNS to a public resolver,
 //! statsd, NTP) and ICMP; internet clients, brute-forcers and scanners (many sources, many
 //! ports, 1–2 packets).
@@ -98,7 +98,7 @@
 //! * `peer_class` is `internal` for addresses of inventory ENIs and VPC CIDRs; a peered VPC's
 //!   hosts are `external`.
 //! * On the recording ENI's own side, `srcaddr`/`dstaddr` show the primary private IPv4 when the
-//!   packet used a secondary address or a delegated-prefix address (FLOW-LOGS.md §7), and
+//!   packet used a secondary address or a delegated-prefix address (docs/flow-logs.md §6), and
 //!   `pkt-srcaddr`/`pkt-dstaddr` the address really used; the remote side is always the real
 //!   remote address. So `pkt-*` equal `srcaddr`/`dstaddr` except in those cases and on the NAT
 //!   gateway. Peer membership uses every address of the inventory, so both agree on crediting.
@@ -271,7 +271,7 @@ pub use error::{Error, Result};
 pub use format::FlowLogSpec;
 pub use scenario::{ScenarioInfo, ScenarioSummary, generate_scenario, scenarios};
 
-/// The directory layout of the flow-log objects (FLOW-LOGS.md §9.1).
+/// The directory layout of the flow-log objects (docs/flow-logs.md §8).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Layout {
     /// `AWSLogs/<account>/vpcflowlogs/<region>/YYYY/MM/DD/`.

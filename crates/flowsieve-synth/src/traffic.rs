@@ -662,7 +662,7 @@ impl Sim<'_> {
     }
 
     /// The address an ENI's own records show for its side: the primary private IPv4 when the
-    /// packet used another IPv4 of the ENI (FLOW-LOGS.md §7), the IPv6 address as is.
+    /// packet used another IPv4 of the ENI (docs/flow-logs.md §6), the IPv6 address as is.
     fn local(&self, ep: Ep) -> u32 {
         match ep {
             Ep::Eni { eni, addr } if self.inv.addr(addr).is_v4() => self.inv.eni(eni).primary,
@@ -1051,7 +1051,7 @@ mod tests {
     }
 
     /// Through the NAT gateway: two records on the client, four on the NAT ENI whose srcaddr /
-    /// dstaddr are its own and pkt-* the original end points (FLOW-LOGS.md §13).
+    /// dstaddr are its own and pkt-* the original end points (docs/flow-logs.md §6).
     #[test]
     fn nat_gateway_records() {
         let w = world();

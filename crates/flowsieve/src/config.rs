@@ -7,8 +7,8 @@ use flowsieve_log::{FieldName, FlowField, KeyFilter, LogFormat};
 pub const ANALYSIS_FIELDS: [FlowField; 18] = [
     // `version` and `account-id` are not used, but with them a default-v2 object requests every
     // field of its format, which flowsieve-log parses on its straight-line v2 path (about 1.5x
-    // the generic field loop; `benches/parse.rs`). Keep this order: the fast path applies when
-    // the projection allocates v2's columns in v2's order.
+    // the generic field loop; `benches/parse.rs`), whatever the order here. The test
+    // `the_analysis_projection_takes_the_v2_fast_path` fails if that stops being so.
     FlowField::Version,
     FlowField::AccountId,
     FlowField::InterfaceId,
@@ -231,5 +231,19 @@ impl AnalysisConfig {
 impl Default for AnalysisConfig {
     fn default() -> Self {
         AnalysisConfig::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_analysis_projection_takes_the_v2_fast_path() {
+        assert!(
+            AnalysisConfig::new().reader_builder().takes_v2_fast_path(),
+            "ANALYSIS_FIELDS must request every v2 field for default-format objects to be parsed \
+             on flowsieve-log's straight-line path"
+        );
     }
 }

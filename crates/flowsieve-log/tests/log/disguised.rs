@@ -58,7 +58,7 @@ fn each_gzip_member_may_start_with_a_byte_order_mark() {
 }
 
 /// A Logs Insights query result downloaded as CSV: `timestamp,message`, then one row per
-/// record, its message plain or quoted (FLOW-LOGS: the console's CSV download).
+/// record, its message plain or quoted (docs/flow-logs.md §9).
 #[test]
 fn a_logs_insights_csv_download_is_read_as_its_messages() {
     let text = "timestamp,message\n\

@@ -1,7 +1,7 @@
 //! Every documented example record of every flow-log version, decoded to exact values.
 //!
 //! The data is the table `EXAMPLES`: each entry is an input (a file of `testdata/logs`, copies of
-//! the AWS documentation examples, or text written here from FLOW-LOGS.md §13), the columns and
+//! the AWS documentation examples, or text written here after docs/flow-logs.md), the columns and
 //! rows it must decode to — every cell typed (`2u8`, `22u16`, `4249u64`, `@1418530010` for a
 //! timestamp, an address as `address_to_ip` prints it, `"…"` for a dictionary string, `-` for
 //! null) — the line buckets and the issues. One function, `check`, runs each entry through every
@@ -155,8 +155,8 @@ const EXAMPLES: &[Example] = &[
         issues: &[],
     },
     Example {
-        // FLOW-LOGS.md §13 gives the shape only: `… action log-status reject-reason`, `BPA` for a
-        // Block Public Access rejection and `-` for any other.
+        // AWS publishes no version-8 example record: this is the shape docs/flow-logs.md §3
+        // describes, `BPA` for a Block Public Access rejection and `-` for any other.
         name: "v8/reject-reason",
         input: Input::Inline(
             "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status reject-reason\n\

@@ -103,7 +103,8 @@ const CASES: &[Case] = &[
     field("tcp-flags", b"256", "number_out_of_range", "256"),
     field("packets", b"18446744073709551616", "number_out_of_range", "18446744073709551616"),
     field("bytes", b"100000000000000000000000", "number_out_of_range", "100000000000000000000000"),
-    field("start", b"9223372036854775808", "number_out_of_range", "9223372036854775808"),
+    field("start", b"253402300800", "number_out_of_range", "253402300800"),
+    field("start", b"1418530010000", "number_out_of_range", "1418530010000"), // milliseconds
     field("end", b"18446744073709551615", "number_out_of_range", "18446744073709551615"),
     // invalid_address.
     field("srcaddr", b"256.1.1.1", "invalid_address", "256.1.1.1"),
@@ -243,7 +244,7 @@ fn boundary_values_are_accepted() {
         ("protocol", b"255"),
         ("packets", b"18446744073709551615"),
         ("bytes", b"000000000000000000000000042"),
-        ("start", b"9223372036854775807"),
+        ("start", b"253402300799"), // 9999-12-31T23:59:59Z, flowsieve_log::MAX_TIMESTAMP
         ("end", b"0"),
         ("tcp-flags", b"255"),
         ("srcaddr", b"255.255.255.255"),
@@ -261,7 +262,7 @@ fn boundary_values_are_accepted() {
     assert_eq!(
         outcome.rendered(),
         [
-            r#"255u8 "123456789010" "eni-1235b8ca123456789" 255.255.255.255 :: 65535u16 0u16 255u8 18446744073709551615u64 42u64 @9223372036854775807 @0 "ACCEPT" "OK" 255u8 "ingress""#
+            r#"255u8 "123456789010" "eni-1235b8ca123456789" 255.255.255.255 :: 65535u16 0u16 255u8 18446744073709551615u64 42u64 @253402300799 @0 "ACCEPT" "OK" 255u8 "ingress""#
         ]
     );
 }
@@ -866,7 +867,7 @@ fn merged_samples_stay_bounded_and_deterministic() {
 // Regressions of bugs these tests found.
 
 /// docs/semantics.md makes a log-status other than `OK`, `NODATA` or `SKIPDATA`
-/// `invalid_value`; FLOW-LOGS.md §5.2 knows no `-` log-status either. The library once read `-`
+/// `invalid_value`; docs/flow-logs.md §2 knows no `-` log-status either. The library once read `-`
 /// there as null (the `-` shortcut ran before the slot's parser) and counted the line as a
 /// record.
 #[test]

@@ -349,3 +349,47 @@ fn a_bad_format_is_refused_with_its_position() {
         }
     }
 }
+
+/// The straight-line v2 parser applies to a projection of every v2 field in any order (with
+/// other fields or not), and reads what the generic loop reads.
+#[test]
+fn every_order_of_the_v2_fields_takes_the_fast_path_with_the_same_values() {
+    let text = read_testdata("logs/flowlogs-v2-default-docs.log");
+    let all = columns_by_name(&text, ReaderBuilder::new());
+    let v2: Vec<FlowField> = FlowField::ALL[..14].to_vec();
+    assert_eq!(
+        all.iter().map(|c| c.0.as_str()).collect::<Vec<_>>(),
+        v2.iter().map(|f| f.column_name()).collect::<Vec<_>>()
+    );
+    for seed in 1..=8 {
+        let mut projection: Vec<FlowField> =
+            permutation(14, seed).into_iter().map(|i| v2[i]).collect();
+        if seed % 2 == 0 {
+            projection.insert(seed as usize, FlowField::TcpFlags);
+        }
+        let builder = ReaderBuilder::new().with_projection(projection.clone());
+        assert!(builder.takes_v2_fast_path(), "{projection:?}");
+        let columns = columns_by_name(&text, builder);
+        let names: Vec<&str> = projection.iter().map(|f| f.column_name()).collect();
+        assert_eq!(
+            columns.iter().map(|c| c.0.as_str()).collect::<Vec<_>>(),
+            names
+        );
+        for column in &columns {
+            match all.iter().find(|c| c.0 == column.0) {
+                Some(expected) => assert_eq!(column, expected),
+                None => assert!(column.1.iter().all(|v| *v == Value::Null)),
+            }
+        }
+    }
+    // One v2 field short: the generic loop.
+    for missing in 0..14 {
+        let mut projection = v2.clone();
+        projection.remove(missing);
+        assert!(
+            !ReaderBuilder::new()
+                .with_projection(projection)
+                .takes_v2_fast_path()
+        );
+    }
+}

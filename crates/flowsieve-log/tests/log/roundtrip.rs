@@ -11,7 +11,9 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use flowsieve_log::{FieldKind, FieldName, FlowField, LogFormat, ReaderBuilder, ip_to_address};
+use flowsieve_log::{
+    FieldKind, FieldName, FlowField, LogFormat, MAX_TIMESTAMP, ReaderBuilder, ip_to_address,
+};
 use proptest::prelude::*;
 use proptest::sample::{select, subsequence};
 
@@ -69,7 +71,7 @@ fn cell_of(kind: FieldKind) -> BoxedStrategy<Cell> {
         FieldKind::UInt64 => any::<u64>()
             .prop_map(|v| cell(v.to_string(), Value::U64(v)))
             .boxed(),
-        FieldKind::Timestamp => (0..=i64::MAX)
+        FieldKind::Timestamp => (0..=MAX_TIMESTAMP)
             .prop_map(|v| cell(v.to_string(), Value::Ts(v)))
             .boxed(),
         FieldKind::Address => prop_oneof![
@@ -86,6 +88,9 @@ fn cell_of(kind: FieldKind) -> BoxedStrategy<Cell> {
                 .boxed();
         }
         FieldKind::FlowDirection => select(&["ingress", "egress"][..])
+            .prop_map(|v| cell(v, Value::Text(v.to_owned())))
+            .boxed(),
+        FieldKind::TrafficKind => select(&["IPv4", "IPv6", "EFA"][..])
             .prop_map(|v| cell(v, Value::Text(v.to_owned())))
             .boxed(),
         _ => text_value()
@@ -333,7 +338,7 @@ fn naive_value(kind: FieldKind, token: &[u8]) -> Result<Value, &'static str> {
         FieldKind::UInt8 => Value::U8(number(u128::from(u8::MAX))? as u8),
         FieldKind::UInt16 => Value::U16(number(u128::from(u16::MAX))? as u16),
         FieldKind::UInt64 => Value::U64(number(u128::from(u64::MAX))? as u64),
-        FieldKind::Timestamp => Value::Ts(number(i64::MAX as u128)? as i64),
+        FieldKind::Timestamp => Value::Ts(number(MAX_TIMESTAMP as u128)? as i64),
         FieldKind::Address => {
             let text = std::str::from_utf8(token).map_err(|_| "invalid_address")?;
             if let Some(v4) = dotted_quad(text) {
@@ -347,6 +352,7 @@ fn naive_value(kind: FieldKind, token: &[u8]) -> Result<Value, &'static str> {
         FieldKind::Action => one_of(&["ACCEPT", "REJECT"])?,
         FieldKind::LogStatus => one_of(&["OK", "NODATA", "SKIPDATA"])?,
         FieldKind::FlowDirection => one_of(&["ingress", "egress"])?,
+        FieldKind::TrafficKind => one_of(&["IPv4", "IPv6", "EFA"])?,
         _ => Value::Text(text()?.to_owned()),
     })
 }
@@ -400,6 +406,11 @@ const BAD_TOKENS: &[&[u8]] = &[
     b"ok",
     b"ingress",
     b"egress",
+    b"IPv4",
+    b"ipv6",
+    b"EFA",
+    b"253402300799",
+    b"253402300800",
     b"IN",
     b"\xff",
     b"\xc3",

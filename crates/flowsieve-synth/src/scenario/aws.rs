@@ -1,5 +1,5 @@
 //! A scenario's declared network as the AWS CLI prints it: `describe-*` snapshots (PascalCase,
-//! SECURITY-GROUPS.md shapes), AWS Config history (`get-resource-config-history` for ENIs,
+//! shapes of docs/security-groups.md), AWS Config history (`get-resource-config-history` for ENIs,
 //! `select-resource-config` for security groups: camelCase `configuration`), and the optional
 //! `describe-flow-logs`, `describe-vpc-peering-connections`, `describe-network-acls` and elbv2
 //! load balancer / target group / target health documents.
