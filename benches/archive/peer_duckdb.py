@@ -168,15 +168,17 @@ def run(inv: str, files: list[str], threads: int, out: str) -> None:
         ORDER BY r.rule_id""").fetchall()]
 
     rows = con.execute("""
-        SELECT e.gkey, a.dport, a.protocol,
-               CASE WHEN ad.internal THEN 'internal' ELSE 'external' END AS peer_class,
-               sum(a.n)::BIGINT AS records, sum(a.pk)::BIGINT AS packets,
-               count(DISTINCT a.remote) AS distinct_sources,
-               min(a.fs) AS first_seen, max(a.ls) AS last_seen
-        FROM agg a JOIN enis e USING (eni) JOIN ad USING (remote)
-        WHERE a.action = 'REJECT'
-        GROUP BY ALL
-        ORDER BY records DESC, packets DESC, e.gkey, a.dport, a.protocol, peer_class""").fetchall()
+        SELECT * FROM (
+            SELECT e.gkey, a.dport, a.protocol,
+                   CASE WHEN ad.internal THEN 'internal' ELSE 'external' END AS peer_class,
+                   sum(a.n)::BIGINT AS records, sum(a.pk)::BIGINT AS packets,
+                   count(DISTINCT a.remote) AS distinct_sources,
+                   min(a.fs) AS first_seen, max(a.ls) AS last_seen
+            FROM agg a JOIN enis e USING (eni) JOIN ad USING (remote)
+            WHERE a.action = 'REJECT'
+            GROUP BY ALL)
+        ORDER BY peer_class = 'external', records DESC, packets DESC, gkey, dport, protocol,
+                 peer_class""").fetchall()
     hotspots = [
         {"group_ids": gkey.split(",") if gkey else [], "dst_port": port, "protocol": proto,
          "peer_class": pc, "records": n, "packets": pk, "distinct_sources": ds,

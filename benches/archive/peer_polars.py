@@ -174,8 +174,9 @@ def run(inv: str, files: list[str], out: str) -> None:
         .agg(records=pl.col("n").sum(), packets=pl.col("pk").sum(),
              distinct_sources=pl.col("remote").n_unique(),
              first_seen=pl.col("fs").min(), last_seen=pl.col("ls").max())
-        .sort(["records", "packets", "gkey", "dport", "protocol", "peer_class"],
-              descending=[True, True, False, False, False, False])
+        .with_columns(is_external=pl.col("peer_class") == "external")
+        .sort(["is_external", "records", "packets", "gkey", "dport", "protocol", "peer_class"],
+              descending=[False, True, True, False, False, False, False])
         .collect()
     )
     hotspots = [

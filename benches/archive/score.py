@@ -21,8 +21,10 @@ def hotspot_key(h: dict) -> tuple:
 
 
 def rank(hotspots: list[dict]) -> list[dict]:
-    """The ranking of docs/semantics.md: records, packets descending, then the key ascending."""
-    return sorted(hotspots, key=lambda h: (-h["records"], -h["packets"], hotspot_key(h)))
+    """The ranking of docs/semantics.md: private sources before the internet (`external`), then
+    records, packets descending, then the key ascending."""
+    return sorted(hotspots, key=lambda h: (h["peer_class"] == "external", -h["records"],
+                                           -h["packets"], hotspot_key(h)))
 
 
 def truth_for(truth: dict, scope: str) -> tuple[set[str], list[tuple]]:
