@@ -9,7 +9,7 @@
 use foldhash::fast::FixedState;
 use hashbrown::HashMap;
 
-use flowsieve_log::LineStats;
+use flowsieve_log::{FlowField, LineStats};
 use flowsieve_sg::Direction;
 
 use crate::orient::{Evidence, Orientation};
@@ -137,6 +137,8 @@ pub(crate) struct Unattributed {
     pub(crate) incomplete: u64,
     /// Outside `--since`/`--until`.
     pub(crate) outside_window: u64,
+    /// In a log whose format lacks a field attribution needs (not attributed at all).
+    pub(crate) unusable_format: u64,
 }
 
 impl Unattributed {
@@ -145,6 +147,7 @@ impl Unattributed {
         self.direction_unknown += other.direction_unknown;
         self.incomplete += other.incomplete;
         self.outside_window += other.outside_window;
+        self.unusable_format += other.unusable_format;
     }
 }
 
@@ -165,6 +168,8 @@ pub(crate) struct FlowAccumulator {
     pub(crate) files: u64,
     pub(crate) bytes_read: u64,
     pub(crate) file_errors: Vec<(String, String)>,
+    /// Logs whose format lacks fields attribution needs: (object, missing fields, records).
+    pub(crate) unusable_logs: Vec<(String, Vec<FlowField>, u64)>,
 }
 
 impl FlowAccumulator {
@@ -180,6 +185,7 @@ impl FlowAccumulator {
             files: 0,
             bytes_read: 0,
             file_errors: Vec::new(),
+            unusable_logs: Vec::new(),
         }
     }
 
@@ -217,5 +223,6 @@ impl FlowAccumulator {
         self.files += other.files;
         self.bytes_read += other.bytes_read;
         self.file_errors.extend(other.file_errors);
+        self.unusable_logs.extend(other.unusable_logs);
     }
 }

@@ -22,7 +22,7 @@ use crate::orient::{Evidence, Orientation};
 use crate::report::{
     Coverage, DeclaredEdge, FileError, FlowGroup, InventoryFinding, LineSample, OrientationCount,
     PeerCount, PortCount, Reachability, ReachabilityEdge, RejectHotspot, Report, RuleHits,
-    RuleStatusCounts, Summary, Unattributed, UnknownEni,
+    RuleStatusCounts, Summary, Unattributed, UnknownEni, UnusableLog,
 };
 
 type Map<K, V> = HashMap<K, V, FixedState>;
@@ -613,7 +613,18 @@ fn summarize(
         direction_unknown: acc.unattributed.direction_unknown,
         incomplete: acc.unattributed.incomplete,
         outside_window: acc.unattributed.outside_window,
+        unusable_format: acc.unattributed.unusable_format,
     };
+    let mut unusable_logs: Vec<UnusableLog> = acc
+        .unusable_logs
+        .iter()
+        .map(|(file, missing, records)| UnusableLog {
+            file: file.clone(),
+            missing_fields: missing.iter().map(|f| f.aws_name().to_owned()).collect(),
+            records: *records,
+        })
+        .collect();
+    unusable_logs.sort_by(|a, b| a.file.cmp(&b.file));
     let orientation: Vec<OrientationCount> = Evidence::ALL
         .iter()
         .map(|e| OrientationCount {
@@ -640,6 +651,7 @@ fn summarize(
             .collect(),
         samples,
         file_errors,
+        unusable_logs,
         window_start: acc.window.first_seen(),
         window_end: acc.window.last_seen(),
         since: config.since,
