@@ -1,12 +1,10 @@
-//! Human-readable renderings of a [`Report`]: a terminal table (at most 100 columns) and
-//! Markdown. Both show the same sections; `limit` caps the rows of the long ones (the JSON form
-//! is always complete).
+//! Human-readable renderings of a [`Report`]: terminal tables of a given width and Markdown.
+//! Both show the same sections; `limit` caps the rows of the long ones (the JSON form is always
+//! complete). Messages are wrapped at word boundaries, never cut.
 
 use std::fmt::Write;
 
-use crate::report::{FlowGroup, Report, RuleHits};
-
-const WIDTH: usize = 100;
+use crate::report::{FlowGroup, InventoryFinding, LineSample, Report, RuleHits, UnusableLog};
 
 fn when(seconds: Option<i64>) -> String {
     seconds
@@ -63,6 +61,41 @@ fn set_label(report: &Report, ids: &[String]) -> String {
         .join("+")
 }
 
+/// `text` in lines of at most `width` characters, broken at spaces; a word longer than a line
+/// (a long path) is split into line-sized pieces.
+pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut length = 0;
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let chars: Vec<char> = word.chars().collect();
+        for piece in chars.chunks(width) {
+            if length > 0 && length + 1 + piece.len() > width {
+                lines.push(std::mem::take(&mut line));
+                length = 0;
+            }
+            if length > 0 {
+                line.push(' ');
+                length += 1;
+            }
+            line.extend(piece);
+            length += piece.len();
+        }
+    }
+    if length > 0 || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// Writes `text` wrapped to `width`, every line indented by `indent` spaces.
+fn write_wrapped(out: &mut String, indent: usize, text: &str, width: usize) {
+    for line in wrap(text, width.saturating_sub(indent).max(20)) {
+        let _ = writeln!(out, "{:indent$}{line}", "");
+    }
+}
+
 /// Cuts `text` to `width` characters, marking the cut.
 fn fit(text: &str, width: usize) -> String {
     if text.chars().count() <= width {
@@ -85,9 +118,9 @@ fn thousands(n: u64) -> String {
     out
 }
 
-/// The report as terminal tables, at most 100 columns wide. `limit` caps the rows of the used
-/// rules, hotspots, edges and side lists.
-pub fn render_table(report: &Report, limit: usize) -> String {
+/// The report as terminal tables, `width` columns wide (100 suits a file or a pipe). `limit`
+/// caps the rows of the used rules, hotspots, edges and side lists.
+pub fn render_table(report: &Report, limit: usize, width: usize) -> String {
     let mut out = String::new();
     let s = &report.summary;
     let _ = writeln!(
@@ -232,11 +265,7 @@ pub fn render_table(report: &Report, limit: usize) -> String {
                 }
             );
             if let Some(suggestion) = &h.suggestion {
-                let _ = writeln!(
-                    out,
-                    "      {}",
-                    fit(&format!("suggested rule: {suggestion}"), WIDTH - 6)
-                );
+                write_wrapped(&mut out, 6, &format!("suggested rule: {suggestion}"), width);
             }
         }
     }
@@ -365,31 +394,60 @@ pub fn render_table(report: &Report, limit: usize) -> String {
             let _ = writeln!(out, "  {reason:<20} {n:>9}");
         }
         for sample in &s.samples {
-            let field = sample
-                .field
-                .as_deref()
-                .map(|f| format!(" in `{f}`"))
-                .unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "  {}",
-                fit(
-                    &format!(
-                        "{}:{}: {}{}: {:?}",
-                        sample.file, sample.line, sample.reason, field, sample.text
-                    ),
-                    WIDTH - 2
-                )
-            );
+            write_wrapped(&mut out, 2, &sample_text(sample), width);
         }
     }
     if !s.file_errors.is_empty() {
         let _ = writeln!(out, "\nFILES NOT READ COMPLETELY ({})", s.file_errors.len());
         for e in &s.file_errors {
-            let _ = writeln!(out, "  {}", fit(&e.error, WIDTH - 2));
+            write_wrapped(&mut out, 2, &e.error, width);
         }
     }
+    if !s.unusable_logs.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nLOGS NOT USABLE FOR ATTRIBUTION ({}): their format lacks fields",
+            s.unusable_logs.len()
+        );
+        for log in &s.unusable_logs {
+            write_wrapped(&mut out, 2, &unusable_text(log), width);
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\nFINDINGS ({}): the inventory's validation",
+        report.inventory_findings.len()
+    );
+    for f in &report.inventory_findings {
+        write_wrapped(&mut out, 2, &finding_text(f), width);
+    }
     out
+}
+
+/// `file:line: reason in `field`: "text"`.
+fn sample_text(sample: &LineSample) -> String {
+    let field = sample
+        .field
+        .as_deref()
+        .map(|f| format!(" in `{f}`"))
+        .unwrap_or_default();
+    format!(
+        "{}:{}: {}{}: {:?}",
+        sample.file, sample.line, sample.reason, field, sample.text
+    )
+}
+
+fn unusable_text(log: &UnusableLog) -> String {
+    format!(
+        "{}: lacks {} ({} records not attributed)",
+        log.file,
+        log.missing_fields.join(", "),
+        log.records
+    )
+}
+
+fn finding_text(f: &InventoryFinding) -> String {
+    format!("{} [{}]: {}", f.severity, f.code, f.message)
 }
 
 /// The report as Markdown (GitHub flavour), for pull requests and wikis.
@@ -583,5 +641,72 @@ pub fn render_markdown(report: &Report, limit: usize) -> String {
             o.reverse
         );
     }
+    markdown_accounting(&mut out, report);
     out
+}
+
+/// Markdown's line accounting, unreadable objects, unusable logs and inventory findings.
+fn markdown_accounting(out: &mut String, report: &Report) {
+    let s = &report.summary;
+    let _ = writeln!(
+        out,
+        "\n## Line accounting\n\n| lines | header | records | NODATA | SKIPDATA | blank | malformed |\n|---|---|---|---|---|---|---|\n| {} | {} | {} | {} | {} | {} | {} |",
+        s.header + s.records + s.nodata + s.skipdata + s.blank + s.malformed,
+        s.header,
+        s.records,
+        s.nodata,
+        s.skipdata,
+        s.blank,
+        s.malformed
+    );
+    if !s.malformed_by_reason.is_empty() {
+        let _ = writeln!(out, "\n| malformed lines by reason | lines |\n|---|---|");
+        for (reason, n) in &s.malformed_by_reason {
+            let _ = writeln!(out, "| {reason} | {n} |");
+        }
+        let _ = writeln!(out, "\nSamples:\n");
+        for sample in &s.samples {
+            let _ = writeln!(out, "- {}", code(&sample_text(sample)));
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n## Objects not read completely ({})\n",
+        s.file_errors.len()
+    );
+    for e in &s.file_errors {
+        let _ = writeln!(out, "- {}", code(&e.error));
+    }
+    if !s.unusable_logs.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n## Logs not usable for attribution ({})\n",
+            s.unusable_logs.len()
+        );
+        for log in &s.unusable_logs {
+            let _ = writeln!(out, "- {}", code(&unusable_text(log)));
+        }
+    }
+    let _ = writeln!(out, "\n## Findings ({})\n", report.inventory_findings.len());
+    for f in &report.inventory_findings {
+        let _ = writeln!(
+            out,
+            "- **{}** `{}`: {}",
+            f.severity,
+            f.code,
+            f.message.replace('\n', " ")
+        );
+    }
+}
+
+/// `text` as a Markdown code span, fenced with more backticks than it holds in a row.
+fn code(text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{}{pad}{fence}", text.replace('\n', " "))
 }

@@ -1,5 +1,8 @@
 //! `flowsieve generate`: a seeded synthetic archive (inventory JSON, flow logs, ground truth).
-//! All the work is `flowsieve_synth::generate`; this module parses arguments and prints a summary.
+//! All the work is `flowsieve_synth::generate`; this module parses arguments, checks `--out`
+//! before generating, has the archive written into a hidden `--out/.generate.partial`
+//! directory (removed on failure or Ctrl-C) that is moved into `--out` once complete, shows
+//! progress and prints a summary.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -8,18 +11,23 @@ use std::time::Instant;
 use anyhow::Context as _;
 use flowsieve_synth::{FlowLogSpec, GenerateConfig, Layout};
 
+use super::args;
+use super::output::{self, TempDir};
+use super::ui;
+
 /// Arguments of `flowsieve generate`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Output directory: receives inventory/, logs/, truth.json (and labels/ with --labels).
+    /// Output directory (created with its parents): receives inventory/, logs/, truth.json
+    /// (and labels/ with --labels); its logs/ and labels/ must be empty.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// About how many flow-log records to write, all flow logs together (also sets the simulated
-    /// time span: 1000 records per second, at least an hour).
-    #[arg(long, value_name = "N")]
+    /// About how many flow-log records to write, all flow logs together, 1 to 10^11 (also sets
+    /// the simulated time span: 1000 records per second, at least an hour).
+    #[arg(long, value_name = "N", value_parser = args::number(args::RECORDS))]
     pub records: u64,
-    /// Seed of the inventory, the traffic and every name; the output is a pure function of the
-    /// arguments.
+    /// Seed of the inventory, the traffic and every name, 0 to 2^64-1; the output is a pure
+    /// function of the arguments.
     #[arg(long, value_name = "S")]
     pub seed: u64,
     /// Object key layout.
@@ -48,8 +56,11 @@ fn parse_format(s: &str) -> Result<FlowLogSpec, String> {
 
 /// Runs `flowsieve generate`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    output::validate_dir(&args.out)?;
+    flowsieve_synth::check_out_dir(&args.out)?;
+    let staging = TempDir::create(args.out.join(".generate.partial"))?;
     let cfg = GenerateConfig {
-        out_dir: args.out.clone(),
+        out_dir: staging.path().to_owned(),
         records: args.records,
         seed: args.seed,
         layout: args.layout,
@@ -58,8 +69,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         labels: args.labels,
     };
     let started = Instant::now();
-    let summary = flowsieve_synth::generate(&cfg)
-        .with_context(|| format!("generating the archive in {}", args.out.display()))?;
+    let summary = {
+        let progress = ui::Progress::new(0, "{spinner} {pos}/{len} time slices {wide_bar} {eta}");
+        flowsieve_synth::generate_with_progress(&cfg, &|done, total| {
+            progress.set_length(total);
+            progress.set(done);
+        })
+        .with_context(|| format!("generating the archive in {}", args.out.display()))?
+    };
+    staging.merge_into(&args.out)?;
     let seconds = started.elapsed().as_secs_f64();
     let mb = |b: u64| b as f64 / 1e6;
     println!(
@@ -74,7 +92,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         mb(summary.bytes_compressed),
         summary.records as f64 / seconds.max(1e-9),
         args.out.join("inventory").display(),
-        summary.truth_path.display(),
+        args.out.join("truth.json").display(),
     );
     Ok(ExitCode::SUCCESS)
 }
