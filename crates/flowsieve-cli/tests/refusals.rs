@@ -290,3 +290,78 @@ fn other_times_are_refused_with_the_accepted_forms() {
          'yesterday'\n\nFor more information, try '--help'.\n"
     );
 }
+
+#[test]
+fn garbage_is_diagnosed_and_refused() {
+    let dir = tempdir();
+    // A custom format without its header: read as the default format, mostly malformed.
+    let headerless = write(
+        dir.path(),
+        "custom.log",
+        "eni-10c0c00bd3b49d12e 187.253.239.246 10.34.0.95 54985 443 6 15 8670 1745194722 1745194727 ACCEPT OK\n\
+         eni-10c0c00bd3b49d12e 187.253.239.246 10.34.0.95 54986 443 6 15 8670 1745194722 1745194727 ACCEPT OK\n",
+    );
+    let (code, _, stderr) = analyze(&["-i", INVENTORY, &headerless]);
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        stderr,
+        format!(
+            "{DEMO_FINDING}flowsieve: warning: {headerless}: 2 of 2 lines malformed: the lines \
+             have 12 fields where the default v2 format (the object has no header line) has 14; \
+             a guess from the values, to check against the flow log's LogFormat: --log-format \
+             '${{interface-id}} ${{srcaddr}} ${{dstaddr}} ${{srcport}} ${{dstport}} ${{protocol}} \
+             ${{packets}} ${{bytes}} ${{start}} ${{end}} ${{action}} ${{log-status}}'\n\
+             flowsieve: error: no flow-log record in the 1 objects read (0 header, 0 NODATA, 0 \
+             SKIPDATA, 2 malformed, 0 blank lines; 0 objects not read completely); \
+             --allow-empty accepts an empty run\n"
+        )
+    );
+    // convert says the same, and converts what it can (nothing here).
+    let converted = texts(&output(flowsieve().args([
+        "convert",
+        &headerless,
+        "-o",
+        "/dev/null",
+    ])));
+    assert_eq!(converted.0, Some(0));
+    assert!(
+        converted.2.starts_with(&format!(
+            "flowsieve: warning: {headerless}: 2 of 2 lines malformed: the lines have 12 fields"
+        )),
+        "{}",
+        converted.2
+    );
+    // Random bytes: not a flow log.
+    let binary = dir.path().join("random.bin");
+    let bytes: Vec<u8> = (0u32..3000)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    std::fs::write(&binary, bytes).unwrap();
+    let binary = binary.to_str().unwrap();
+    let (code, _, stderr) = analyze(&["-i", INVENTORY, binary]);
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        stderr,
+        format!(
+            "{DEMO_FINDING}flowsieve: warning: {binary}: not a flow log (binary content)\n\
+             flowsieve: error: no flow-log record in the 1 objects read (0 header, 0 NODATA, 0 \
+             SKIPDATA, 0 malformed, 0 blank lines; 1 objects not read completely); \
+             --allow-empty accepts an empty run\n"
+        )
+    );
+    // A byte-order mark before the header: read.
+    let bom = write(
+        dir.path(),
+        "bom.log",
+        &format!(
+            "\u{feff}{}",
+            LACKING
+                .replace("srcadr", "srcaddr")
+                .replace(" log-status\n", " action log-status\n")
+                .replace(" OK\n", " ACCEPT OK\n")
+        ),
+    );
+    let (code, stdout, stderr) = analyze(&["-i", INVENTORY, "--format", "json", &bom]);
+    assert_eq!((code, stderr.as_str()), (Some(0), DEMO_FINDING));
+    assert_eq!(report(&stdout)["summary"]["attributed_records"], 2);
+}

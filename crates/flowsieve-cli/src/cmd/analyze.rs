@@ -11,6 +11,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
@@ -250,8 +251,15 @@ fn analyze_sources(
     );
     let started = Instant::now();
     let records = AtomicU64::new(0);
+    let diagnoses = Mutex::new(Vec::new());
     let report = pool.install(|| {
         analyze_with_progress(config, network, sources, &|source, stats| {
+            if let Some(line) = logs::diagnosis(source.label(), stats) {
+                diagnoses
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(line);
+            }
             let done = records.fetch_add(stats.records, Ordering::Relaxed) + stats.records;
             progress.inc(source.size());
             progress.message(|| {
@@ -260,6 +268,13 @@ fn analyze_sources(
             });
         })
     })?;
+    drop(progress);
+    // In a fixed order, whatever the order the workers finished in.
+    let mut diagnoses = diagnoses
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner);
+    diagnoses.sort();
+    ui::list(&diagnoses, "objects mostly malformed");
     Ok(report)
 }
 

@@ -8,7 +8,7 @@ use std::io::{self, Read};
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use flowsieve::log::{ObjectBody, RemoteStore, Source};
+use flowsieve::log::{LineStats, ObjectBody, RemoteStore, Source};
 use flowsieve::s3::{LogLocation, S3Options};
 
 use super::args;
@@ -190,6 +190,19 @@ pub fn display(locations: &[LogLocation]) -> String {
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// `flowsieve: warning: OBJECT: M of N lines malformed: why`, when more than
+/// [`flowsieve::log::MALFORMED_SHARE_PERCENT`] % of an object's data lines are malformed (the
+/// likely cause from flowsieve-log's diagnosis, with the `--log-format` to try when it can
+/// guess one).
+pub fn diagnosis(label: &str, stats: &LineStats) -> Option<String> {
+    let diagnosis = stats.diagnose()?;
+    let data = stats.records + stats.nodata + stats.skipdata + stats.malformed;
+    Some(format!(
+        "flowsieve: warning: {label}: {} of {data} lines malformed: {diagnosis}",
+        stats.malformed
+    ))
 }
 
 /// Prints `flowsieve: N objects listed, M pruned by key (…), K read` on stderr (unless

@@ -233,7 +233,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    totals.print_unlisted_errors();
+    totals.print_unlisted();
     let seconds = started.elapsed().as_secs_f64();
 
     let summary = Summary::new(&totals, &target, seconds);

@@ -25,6 +25,8 @@ pub(super) struct Totals {
     pub(super) bytes_in: u64,
     pub(super) bytes_out: u64,
     pub(super) outputs: u64,
+    /// Objects with a diagnosis (mostly malformed).
+    pub(super) diagnosed: usize,
 }
 
 /// A file that could not be read (or written) completely.
@@ -45,6 +47,12 @@ impl Totals {
         strict: bool,
     ) -> anyhow::Result<()> {
         self.stats.merge(&outcome.stats, DEFAULT_SAMPLE_LIMIT);
+        if let Some(line) = crate::cmd::logs::diagnosis(source.label(), &outcome.stats) {
+            if self.diagnosed < ui::LIST_LIMIT {
+                ui::line(&line);
+            }
+            self.diagnosed += 1;
+        }
         if let Some(message) = outcome.error {
             if strict {
                 bail!("{message}");
@@ -60,8 +68,14 @@ impl Totals {
         Ok(())
     }
 
-    /// Counts the failures [`Self::add`] did not print.
-    pub(super) fn print_unlisted_errors(&self) {
+    /// Counts the failures and diagnoses [`Self::add`] did not print.
+    pub(super) fn print_unlisted(&self) {
+        if self.diagnosed > ui::LIST_LIMIT {
+            ui::line(&format!(
+                "flowsieve: … and {} more objects mostly malformed",
+                self.diagnosed - ui::LIST_LIMIT
+            ));
+        }
         if self.errors.len() > ui::LIST_LIMIT {
             ui::line(&format!(
                 "flowsieve: … and {} more objects not read completely (all of them in --summary-json)",
