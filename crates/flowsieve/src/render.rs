@@ -2,6 +2,9 @@
 //! Both show the same sections; `limit` caps the rows of the long ones (the JSON form is always
 //! complete). Messages are wrapped at word boundaries, never cut.
 
+mod labels;
+mod table;
+
 use std::fmt::Write;
 
 use crate::report::{FlowGroup, InventoryFinding, LineSample, Report, RuleHits, UnusableLog};
