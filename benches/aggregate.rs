@@ -7,6 +7,7 @@
 //! the system temp directory once per run and parsed with the analysis projection.
 
 use std::hint::black_box;
+use std::sync::Arc;
 
 use arrow_array::Array;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -36,6 +37,7 @@ fn archive() -> (Network, Vec<FlowRecordBatch>, u64) {
 
 fn bench(c: &mut Criterion) {
     let (network, batches, rows) = archive();
+    let network = Arc::new(network);
     let config = AnalysisConfig::new();
     let mut group = c.benchmark_group("aggregate");
     group.throughput(Throughput::Elements(rows));
@@ -43,7 +45,7 @@ fn bench(c: &mut Criterion) {
 
     group.bench_function("flowsieve", |b| {
         b.iter(|| {
-            let mut analyzer = Analyzer::new(&config, &network);
+            let mut analyzer = Analyzer::new(&config, Arc::clone(&network));
             for batch in &batches {
                 analyzer.add_batch(batch);
             }

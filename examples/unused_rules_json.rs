@@ -20,7 +20,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // in the logs, all cores, lenient).
     let report = analyze(&AnalysisConfig::new(), &network, &sources)?;
 
-    for rule in report.rules_with_status("unused") {
+    for rule in report.rules_with_status(flowsieve::RuleStatus::Unused) {
         // Ports are -1 for "all" (protocol -1, or every ICMP type).
         let ports = match (rule.from_port, rule.to_port) {
             (from, _) if from < 0 => "all".to_owned(),
@@ -38,6 +38,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             top.group_ids, top.dst_port, top.records
         );
     }
-    println!("{}", report.to_json());
+    println!("{}", report.to_json()?);
     Ok(())
 }

@@ -55,7 +55,11 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) if cmd::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("flowsieve: error: {err:#}");
+            // Each cause once, outermost first, on one line (ARCHITECTURE.md, invariants).
+            eprintln!(
+                "flowsieve: error: {}",
+                flowsieve::log::ErrorChain(err.as_ref())
+            );
             ExitCode::from(1)
         }
     }

@@ -49,8 +49,8 @@ fn table_report_on_the_demo() {
     );
     let text = String::from_utf8(out.stdout).unwrap();
     for section in [
-        "UNUSED RULES (6)",
-        "UNKNOWN RULES (7)",
+        "UNUSED RULES (4)",
+        "UNKNOWN RULES (9)",
         "REJECT HOTSPOTS",
         "OBSERVED REACHABILITY",
         "INITIATOR INFERENCE",

@@ -264,7 +264,7 @@ fn fail_on_names_the_gates_that_tripped() {
     assert_eq!(
         stderr,
         format!(
-            "{DEMO_FINDING}flowsieve: --fail-on unused: 6 unused rules\n\
+            "{DEMO_FINDING}flowsieve: --fail-on unused: 4 unused rules\n\
              flowsieve: --fail-on rejects: 117 REJECT hotspots\n"
         )
     );

@@ -94,7 +94,7 @@ mod swar;
 pub use batch::{AddressArray, FlowRecordBatch, address_to_ip, flow_schema, ip_to_address};
 pub use decoder::FlowDecoder;
 pub use diagnose::{Diagnosis, FormatOrigin, LineProbe, MALFORMED_SHARE_PERCENT, PROBE_LINES};
-pub use error::{Error, ErrorKind, Result};
+pub use error::{Error, ErrorChain, ErrorKind, Result};
 pub use field::{FieldKind, FieldName, FlowField};
 pub use format::LogFormat;
 pub use key::{FILE_WINDOW_SECONDS, KeyFilter, KeyLayout, LogObjectKey};

@@ -29,15 +29,36 @@
 //!
 //! ## Configuration
 //!
-//! Credentials and region come from the standard AWS environment variables, read by
-//! `object_store` (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`,
-//! `AWS_REGION` / `AWS_DEFAULT_REGION`, web identity and container credentials, else the EC2
-//! instance profile), plus the static keys and region of a profile in `~/.aws/credentials` and
-//! `~/.aws/config` (`AWS_PROFILE`, else `default`; SSO and `role_arn` profiles are not
-//! resolved: export their credentials, e.g. `eval "$(aws configure export-credentials
-//! --format env)"`). The endpoint of an S3-compatible store comes from
-//! [`S3Options::with_endpoint`] (`--endpoint-url`) or `AWS_ENDPOINT_URL`; plain `http://` is
-//! allowed for loopback endpoints (and elsewhere with `AWS_ALLOW_HTTP=true`).
+//! Read from the environment when the store is made ([`S3Store::new`]), as the AWS SDKs read it:
+//!
+//! * **Credentials** ([`CredentialSource`], the first that applies): `AWS_ACCESS_KEY_ID` and
+//!   `AWS_SECRET_ACCESS_KEY` (and `AWS_SESSION_TOKEN`); the static keys of the profile named by
+//!   `AWS_PROFILE` (else `default`) in `~/.aws/credentials` and `~/.aws/config` (or
+//!   `AWS_SHARED_CREDENTIALS_FILE` / `AWS_CONFIG_FILE`); web identity
+//!   (`AWS_WEB_IDENTITY_TOKEN_FILE` and `AWS_ROLE_ARN`); the container credentials endpoint;
+//!   else the EC2 instance metadata service. `AWS_SKIP_SIGNATURE=true` sends unsigned requests.
+//!   A profile named by `AWS_PROFILE` that neither file has, half a key pair, or a profile that
+//!   needs SSO, `role_arn` or `credential_process` (not resolved here: export its credentials
+//!   first, `eval "$(aws configure export-credentials --format env)"`) is an [`Error`] before
+//!   any request. When the instance metadata service gives no credentials (off EC2, no role),
+//!   the failure says so ([`FailureKind::NoCredentials`]), never "access denied".
+//! * **Region**: `AWS_REGION`, else `AWS_DEFAULT_REGION`, else the profile's `region`, else
+//!   (on AWS) asked of S3 for the bucket, else `us-east-1`.
+//! * **Endpoint** of an S3-compatible store: [`S3Options::with_endpoint`] (`--endpoint-url`),
+//!   else `AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`, the profile's `endpoint_url`. Plain
+//!   `http://` is allowed for loopback endpoints, elsewhere only with `AWS_ALLOW_HTTP=true`
+//!   (refused with an [`Error`] otherwise).
+//! * The other HTTP client settings object_store reads (`AWS_PROXY_URL`, …), except the
+//!   timeouts, which are [`S3Options`]'.
+//!
+//! ## Time
+//!
+//! A connection must open within the connect timeout (default 5 s) and a response start within
+//! the read timeout (default 15 s); failed attempts are retried (default 10 times, backoff from
+//! 100 ms to 15 s), and the first retry of each request is reported to
+//! [`S3Options::with_retry_notice`]. Whatever the server does, a request — a listing page, an
+//! object up to its first byte, each next piece of a body — fails once the retry time (default
+//! 60 s) has passed, with a [`Failure`] that says why in one line, cause first.
 //!
 //! ## Memory
 //!
@@ -48,16 +69,26 @@
 //! large the bucket or its objects — except Parquet objects, which are read whole (see
 //! [`flowsieve_log::open_body`]).
 
+mod client;
 mod error;
+mod failure;
 mod location;
+mod options;
 mod profile;
+mod settings;
 mod store;
+mod watch;
 
 pub use error::{Error, Result};
+pub use failure::{Failure, FailureKind};
 pub use location::{LogLocation, S3Url};
-pub use store::{
-    BUFFERED_PER_OBJECT, DEFAULT_CONCURRENCY, DEFAULT_MAX_RETRIES, S3Options, S3Store,
+pub use options::{
+    CONCURRENCY_RANGE, CONNECT_TIMEOUT_RANGE, DEFAULT_CONCURRENCY, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_RETRIES, DEFAULT_READ_TIMEOUT, DEFAULT_RETRY_TIME, MAX_RETRIES_RANGE,
+    READ_TIMEOUT_RANGE, RETRY_TIME_RANGE, RetryNotice, S3Options,
 };
+pub use settings::CredentialSource;
+pub use store::{BUFFERED_PER_OBJECT, S3Store};
 
 use flowsieve_log::Source;
 

@@ -2,40 +2,78 @@
 //! endpoint — from the shared files `~/.aws/credentials` and `~/.aws/config` (or
 //! `AWS_SHARED_CREDENTIALS_FILE` / `AWS_CONFIG_FILE`). object_store reads only environment
 //! variables; this fills the gap for the common profile kinds. Profiles that need a round trip
-//! (SSO, `role_arn`, `credential_process`) are not resolved here. Pure parsing plus two file
-//! reads; a missing or unreadable file is an absent profile, never an error.
+//! (SSO, `role_arn`, `credential_process`) are not resolved here: the key that asks for one is
+//! recorded, so that the caller can say so. Pure parsing plus two file reads; a missing or
+//! unreadable file holds no profile.
 
 use std::path::PathBuf;
+
+use crate::error::{Error, Result};
+
+/// Keys of a profile that ask for credentials flowsieve does not resolve.
+const UNRESOLVED_KEYS: [&str; 6] = [
+    "role_arn",
+    "credential_process",
+    "sso_session",
+    "sso_start_url",
+    "web_identity_token_file",
+    "source_profile",
+];
 
 /// What a profile says (every part optional).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Profile {
+    pub(crate) name: String,
     pub(crate) access_key_id: Option<String>,
     pub(crate) secret_access_key: Option<String>,
     pub(crate) session_token: Option<String>,
     pub(crate) region: Option<String>,
     pub(crate) endpoint_url: Option<String>,
+    /// The first key that asks for credentials resolved elsewhere (`role_arn`, `sso_session`…).
+    pub(crate) unresolved: Option<String>,
 }
 
-/// The profile named by `AWS_PROFILE` (else `default`), if either shared file has it.
-pub(crate) fn from_env() -> Option<Profile> {
-    let name = std::env::var("AWS_PROFILE")
-        .ok()
-        .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| "default".to_owned());
+impl Profile {
+    /// The access key and secret, when the profile has both.
+    pub(crate) fn static_keys(&self) -> Option<(&str, &str)> {
+        Some((
+            self.access_key_id.as_deref()?,
+            self.secret_access_key.as_deref()?,
+        ))
+    }
+}
+
+/// The profile named by `AWS_PROFILE`, else `default` when either shared file has it. A profile
+/// named by `AWS_PROFILE` that neither file has is an error: the user asked for it.
+pub(crate) fn from_env() -> Result<Option<Profile>> {
+    let named = std::env::var("AWS_PROFILE").ok().filter(|n| !n.is_empty());
     let home = std::env::var_os("HOME").map(PathBuf::from);
     let file = |var: &str, default: &str| {
         std::env::var_os(var)
+            .filter(|v| !v.is_empty())
             .map(PathBuf::from)
             .or_else(|| home.as_ref().map(|h| h.join(".aws").join(default)))
     };
-    let credentials = file("AWS_SHARED_CREDENTIALS_FILE", "credentials")
-        .and_then(|p| std::fs::read_to_string(p).ok())
-        .unwrap_or_default();
-    let config = file("AWS_CONFIG_FILE", "config")
-        .and_then(|p| std::fs::read_to_string(p).ok())
-        .unwrap_or_default();
-    load(&name, &credentials, &config)
+    let config_path = file("AWS_CONFIG_FILE", "config");
+    let credentials_path = file("AWS_SHARED_CREDENTIALS_FILE", "credentials");
+    let read = |path: &Option<PathBuf>| {
+        path.as_ref()
+            .and_then(|p| std::fs::read_to_string(p).ok())
+            .unwrap_or_default()
+    };
+    let name = named.clone().unwrap_or_else(|| "default".to_owned());
+    let profile = load(&name, &read(&credentials_path), &read(&config_path));
+    match (profile, named) {
+        (Some(profile), _) => Ok(Some(profile)),
+        (None, None) => Ok(None),
+        (None, Some(name)) => Err(Error::NoSuchProfile {
+            profile: name,
+            files: [config_path, credentials_path]
+                .into_iter()
+                .flatten()
+                .collect(),
+        }),
+    }
 }
 
 /// The profile `name` from the texts of the credentials and config files: the credentials
@@ -48,7 +86,10 @@ pub(crate) fn load(name: &str, credentials: &str, config: &str) -> Option<Profil
         format!("profile {name}")
     };
     let mut found = false;
-    let mut profile = Profile::default();
+    let mut profile = Profile {
+        name: name.to_owned(),
+        ..Profile::default()
+    };
     for (text, section) in [(credentials, name), (config, config_section.as_str())] {
         for (key, value) in section_entries(text, section, &mut found) {
             let slot = match key.as_str() {
@@ -57,6 +98,10 @@ pub(crate) fn load(name: &str, credentials: &str, config: &str) -> Option<Profil
                 "aws_session_token" => &mut profile.session_token,
                 "region" => &mut profile.region,
                 "endpoint_url" => &mut profile.endpoint_url,
+                other if UNRESOLVED_KEYS.contains(&other) => {
+                    profile.unresolved.get_or_insert(key);
+                    continue;
+                }
                 _ => continue,
             };
             slot.get_or_insert(value);
@@ -131,5 +176,28 @@ aws_access_key_id = IGNORED
         assert_eq!(load("missing", credentials, config), None);
         let only_config = load("prod", "", config).unwrap();
         assert_eq!(only_config.access_key_id.as_deref(), Some("IGNORED"));
+        assert_eq!(prod.unresolved, None);
+        assert_eq!(prod.static_keys(), Some(("AKIDPROD", "secret1")));
+    }
+
+    #[test]
+    fn profiles_resolved_elsewhere_say_how() {
+        let config = "\
+[profile sso]
+sso_session = corp
+sso_account_id = 123456789012
+region = eu-west-1
+
+[profile role]
+source_profile = default
+role_arn = arn:aws:iam::123456789012:role/reader
+";
+        let sso = load("sso", "", config).unwrap();
+        assert_eq!(sso.unresolved.as_deref(), Some("sso_session"));
+        assert_eq!(sso.static_keys(), None);
+        assert_eq!(sso.region.as_deref(), Some("eu-west-1"));
+        let role = load("role", "", config).unwrap();
+        assert_eq!(role.unresolved.as_deref(), Some("source_profile"));
+        assert_eq!(role.name, "role");
     }
 }

@@ -24,6 +24,11 @@
 //!
 //! Memory: each object in flight holds at most [`BUFFERED_PER_OBJECT`] bytes in its channel;
 //! at most `concurrency` objects are requested ahead, plus one per reader.
+//!
+//! Time: a listing page, an object's GET up to its first byte, and each next piece of a body
+//! must come within the retry time ([`S3Options::with_retry_time`]), retries included, or the
+//! request fails with [`FailureKind::TimeLimit`]; every request runs under a [`Watch`], which
+//! notices when its retries begin and composes its [`Failure`].
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
@@ -32,24 +37,21 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures::{StreamExt, TryStreamExt};
-use object_store::aws::AmazonS3Builder;
+use futures::StreamExt;
+use object_store::ObjectStoreExt;
 use object_store::path::Path as KeyPath;
-use object_store::{
-    BackoffConfig, ClientConfigKey, ClientOptions, ObjectStore, ObjectStoreExt, RetryConfig,
-};
 use tokio::sync::{Semaphore, mpsc};
 
 use flowsieve_log::{ObjectBodies, ObjectBody, RemoteStore, Source};
 
+use crate::client::{self, Bucket};
 use crate::error::{Error, Result};
+use crate::failure::{Failure, FailureKind};
 use crate::location::S3Url;
-use crate::profile::{self, Profile};
+use crate::options::S3Options;
+use crate::settings::Settings;
+use crate::watch::Watch;
 
-/// Objects fetched at once by default.
-pub const DEFAULT_CONCURRENCY: usize = 8;
-/// Retries of a failing request by default (with exponential backoff from 100 ms to 15 s).
-pub const DEFAULT_MAX_RETRIES: usize = 10;
 /// Bytes of a body moved through the channel at a time.
 const PIECE: usize = 64 * 1024;
 /// Pieces an object's channel holds.
@@ -57,69 +59,14 @@ const PIECES_PER_OBJECT: usize = 16;
 /// The most bytes of one object held between its fetch and its reader: 1 MiB.
 pub const BUFFERED_PER_OBJECT: usize = PIECE * PIECES_PER_OBJECT;
 
-/// How to reach S3: endpoint, concurrency, retries. Credentials and region are not here: they
-/// come from the environment and the shared AWS files (see the crate docs).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct S3Options {
-    endpoint: Option<String>,
-    concurrency: usize,
-    max_retries: usize,
-}
-
-impl Default for S3Options {
-    fn default() -> Self {
-        S3Options::new()
-    }
-}
-
-impl S3Options {
-    /// The defaults: the endpoint of `AWS_ENDPOINT_URL` (else AWS's), [`DEFAULT_CONCURRENCY`]
-    /// objects at once, [`DEFAULT_MAX_RETRIES`] retries.
-    pub fn new() -> S3Options {
-        S3Options {
-            endpoint: None,
-            concurrency: DEFAULT_CONCURRENCY,
-            max_retries: DEFAULT_MAX_RETRIES,
-        }
-    }
-
-    /// The endpoint of an S3-compatible store (`http://127.0.0.1:9000`); `None` for the
-    /// environment's `AWS_ENDPOINT_URL` or AWS itself. Plain HTTP is allowed for loopback
-    /// addresses, elsewhere only with `AWS_ALLOW_HTTP=true`.
-    pub fn with_endpoint(mut self, endpoint: Option<String>) -> S3Options {
-        self.endpoint = endpoint;
-        self
-    }
-
-    /// Objects fetched at once, and fetched ahead of the ones being read (1 to 256; default
-    /// 8). Memory grows with it by [`BUFFERED_PER_OBJECT`] per object.
-    pub fn with_concurrency(mut self, objects: usize) -> S3Options {
-        self.concurrency = objects.clamp(1, 256);
-        self
-    }
-
-    /// Retries of a failing request (connection errors, 5xx, throttling, a body cut short,
-    /// which is resumed where it broke), with exponential backoff from 100 ms to 15 s. 0
-    /// disables retries. Default 10.
-    pub fn with_max_retries(mut self, retries: usize) -> S3Options {
-        self.max_retries = retries;
-        self
-    }
-
-    /// Objects fetched at once.
-    pub fn concurrency(&self) -> usize {
-        self.concurrency
-    }
-}
-
 /// A connection to S3 (all buckets), owning a tokio runtime: lists prefixes into
 /// [`Source`]s and serves their bodies as a [`RemoteStore`].
 pub struct S3Store {
     options: S3Options,
+    settings: Settings,
     runtime: Option<tokio::runtime::Runtime>,
     permits: Arc<Semaphore>,
-    clients: Mutex<HashMap<String, Arc<dyn ObjectStore>>>,
-    profile: Option<Profile>,
+    buckets: Mutex<HashMap<String, Bucket>>,
 }
 
 impl fmt::Debug for S3Store {
@@ -144,21 +91,43 @@ enum Message {
     Piece(Bytes),
     /// The whole body was sent.
     End,
-    /// The fetch failed (after object_store's retries); the message says how far it got.
-    Failed(String),
+    /// The fetch failed (after the retries).
+    Failed(Failure),
 }
 
 /// A request to the in-order dispatcher.
 struct Request {
-    client: Arc<dyn ObjectStore>,
-    key: KeyPath,
+    fetch: Fetch,
     sender: mpsc::Sender<Message>,
 }
 
+/// One object to fetch, and how.
+struct Fetch {
+    bucket: Bucket,
+    key: KeyPath,
+    watch: Arc<Watch>,
+    retry_time: Duration,
+}
+
+/// Why a request stopped short of its answer.
+enum Stop {
+    Failed(object_store::Error),
+    TimeLimit,
+}
+
+/// `future`, unless `limit` passes first.
+async fn within<F: Future>(limit: Duration, future: F) -> Result<F::Output, Stop> {
+    tokio::time::timeout(limit, future)
+        .await
+        .map_err(|_| Stop::TimeLimit)
+}
+
 impl S3Store {
-    /// Starts the client's runtime (two I/O threads). Nothing is sent over the network until
-    /// a bucket is listed or read.
+    /// Reads the environment (endpoint, region, profile, where credentials come from: a
+    /// missing profile or half a key pair is an error here) and starts the client's runtime
+    /// (two I/O threads). Nothing is sent over the network until a bucket is listed or read.
     pub fn new(options: S3Options) -> Result<Arc<S3Store>> {
+        let settings = Settings::from_env(&options)?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("flowsieve-s3")
@@ -168,9 +137,9 @@ impl S3Store {
         Ok(Arc::new(S3Store {
             permits: Arc::new(Semaphore::new(options.concurrency)),
             options,
+            settings,
             runtime: Some(runtime),
-            clients: Mutex::new(HashMap::new()),
-            profile: profile::from_env(),
+            buckets: Mutex::new(HashMap::new()),
         }))
     }
 
@@ -182,89 +151,28 @@ impl S3Store {
     }
 
     /// The client of a bucket, built on first use.
-    fn client(&self, bucket: &str) -> Result<Arc<dyn ObjectStore>> {
-        let mut clients = self.clients.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(client) = clients.get(bucket) {
-            return Ok(client.clone());
+    fn bucket(&self, bucket: &str) -> Result<Bucket> {
+        let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(known) = buckets.get(bucket) {
+            return Ok(known.clone());
         }
-        let client: Arc<dyn ObjectStore> = Arc::new(self.build_client(bucket)?);
-        clients.insert(bucket.to_owned(), client.clone());
-        Ok(client)
+        let (client, context) =
+            client::build(bucket, &self.settings, &self.options, self.runtime())?;
+        let known = Bucket {
+            client: Arc::new(client),
+            context: Arc::new(context),
+        };
+        buckets.insert(bucket.to_owned(), known.clone());
+        Ok(known)
     }
 
-    fn build_client(&self, bucket: &str) -> Result<object_store::aws::AmazonS3> {
-        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-        let profile = self.profile.clone().unwrap_or_default();
-        let client_options = ClientOptions::new()
-            // A large object streams for as long as its reader takes: no whole-request limit,
-            // but a stalled connection is noticed (and its body resumed by a ranged GET).
-            .with_timeout_disabled()
-            .with_config(ClientConfigKey::ReadTimeout, "60s")
-            .with_connect_timeout(Duration::from_secs(10));
-        let mut builder = AmazonS3Builder::from_env()
-            .with_bucket_name(bucket)
-            .with_retry(RetryConfig {
-                backoff: BackoffConfig::default(),
-                max_retries: self.options.max_retries,
-                retry_timeout: Duration::from_secs(600),
-            });
-        // The environment's keys win over the profile's, as in the AWS SDKs.
-        if env("AWS_ACCESS_KEY_ID").is_none()
-            && let (Some(key), Some(secret)) = (&profile.access_key_id, &profile.secret_access_key)
-        {
-            builder = builder
-                .with_access_key_id(key)
-                .with_secret_access_key(secret);
-            if let Some(token) = &profile.session_token {
-                builder = builder.with_token(token);
-            }
-        }
-        let endpoint = self
-            .options
-            .endpoint
-            .clone()
-            .or_else(|| env("AWS_ENDPOINT_URL_S3"))
-            .or_else(|| env("AWS_ENDPOINT_URL"))
-            .or_else(|| env("AWS_ENDPOINT"))
-            .or(profile.endpoint_url.clone());
-        let region = env("AWS_REGION")
-            .or_else(|| env("AWS_DEFAULT_REGION"))
-            .or(profile.region.clone());
-        let mut allow_http = false;
-        match &endpoint {
-            Some(endpoint) => {
-                builder = builder.with_endpoint(endpoint);
-                allow_http = is_loopback_http(endpoint);
-            }
-            None if region.is_none() => {
-                // AWS itself and no region configured: ask S3 where the bucket lives, rather
-                // than fail with a redirect from the default us-east-1.
-                let resolved = self
-                    .runtime()
-                    .block_on(object_store::aws::resolve_bucket_region(
-                        bucket,
-                        &client_options,
-                    ));
-                if let Ok(resolved) = resolved {
-                    builder = builder.with_region(resolved);
-                }
-            }
-            None => {}
-        }
-        if let Some(region) = region {
-            builder = builder.with_region(region);
-        }
-        let mut client_options = client_options;
-        if allow_http {
-            client_options = client_options.with_allow_http(true);
-        }
-        builder
-            .with_client_options(client_options)
-            .build()
-            .map_err(|source| Error::Config {
-                bucket: bucket.to_owned(),
-                source,
-            })
+    /// The record of one request about `location`.
+    fn watch(&self, location: String, bucket: &Bucket) -> Arc<Watch> {
+        Watch::new(
+            location,
+            bucket.context.clone(),
+            self.options.on_retry.clone(),
+        )
     }
 
     /// Lists the objects under `url` into sources (in key order; folder markers, keys ending
@@ -272,27 +180,25 @@ impl S3Store {
     /// one object lists that object.
     ///
     /// The prefix is matched by whole path segments, as object_store lists:
-    /// `s3://b/AWSLogs/1` lists `AWSLogs/1/…`, not `AWSLogs/12/…`.
+    /// `s3://b/AWSLogs/1` lists `AWSLogs/1/…`, not `AWSLogs/12/…`. Each page of the listing
+    /// must come within the retry time ([`S3Options::with_retry_time`]).
     pub fn list(self: &Arc<Self>, url: &S3Url) -> Result<Vec<Source>> {
-        let client = self.client(url.bucket())?;
+        let bucket = self.bucket(url.bucket())?;
         let prefix = url.prefix().trim_end_matches('/');
         let prefix = (!prefix.is_empty()).then(|| KeyPath::from(prefix));
-        let listed = self.runtime().block_on(async {
-            let mut metas: Vec<object_store::ObjectMeta> =
-                client.list(prefix.as_ref()).try_collect().await?;
-            if metas.is_empty()
-                && let Some(prefix) = &prefix
-            {
-                // `s3://bucket/path/to/object.log.gz`: one object, not a folder.
-                match client.head(prefix).await {
-                    Ok(meta) => metas.push(meta),
-                    Err(object_store::Error::NotFound { .. }) => {}
-                    Err(err) => return Err(err),
-                }
-            }
-            Ok(metas)
-        });
-        let metas = listed.map_err(|err| list_error(url, err))?;
+        let watch = self.watch(url.to_string(), &bucket);
+        let listed = self.runtime().block_on(watch.run(list_objects(
+            &bucket,
+            prefix,
+            self.options.retry_time,
+        )));
+        let metas = listed.map_err(|stop| Error::List {
+            url: url.to_string(),
+            failure: match stop {
+                Stop::Failed(err) => watch.outcome().failure(watch.context(), &err),
+                Stop::TimeLimit => watch.outcome().time_limit(watch.context()),
+            },
+        })?;
         let store: Arc<dyn RemoteStore> = self.clone();
         let mut sources: Vec<Source> = metas
             .into_iter()
@@ -316,11 +222,14 @@ impl S3Store {
         location: &str,
         dispatcher: Option<&mpsc::UnboundedSender<Request>>,
     ) -> io::Result<ObjectBody> {
-        let (bucket, key) = split_location(location)?;
-        let client = self
-            .client(bucket)
-            .map_err(|err| io::Error::other(err.to_string()))?;
-        let key = KeyPath::from(key);
+        let (bucket_name, key) = split_location(location)?;
+        let bucket = self.bucket(bucket_name).map_err(io::Error::other)?;
+        let fetch = Fetch {
+            watch: self.watch(location.to_owned(), &bucket),
+            bucket,
+            key: KeyPath::from(key),
+            retry_time: self.options.retry_time,
+        };
         let (sender, receiver) = mpsc::channel(PIECES_PER_OBJECT);
         let body = Box::new(S3Body {
             receiver,
@@ -329,11 +238,7 @@ impl S3Store {
         });
         match dispatcher {
             Some(dispatcher) => dispatcher
-                .send(Request {
-                    client,
-                    key,
-                    sender,
-                })
+                .send(Request { fetch, sender })
                 .map_err(|_| io::Error::other("the S3 client has stopped"))?,
             None => {
                 let permits = self.permits.clone();
@@ -343,13 +248,37 @@ impl S3Store {
                         () = sender.closed() => return,
                     };
                     if let Ok(_permit) = permit {
-                        fetch(client, key, sender).await;
+                        fetch.run(sender).await;
                     }
                 });
             }
         }
         Ok(body)
     }
+}
+
+/// The objects under `prefix` (or the object `prefix` names), each page within `limit`.
+async fn list_objects(
+    bucket: &Bucket,
+    prefix: Option<KeyPath>,
+    limit: Duration,
+) -> Result<Vec<object_store::ObjectMeta>, Stop> {
+    let mut pages = bucket.client.list(prefix.as_ref());
+    let mut metas = Vec::new();
+    while let Some(meta) = within(limit, pages.next()).await? {
+        metas.push(meta.map_err(Stop::Failed)?);
+    }
+    if metas.is_empty()
+        && let Some(prefix) = &prefix
+    {
+        // `s3://bucket/path/to/object.log.gz`: one object, not a folder.
+        match within(limit, bucket.client.head(prefix)).await? {
+            Ok(meta) => metas.push(meta),
+            Err(object_store::Error::NotFound { .. }) => {}
+            Err(err) => return Err(Stop::Failed(err)),
+        }
+    }
+    Ok(metas)
 }
 
 impl RemoteStore for S3Store {
@@ -373,7 +302,7 @@ impl RemoteStore for S3Store {
                 let Ok(permit) = permit else { break };
                 tokio::spawn(async move {
                     let _permit = permit;
-                    fetch(request.client, request.key, request.sender).await;
+                    request.fetch.run(request.sender).await;
                 });
             }
         });
@@ -412,57 +341,75 @@ impl Iterator for InOrder {
     }
 }
 
-/// Fetches one object into its channel, until the end, a failure, or the reader going away.
-async fn fetch(client: Arc<dyn ObjectStore>, key: KeyPath, sender: mpsc::Sender<Message>) {
-    tokio::select! {
-        () = sender.closed() => {}
-        () = stream_body(client, key, &sender) => {}
-    }
-}
-
-async fn stream_body(client: Arc<dyn ObjectStore>, key: KeyPath, sender: &mpsc::Sender<Message>) {
-    let result = match client.get(&key).await {
-        Ok(result) => result,
-        Err(err) => {
-            let _ = sender
-                .send(Message::Failed(format!("cannot fetch: {}", describe(&err))))
-                .await;
-            return;
+impl Fetch {
+    /// Fetches the object into its channel, until the end, a failure, or the reader going
+    /// away.
+    async fn run(self, sender: mpsc::Sender<Message>) {
+        let watch = self.watch.clone();
+        tokio::select! {
+            () = sender.closed() => {}
+            () = watch.run(self.stream_body(&sender)) => {}
         }
-    };
-    let expected = result.range.end.saturating_sub(result.range.start);
-    let mut stream = result.into_stream();
-    let mut received = 0u64;
-    while let Some(chunk) = stream.next().await {
-        match chunk {
-            Ok(mut bytes) => {
-                received += bytes.len() as u64;
-                while !bytes.is_empty() {
-                    let piece = bytes.split_to(bytes.len().min(PIECE));
-                    if sender.send(Message::Piece(piece)).await.is_err() {
-                        return;
-                    }
-                }
-            }
-            Err(err) => {
-                let _ = sender
-                    .send(Message::Failed(format!(
-                        "fetch failed after {received} of {expected} bytes: {}",
-                        describe(&err)
-                    )))
-                    .await;
+    }
+
+    /// Why the fetch failed, once `stop` ended it.
+    fn failure(&self, stop: &Stop) -> Failure {
+        let outcome = self.watch.outcome();
+        match stop {
+            Stop::Failed(err) => outcome.failure(self.watch.context(), err),
+            Stop::TimeLimit => outcome.time_limit(self.watch.context()),
+        }
+    }
+
+    async fn stream_body(&self, sender: &mpsc::Sender<Message>) {
+        let got = within(self.retry_time, self.bucket.client.get(&self.key)).await;
+        let result = match got {
+            Ok(Ok(result)) => result,
+            Ok(Err(err)) => {
+                let failure = self.failure(&Stop::Failed(err));
+                let _ = sender.send(Message::Failed(failure)).await;
                 return;
             }
+            Err(stop) => {
+                let _ = sender.send(Message::Failed(self.failure(&stop))).await;
+                return;
+            }
+        };
+        let expected = result.range.end.saturating_sub(result.range.start);
+        let mut stream = result.into_stream();
+        let mut received = 0u64;
+        loop {
+            let stop = match within(self.retry_time, stream.next()).await {
+                Ok(None) => break,
+                Ok(Some(Ok(mut bytes))) => {
+                    received += bytes.len() as u64;
+                    while !bytes.is_empty() {
+                        let piece = bytes.split_to(bytes.len().min(PIECE));
+                        if sender.send(Message::Piece(piece)).await.is_err() {
+                            return;
+                        }
+                    }
+                    continue;
+                }
+                Ok(Some(Err(err))) => Stop::Failed(err),
+                Err(stop) => stop,
+            };
+            let failure = self
+                .failure(&stop)
+                .noting(&format!("{received} of {expected} bytes had arrived"));
+            let _ = sender.send(Message::Failed(failure)).await;
+            return;
         }
+        let last = if received == expected {
+            Message::End
+        } else {
+            Message::Failed(Failure::new(
+                FailureKind::ConnectionClosed,
+                format!("the body ended after {received} of {expected} bytes"),
+            ))
+        };
+        let _ = sender.send(last).await;
     }
-    let last = if received == expected {
-        Message::End
-    } else {
-        Message::Failed(format!(
-            "the body ended after {received} of {expected} bytes"
-        ))
-    };
-    let _ = sender.send(last).await;
 }
 
 /// An object's body as a [`Read`], fed by its fetch task.
@@ -489,9 +436,9 @@ impl Read for S3Body {
             match self.receiver.blocking_recv() {
                 Some(Message::Piece(piece)) => self.current = piece,
                 Some(Message::End) => self.finished = true,
-                Some(Message::Failed(message)) => {
+                Some(Message::Failed(failure)) => {
                     self.finished = true;
-                    return Err(io::Error::other(message));
+                    return Err(io::Error::new(io_kind(failure.kind()), failure));
                 }
                 None => {
                     // The fetch went away without saying it had finished: never pass that
@@ -506,6 +453,21 @@ impl Read for S3Body {
     }
 }
 
+/// The I/O error kind a failure reads as. Never `UnexpectedEof`, `InvalidData` or
+/// `InvalidInput`: the readers take those for a truncated or corrupt object.
+fn io_kind(kind: FailureKind) -> io::ErrorKind {
+    match kind {
+        FailureKind::NoSuchBucket | FailureKind::NoSuchKey => io::ErrorKind::NotFound,
+        FailureKind::AccessDenied | FailureKind::NoCredentials => io::ErrorKind::PermissionDenied,
+        FailureKind::ConnectionRefused => io::ErrorKind::ConnectionRefused,
+        FailureKind::ConnectTimeout | FailureKind::NoResponse | FailureKind::TimeLimit => {
+            io::ErrorKind::TimedOut
+        }
+        FailureKind::ConnectionClosed => io::ErrorKind::ConnectionAborted,
+        _ => io::ErrorKind::Other,
+    }
+}
+
 /// `s3://bucket/key` → (bucket, key).
 fn split_location(location: &str) -> io::Result<(&str, &str)> {
     location
@@ -515,95 +477,9 @@ fn split_location(location: &str) -> io::Result<(&str, &str)> {
         .ok_or_else(|| io::Error::other(format!("not an S3 object URL: {location:?}")))
 }
 
-/// `http://127.0.0.1:…`, `http://localhost:…`, `http://[::1]:…`.
-fn is_loopback_http(endpoint: &str) -> bool {
-    let Some(rest) = endpoint.strip_prefix("http://") else {
-        return false;
-    };
-    let authority = rest.split('/').next().unwrap_or("");
-    let host = match authority.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or(""),
-        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
-    };
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
-/// An object_store error as one line: the error and its causes (the server's code is usually
-/// in the innermost).
-fn describe(err: &object_store::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = std::error::Error::source(err);
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn list_error(url: &S3Url, err: object_store::Error) -> Error {
-    let message = describe(&err);
-    let bucket = url.bucket().to_owned();
-    let url_text = url.to_string();
-    let denied = matches!(
-        err,
-        object_store::Error::PermissionDenied { .. } | object_store::Error::Unauthenticated { .. }
-    ) || [
-        "AccessDenied",
-        "InvalidAccessKeyId",
-        "SignatureDoesNotMatch",
-        "403 Forbidden",
-    ]
-    .iter()
-    .any(|code| message.contains(code));
-    if denied {
-        return Error::AccessDenied {
-            bucket,
-            url: url_text,
-            message,
-        };
-    }
-    if message.contains("NoSuchBucket") {
-        return Error::NoSuchBucket {
-            bucket,
-            url: url_text,
-            message,
-        };
-    }
-    Error::List {
-        url: url_text,
-        source: err,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn loopback_endpoints() {
-        for yes in [
-            "http://127.0.0.1:9000",
-            "http://localhost:5000/",
-            "http://[::1]:80",
-            "http://127.0.0.2",
-        ] {
-            assert!(is_loopback_http(yes), "{yes}");
-        }
-        for no in [
-            "https://127.0.0.1:9000",
-            "http://10.0.0.1:9000",
-            "http://minio.internal",
-        ] {
-            assert!(!is_loopback_http(no), "{no}");
-        }
-    }
 
     #[test]
     fn locations() {

@@ -129,3 +129,22 @@ impl Error {
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T> = std::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_message_names_the_file_and_the_source_is_the_cause() {
+        let err = Error::Io {
+            path: PathBuf::from("inventory/sg.json"),
+            source: std::io::Error::from(std::io::ErrorKind::NotFound),
+        };
+        let cause = std::error::Error::source(&err).map(ToString::to_string);
+        assert_eq!(err.to_string(), "cannot read inventory/sg.json");
+        assert_eq!(
+            cause,
+            Some(std::io::Error::from(std::io::ErrorKind::NotFound).to_string())
+        );
+    }
+}

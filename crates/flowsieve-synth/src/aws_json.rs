@@ -50,7 +50,7 @@ pub(crate) fn documents(inv: &Inventory) -> BTreeMap<String, Value> {
 }
 
 /// The CLI's `IpProtocol` string of an IANA number.
-fn protocol_name(proto: i16) -> String {
+pub(crate) fn protocol_name(proto: i16) -> String {
     match proto {
         ALL => "-1".into(),
         TCP => "tcp".into(),

@@ -67,3 +67,37 @@ pub enum Error {
 
 /// The generator's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_message_repeats_its_source() {
+        let io = || io::Error::other("disk full");
+        let json = || serde_json::from_str::<u8>("x").unwrap_err();
+        let errors = [
+            Error::CreateDir {
+                path: PathBuf::from("out"),
+                source: io(),
+            },
+            Error::Write {
+                path: PathBuf::from("out/a.log"),
+                source: io(),
+            },
+            Error::ReadDir {
+                path: PathBuf::from("out"),
+                source: io(),
+            },
+            Error::Json {
+                path: PathBuf::from("out/truth.json"),
+                source: json(),
+            },
+        ];
+        for err in errors {
+            let cause = std::error::Error::source(&err).unwrap().to_string();
+            assert!(!err.to_string().contains(&cause), "{err}");
+            assert!(err.to_string().contains("out"), "{err}");
+        }
+    }
+}

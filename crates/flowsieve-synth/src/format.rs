@@ -83,7 +83,8 @@ impl Field {
     }
 }
 
-const DEFAULT_FIELDS: [Field; 14] = [
+/// The default (version 2) format's fields, in AWS's order.
+pub(crate) const DEFAULT_FIELDS: [Field; 14] = [
     Field::Version,
     Field::AccountId,
     Field::InterfaceId,

@@ -105,7 +105,8 @@ pub(crate) fn check_out_dir(out_dir: &Path) -> Result<()> {
     check_empty(&out_dir.join("labels"))
 }
 
-fn check_empty(dir: &Path) -> Result<()> {
+/// Fails with [`Error::NotEmpty`] when `dir` exists and holds anything.
+pub(crate) fn check_empty(dir: &Path) -> Result<()> {
     match fs::read_dir(dir) {
         Ok(mut entries) => {
             if entries.next().is_some() {
@@ -123,7 +124,8 @@ fn check_empty(dir: &Path) -> Result<()> {
     }
 }
 
-fn write_json(path: &Path, value: &impl Serialize) -> Result<()> {
+/// Writes `value` as JSON indented like the AWS CLI (4 spaces), creating the parent directory.
+pub(crate) fn write_json(path: &Path, value: &impl Serialize) -> Result<()> {
     let mut out = Vec::new();
     let mut ser = serde_json::Serializer::with_formatter(
         &mut out,

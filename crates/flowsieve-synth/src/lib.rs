@@ -169,6 +169,79 @@
 //! once. Truth is merged from per-unit sums; no record is kept, so memory does not grow with the
 //! archive. Measured on 2 cores: 100 million records (18.7 GB of text, 2.5 GB gzip, 2,338
 //! objects) in about a minute with a peak RSS of 44 MB.
+//!
+//! # Scenarios
+//!
+//! The archive above shares the engine's assumptions, so agreement with it proves little.
+//! [`generate_scenario`] writes instead one of a catalogue of small accounts built like real
+//! ones, where naive verdicts are wrong, with exact truth ([`scenarios()`] lists them;
+//! `flowsieve generate --scenario NAME --out DIR`, `--list-scenarios`). Each is a declarative
+//! description (VPCs with possibly overlapping CIDRs and peerings, subnets and network ACLs,
+//! groups and rules with creation and deletion times, ENIs of every kind with lifetimes and
+//! group changes, flow logs on a VPC, subnet or ENI with their traffic type, format,
+//! aggregation interval and dates, load balancers, and traffic), played through a simulated AWS:
+//! the union of an ENI's groups, stateful tracking and untracked flows, network ACLs at subnet
+//! boundaries, NAT gateways, NLBs with client IP preservation (the target sees the client's
+//! address and AWS matches its rule that references the NLB's group), records only on logged
+//! ENIs per aggregation window with tcp-flags ORed per window, NODATA for idle logged ENIs, no
+//! records on unlogged ones, SKIPDATA where a scenario drops a window.
+//!
+//! What is written under `DIR`:
+//!
+//! * the inventory in the scenario's form: one end-of-window snapshot (`inventory/`), dated
+//!   snapshots (`inventory/<RFC3339>/`), or the snapshot plus AWS Config history (`config/`:
+//!   `get-resource-config-history` per ENI, newest first as the CLI prints it, and
+//!   `select-resource-config` for the groups), each as the AWS CLI prints it;
+//! * when the scenario uses them, `aws/describe-flow-logs.json`,
+//!   `aws/describe-vpc-peering-connections.json`, `aws/describe-network-acls.json`, and the elbv2
+//!   documents (`describe-load-balancers`, `describe-target-groups`, and per target group
+//!   `describe-target-health` and `describe-target-group-attributes`, wrapped with the target
+//!   group's ARN, which the CLI output does not repeat);
+//! * `logs/AWSLogs/…`: gzip objects under the S3 key layout, one per flow log and 5-minute
+//!   delivery slot (or aggregation window when longer); `labels/…`: the orientation of every line;
+//! * `truth.json`: where each input is and how the analysis takes it (`inputs`); per flow log its
+//!   resource, traffic type, format and counts; per ENI its kind, lifetime, groups over time and
+//!   whether it is fully observed; per rule the ground truth (`used`: AWS needed it for an
+//!   initiating packet, or for the responses of untracked flows, logged or not; `used_by`; the
+//!   logged records that show it; the records of unknown ENIs or unexplained peers that could
+//!   have used it) and the **expected verdict** (`status` and `reasons`, the codes of
+//!   docs/semantics.md), hand-labelled by reasoning about what the logs can prove; the expected
+//!   REJECT hotspots with their likely cause and, for a missing rule, the narrowest rule that
+//!   fixes it.
+//!
+//! The expectations are checked at generation time: an expected `unused` must be ground-truth
+//! unused, with every carrier ENI observed with ACCEPT traffic captured for its whole life in
+//! the window and no record of an unknown ENI or of an unexplained internal peer that could
+//! have used it; a rule AWS used can only be expected `used` (shown by a logged record) or
+//! `unknown`; every expected hotspot has refused records. The output is a pure function of the
+//! name and the seed, and the seed moves only client ports and object names.
+//!
+//! | scenario | the story | what a correct engine must do |
+//! |---|---|---|
+//! | `ecs_churn_config_history` | Fargate batch tasks come and go; all are gone at the end; AWS Config history given | match records against the network of their time: batch rules used, an idle group's rule provably unused |
+//! | `ecs_churn_snapshot` | the same churn with one end-of-window snapshot | no false unused: `peer_membership_incomplete`, `no_carrier_enis`, `unknown_eni_traffic` |
+//! | `eni_born_mid_window` | a worker task starts five minutes before the end and stays idle | its rules `partial_coverage`; fully observed groups' rules that reference it stay unused |
+//! | `partial_group_logging` | a group's two carriers in two subnets, one logged | `partial_coverage`; an unlogged group `no_logs_for_group` |
+//! | `reject_only_beside_all` | a REJECT-only flow log beside an ALL one, describe-flow-logs given | `reject_only_capture`; the refused probe a missing-rule hotspot |
+//! | `group_without_enis` | a referenced group no ENI carries | `peer_membership_incomplete`, `no_carrier_enis`; a known idle group's rule unused |
+//! | `icmp_type_rule_unused` | `icmp 3/4 from 0.0.0.0/0` on fully logged hosts without ICMP; pinged hosts under an echo rule | the first unused, the second `icmp_type_not_logged` |
+//! | `skipdata_window` | ten minutes of a cache's records dropped | `skipdata`, not unused |
+//! | `overlapping_vpcs_peering` | two VPCs on 10.0.0.0/16 sharing an address, an active and a deleted peering | per-VPC resolution; cross-VPC reference used; stale one `unresolved_peer` |
+//! | `on_prem_rds` | on-prem (10.200/16 over VPN) sources reach RDS, one refused | peer class `on_prem`; missing rule with the exact source |
+//! | `ecs_dynamic_ports` | ALB → ECS dynamic host ports, `ingress 32768-65535 from sg-alb`, no tcp-flags | learn the host ports: orientation ≥ 99 % |
+//! | `high_server_ports` | gRPC 50051 and Jenkins 50000 behind `ingress all` rules | wide rules used; leftover callback range unused; orientation ≥ 99 % |
+//! | `nfs_privileged_client` | NFS from client ports 600–1023 to EFS 2049 | EFS rule used; the clients' `0-1023 from sg-efs` unused; orientation ≥ 99 % |
+//! | `windows_clients` | Windows clients (49152–65535) to a domain controller's RPC ports | dynamic RPC rule used; reverse range unused; orientation ≥ 99 % |
+//! | `long_connections` | hour-long agent connections, tcp-flags, one-minute windows | later windows oriented by the earlier SYN |
+//! | `nlb_client_ip_targets` | NLB with a group and client IP preservation; elbv2 JSON given | `8443 from sg-nlb` used |
+//! | `nlb_client_ip_no_targets` | the same without elbv2 JSON | `nlb_client_ip_preservation`, never unused |
+//! | `icmp_pings_both_ways` | pings in, pings out, ports `0 0` | pair request and reply: the bastion's `icmp from 0.0.0.0/0` unused |
+//! | `untracked_pair` | `tcp 443 from 0.0.0.0/0` with `egress all to 0.0.0.0/0` | `untracked_flow_dependency`; a tracked neighbour's egress rule unused |
+//! | `nat_gateway_reject` | a NACL denies SMTP through the NAT gateway | cause `nacl`, no suggestion |
+//! | `internal_port_scan` | an internal scanner probes 20 ports; a reporting job is refused on 9100 | `scan` without suggestions; `tcp 9100 from sg-report on sg-app` |
+//! | `hotspot_in_noise` | thousands of internet REJECTs and a few internal ones; a shared monitoring group | `unsolicited_external`; `tcp 6380 from sg-app on sg-cache` |
+//!
+//! Every scenario file of `src/scenario/catalog/` starts with its story in plain words.
 
 #![forbid(unsafe_code)]
 
@@ -182,6 +255,7 @@ mod malformed;
 mod matcher;
 mod render;
 mod rng;
+mod scenario;
 mod time;
 mod traffic;
 mod truth;
@@ -195,6 +269,7 @@ use std::str::FromStr;
 
 pub use error::{Error, Result};
 pub use format::FlowLogSpec;
+pub use scenario::{ScenarioInfo, ScenarioSummary, generate_scenario, scenarios};
 
 /// The directory layout of the flow-log objects (FLOW-LOGS.md §9.1).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]

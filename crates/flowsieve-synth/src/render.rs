@@ -359,7 +359,10 @@ impl Unit<'_, '_> {
         t.seen[usize::from(rec.eni)] = true;
         match rec.status {
             Status::NoData => t.lines.nodata += 1,
-            Status::SkipData => t.lines.skipdata += 1,
+            Status::SkipData => {
+                t.lines.skipdata += 1;
+                t.skipped[usize::from(rec.eni)] = true;
+            }
             Status::Ok => t.lines.records += 1,
         }
         if rec.status != Status::Ok {

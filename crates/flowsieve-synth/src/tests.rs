@@ -181,6 +181,7 @@ struct JRule {
 
 #[derive(Default)]
 struct JEni {
+    always_tracked: bool,
     groups: Vec<String>,
     addrs: Vec<IpAddr>,
     prefixes: Vec<Net>,
@@ -246,7 +247,13 @@ impl Inv {
                 .map(|n| n.ip)
                 .collect();
             ips.extend(addrs("Ipv6Addresses", "Ipv6Address").iter().map(|n| n.ip));
+            let description = e["Description"].as_str().unwrap_or_default();
             let eni = JEni {
+                always_tracked: matches!(
+                    e["InterfaceType"].as_str().unwrap_or_default(),
+                    "nat_gateway" | "natGateway" | "vpc_endpoint" | "network_load_balancer"
+                ) || description.starts_with("ELB ")
+                    || e["RequesterId"] == "amazon-elb",
                 groups: list("Groups").iter().map(|g| s(&g["GroupId"])).collect(),
                 addrs: ips,
                 prefixes: addrs("Ipv4Prefixes", "Ipv4Prefix"),
@@ -326,6 +333,47 @@ impl Inv {
             JPeer::Net(_) => false,
         }
     }
+
+    /// Rules that carry the replies of untracked flows (AWS's connection-tracking rule, read
+    /// from the JSON): a used rule from/to everyone (/0) for TCP, UDP or all, and on the same
+    /// ENI a rule the other way allowing all traffic (or all ports of that protocol) to/from
+    /// everyone of the family. Load balancer, NAT gateway and endpoint ENIs are always tracked.
+    fn untracked_replies(&self, used: &HashSet<String>) -> HashSet<String> {
+        let mut out = HashSet::new();
+        for e in self.enis.values().filter(|e| !e.always_tracked) {
+            let rules: Vec<&JRule> = self
+                .rules
+                .iter()
+                .filter(|r| e.groups.contains(&r.group))
+                .collect();
+            for o in &rules {
+                let JPeer::Net(c) = &o.peer else { continue };
+                if !used.contains(&o.id) || c.len != 0 || !matches!(o.proto, -1 | 6 | 17) {
+                    continue;
+                }
+                for r in &rules {
+                    let JPeer::Net(rc) = &r.peer else { continue };
+                    let all_ports = r.from == -1 || (r.from == 0 && r.to == 65535);
+                    if r.egress != o.egress
+                        && rc.len == 0
+                        && rc.ip.is_ipv4() == c.ip.is_ipv4()
+                        && (r.proto == -1 || (all_ports && (o.proto == -1 || r.proto == o.proto)))
+                    {
+                        out.insert(r.id.clone());
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// A group peer that no ENI carries.
+    fn group_without_members(&self, peer: &JPeer) -> bool {
+        match peer {
+            JPeer::Group(g) => !self.enis.values().any(|e| e.groups.contains(g)),
+            _ => false,
+        }
+    }
 }
 
 #[derive(Default, Debug, PartialEq)]
@@ -354,6 +402,7 @@ struct Recount {
     lines: BTreeMap<&'static str, u64>,
     rules: HashMap<String, RuleCount>,
     seen: HashSet<String>,
+    skipped: HashSet<String>,
     hot: BTreeMap<(Vec<String>, u64, u64, &'static str), HotCount>,
     egress_rejects: u64,
     reverse_rejects: u64,
@@ -426,6 +475,9 @@ fn recount(a: &Archive, inv: &Inv, fl: &Value) -> Recount {
             let eni_id = c_eni.map(|c| f[c]).unwrap_or_default();
             r.seen.insert(eni_id.to_string());
             let status = c_status.map(|c| f[c]).unwrap_or("OK");
+            if status == "SKIPDATA" {
+                r.skipped.insert(eni_id.to_string());
+            }
             match status {
                 "NODATA" | "SKIPDATA" => {
                     assert_eq!(label, status.to_ascii_lowercase());
@@ -570,6 +622,13 @@ fn check_truth(a: &Archive) {
             ids.windows(2).all(|w| w[0] < w[1]),
             "{name}: rules sorted by id"
         );
+        let used: HashSet<String> = r
+            .rules
+            .iter()
+            .filter(|(_, c)| c.records > 0)
+            .map(|(id, _)| id.clone())
+            .collect();
+        let untracked = inv.untracked_replies(&used);
         for t in rules {
             let id = t["rule_id"].as_str().unwrap_or_default();
             let rule = inv
@@ -588,27 +647,53 @@ fn check_truth(a: &Archive) {
                 last: t["last_seen"].as_u64(),
             };
             assert_eq!(&got, c, "{name}: {id}");
-            let appears = inv
+            let carriers: Vec<&String> = inv
                 .enis
                 .iter()
-                .any(|(eid, e)| e.groups.contains(&rule.group) && r.seen.contains(eid));
-            let expected = if c.records > 0 {
-                ("used", None)
-            } else if inv.unresolved(&rule.peer) {
-                ("unknown", Some("unresolved_peer"))
-            } else if (rule.proto == 1 || rule.proto == 58) && rule.from != -1 {
-                ("unknown", Some("icmp_type_not_logged"))
-            } else if !appears {
-                ("unknown", Some("no_logs_for_group"))
+                .filter(|(_, e)| e.groups.contains(&rule.group))
+                .map(|(eid, _)| eid)
+                .collect();
+            let logged = carriers.iter().filter(|eid| r.seen.contains(**eid)).count();
+            let mut reasons: Vec<&str> = Vec::new();
+            if c.records == 0 {
+                if carriers.is_empty() {
+                    reasons.push("no_carrier_enis");
+                } else if logged == 0 {
+                    reasons.push("no_logs_for_group");
+                } else if logged < carriers.len() {
+                    reasons.push("partial_coverage");
+                }
+                if carriers.iter().any(|eid| r.skipped.contains(*eid)) {
+                    reasons.push("skipdata");
+                }
+                if inv.unresolved(&rule.peer) {
+                    reasons.push("unresolved_peer");
+                } else if inv.group_without_members(&rule.peer) {
+                    reasons.push("peer_membership_incomplete");
+                }
+                if (rule.proto == 1 || rule.proto == 58) && rule.from != -1 && c.possible > 0 {
+                    reasons.push("icmp_type_not_logged");
+                }
+                if untracked.contains(id) {
+                    reasons.push("untracked_flow_dependency");
+                }
+            }
+            let expected_status = if c.records > 0 {
+                "used"
+            } else if reasons.is_empty() {
+                "unused"
             } else {
-                ("unused", None)
+                "unknown"
             };
+            let got_reasons: Vec<&str> = t["reasons"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v.as_str())
+                .collect();
             assert_eq!(
-                (
-                    t["status"].as_str().unwrap_or_default(),
-                    t["reason"].as_str()
-                ),
-                expected,
+                (t["status"].as_str().unwrap_or_default(), got_reasons),
+                (expected_status, reasons),
                 "{name}: {id}"
             );
         }
@@ -646,6 +731,7 @@ fn check_truth(a: &Archive) {
         }
         let rank = |h: &Value| {
             (
+                h["peer_class"] == "external",
                 std::cmp::Reverse(h["records"].as_u64()),
                 std::cmp::Reverse(h["packets"].as_u64()),
             )
@@ -968,7 +1054,7 @@ fn traps_behave_as_named() {
                 for id in ids {
                     let r = rules[id.as_str().unwrap_or_default()];
                     assert_eq!(r["status"], t["expect"], "{name}: {id}");
-                    assert_eq!(r["reason"], t["reason"], "{name}: {id}");
+                    assert_eq!(r["reasons"], t["reasons"], "{name}: {id}");
                     if let Some(n) = t["records"].as_u64() {
                         assert_eq!(r["records"].as_u64(), Some(n), "{name}: {id}");
                     }

@@ -148,6 +148,8 @@ pub(crate) struct FlowTruth {
     pub(crate) rules: Vec<RuleAcc>,
     /// Per ENI: named by at least one OK, NODATA or SKIPDATA line.
     pub(crate) seen: Vec<bool>,
+    /// Per ENI: named by a SKIPDATA line (AWS dropped records of it).
+    pub(crate) skipped: Vec<bool>,
     pub(crate) hotspots: HashMap<HotKey, HotAcc>,
     pub(crate) malformed: Vec<MalformedLine>,
     pub(crate) other: OtherRejects,
@@ -158,6 +160,7 @@ impl FlowTruth {
         FlowTruth {
             rules: vec![RuleAcc::default(); inv.rules.len()],
             seen: vec![false; inv.enis.len()],
+            skipped: vec![false; inv.enis.len()],
             ..FlowTruth::default()
         }
     }
@@ -171,6 +174,9 @@ impl FlowTruth {
             a.merge(b);
         }
         for (a, b) in self.seen.iter_mut().zip(&o.seen) {
+            *a |= *b;
+        }
+        for (a, b) in self.skipped.iter_mut().zip(&o.skipped) {
             *a |= *b;
         }
         for (k, v) in o.hotspots {
@@ -239,7 +245,7 @@ pub(crate) struct RuleDoc {
     pub(crate) to_port: i32,
     pub(crate) peer: String,
     pub(crate) status: &'static str,
-    pub(crate) reason: Option<&'static str>,
+    pub(crate) reasons: Vec<&'static str>,
     pub(crate) records: u64,
     pub(crate) packets: u64,
     pub(crate) bytes: u64,
@@ -267,7 +273,8 @@ pub(crate) struct TrapDoc {
     pub(crate) rule_ids: Vec<String>,
     /// The status every listed rule has in every flow log.
     pub(crate) expect: &'static str,
-    pub(crate) reason: Option<&'static str>,
+    /// Its reasons (empty unless `unknown`).
+    pub(crate) reasons: Vec<&'static str>,
     /// When set, every listed rule has exactly this many crediting records in every flow log.
     pub(crate) records: Option<u64>,
     pub(crate) hotspot: Option<HotspotExpect>,
@@ -293,48 +300,138 @@ pub(crate) fn peer_text(peer: &Peer) -> String {
     }
 }
 
-/// Status and reason of rule `r` given its accumulated counts. Precedence among the reasons of
-/// `unknown`: an unresolvable peer, then an ICMP type, then a group without logs.
+/// The reason codes of `unknown`, in the order the report lists them (docs/semantics.md).
+pub(crate) const REASON_ORDER: [&str; 15] = [
+    "no_attributed_records",
+    "unattributable_records",
+    "no_carrier_enis",
+    "no_logs_for_group",
+    "partial_coverage",
+    "skipdata",
+    "reject_only_capture",
+    "unresolved_peer",
+    "peer_membership_incomplete",
+    "unknown_eni_traffic",
+    "icmp_type_not_logged",
+    "weak_orientation",
+    "nlb_client_ip_preservation",
+    "unlogged_path",
+    "untracked_flow_dependency",
+];
+
+/// Status and reasons of rule `r` given its accumulated counts: `used` when a record credits
+/// it; otherwise `unused` only when nothing stands in the way of the proof — every ENI of its
+/// group logged (the generator logs covered ENIs in every window, so "named by a line" means
+/// "observed throughout"), no SKIPDATA on them, a resolvable peer with members, and for an
+/// ICMP type-specific rule no ICMP record it could have matched. Every reason that holds is
+/// listed, in [`REASON_ORDER`].
 pub(crate) fn status(
     inv: &Inventory,
     r: usize,
     acc: &RuleAcc,
     seen: &[bool],
-) -> (&'static str, Option<&'static str>) {
+    skipped: &[bool],
+    untracked_reply: bool,
+) -> (&'static str, Vec<&'static str>) {
     let rule = &inv.rules[r];
     if acc.records > 0 {
-        return ("used", None);
+        return ("used", Vec::new());
     }
-    let unresolved = matches!(
-        rule.peer,
-        Peer::Group { known: None, .. } | Peer::PrefixList { known: None, .. }
-    );
-    if unresolved {
-        return ("unknown", Some("unresolved_peer"));
-    }
-    if icmp_specific(rule) {
-        return ("unknown", Some("icmp_type_not_logged"));
-    }
-    let appears = inv
+    let carriers: Vec<usize> = inv
         .enis
         .iter()
         .enumerate()
-        .any(|(i, e)| e.groups.contains(&rule.group) && seen[i]);
-    if !appears {
-        return ("unknown", Some("no_logs_for_group"));
+        .filter(|(_, e)| e.groups.contains(&rule.group))
+        .map(|(i, _)| i)
+        .collect();
+    let mut reasons = Vec::new();
+    let logged = carriers.iter().filter(|&&i| seen[i]).count();
+    if carriers.is_empty() {
+        reasons.push("no_carrier_enis");
+    } else if logged == 0 {
+        reasons.push("no_logs_for_group");
+    } else if logged < carriers.len() {
+        reasons.push("partial_coverage");
     }
-    ("unused", None)
+    if carriers.iter().any(|&i| skipped[i]) {
+        reasons.push("skipdata");
+    }
+    match &rule.peer {
+        Peer::Group { known: None, .. } | Peer::PrefixList { known: None, .. } => {
+            reasons.push("unresolved_peer")
+        }
+        Peer::Group { known: Some(g), .. } if !inv.enis.iter().any(|e| e.groups.contains(g)) => {
+            reasons.push("peer_membership_incomplete")
+        }
+        _ => {}
+    }
+    if icmp_specific(rule) && acc.possible > 0 {
+        reasons.push("icmp_type_not_logged");
+    }
+    if untracked_reply {
+        reasons.push("untracked_flow_dependency");
+    }
+    reasons.sort_by_key(|r| REASON_ORDER.iter().position(|o| o == r));
+    if reasons.is_empty() {
+        ("unused", reasons)
+    } else {
+        ("unknown", reasons)
+    }
+}
+
+/// Per rule: whether it carries the replies of untracked flows. AWS does not track a TCP or UDP
+/// flow allowed by a rule from or to everyone (`0.0.0.0/0`, `::/0`) when the ENI also has a rule
+/// in the other direction allowing everything (or every port of that protocol) from or to
+/// everyone of the same family; the replies then pass by that other rule, so removing it cuts
+/// the flows. Only opening rules that were used count, and only on ENIs whose connections AWS
+/// does not always track (load balancers, NAT gateways and endpoints are tracked).
+pub(crate) fn untracked_replies(inv: &Inventory, used: &[bool]) -> Vec<bool> {
+    use crate::inventory::EniKind;
+    let mut out = vec![false; inv.rules.len()];
+    for eni in &inv.enis {
+        if matches!(
+            eni.kind,
+            EniKind::Alb { .. } | EniKind::Nat { .. } | EniKind::Vpce { .. }
+        ) {
+            continue;
+        }
+        let rules: Vec<usize> = (0..inv.rules.len())
+            .filter(|&r| eni.groups.contains(&inv.rules[r].group))
+            .collect();
+        for &open in &rules {
+            let o = &inv.rules[open];
+            let Peer::Cidr(c) = &o.peer else { continue };
+            if !used[open] || c.len() != 0 || !matches!(o.proto, -1 | 6 | 17) {
+                continue;
+            }
+            for &reply in &rules {
+                let r = &inv.rules[reply];
+                let Peer::Cidr(rc) = &r.peer else { continue };
+                let all_ports = r.from == -1 || (r.from == 0 && r.to == 65535);
+                if r.egress != o.egress
+                    && rc.len() == 0
+                    && rc.is_v4() == c.is_v4()
+                    && (r.proto == -1 || (all_ports && (o.proto == -1 || r.proto == o.proto)))
+                {
+                    out[reply] = true;
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The rule list of one flow log, sorted by rule id.
 pub(crate) fn rule_docs(inv: &Inventory, t: &FlowTruth) -> Vec<RuleDoc> {
+    let used: Vec<bool> = t.rules.iter().map(|a| a.records > 0).collect();
+    let untracked = untracked_replies(inv, &used);
     let mut docs: Vec<RuleDoc> = inv
         .rules
         .iter()
         .enumerate()
         .map(|(r, rule)| {
             let acc = &t.rules[r];
-            let (status, reason) = status(inv, r, acc, &t.seen);
+            let (status, reasons) = status(inv, r, acc, &t.seen, &t.skipped, untracked[r]);
             RuleDoc {
                 rule_id: rule.id.clone(),
                 group_id: inv.groups[rule.group].id.clone(),
@@ -344,7 +441,7 @@ pub(crate) fn rule_docs(inv: &Inventory, t: &FlowTruth) -> Vec<RuleDoc> {
                 to_port: rule.to,
                 peer: peer_text(&rule.peer),
                 status,
-                reason,
+                reasons,
                 records: acc.records,
                 packets: acc.packets,
                 bytes: acc.bytes,
@@ -358,7 +455,8 @@ pub(crate) fn rule_docs(inv: &Inventory, t: &FlowTruth) -> Vec<RuleDoc> {
     docs
 }
 
-/// All hotspots, ranked: records desc, packets desc, then group ids, port, protocol, class asc.
+/// All hotspots, ranked: private (internal) before external, then records desc, packets desc,
+/// then group ids, port, protocol, class asc.
 pub(crate) fn hotspot_docs(inv: &Inventory, t: &FlowTruth) -> Vec<HotspotDoc> {
     let sorted: BTreeMap<&HotKey, &HotAcc> = t.hotspots.iter().collect();
     let mut docs: Vec<HotspotDoc> = sorted
@@ -375,9 +473,11 @@ pub(crate) fn hotspot_docs(inv: &Inventory, t: &FlowTruth) -> Vec<HotspotDoc> {
             last_seen: v.last,
         })
         .collect();
+    // Private sources are ranked apart from (before) the internet.
     docs.sort_by(|a, b| {
-        b.records
-            .cmp(&a.records)
+        (a.peer_class == "external")
+            .cmp(&(b.peer_class == "external"))
+            .then(b.records.cmp(&a.records))
             .then(b.packets.cmp(&a.packets))
             .then_with(|| a.group_ids.cmp(&b.group_ids))
             .then(a.dst_port.cmp(&b.dst_port))
@@ -413,7 +513,7 @@ pub(crate) fn trap_docs(inv: &Inventory) -> Vec<TrapDoc> {
             name: "egress_ephemeral_return_only",
             rule_ids: ids(Trap::EgressEphemeralReturnOnly),
             expect: "unused",
-            reason: None,
+            reasons: Vec::new(),
             records: Some(0),
             hotspot: None,
             note: "The frontend's egress tcp 1024-65535 to 0.0.0.0/0 'for return traffic': only the responses to Nginx's requests (to Nginx's ephemeral ports) match it; the frontend never opens a connection, and a stateful group needs no rule for responses.",
@@ -422,7 +522,7 @@ pub(crate) fn trap_docs(inv: &Inventory) -> Vec<TrapDoc> {
             name: "nacl_rejected_only",
             rule_ids: ids(Trap::NaclRejectedOnly),
             expect: "unused",
-            reason: None,
+            reasons: Vec::new(),
             records: Some(0),
             hotspot: hotspot_on(Role::Gguf, 8001, "present"),
             note: "The GGUF group allows tcp 8001 from the public subnets (10.x.0.0/22), but the model subnets' network ACL denies tcp 8001-8002 from there (rule 90): the bastion's attempts are ACCEPTed by its own egress rule and REJECTed on the model server's ENI.",
@@ -431,7 +531,7 @@ pub(crate) fn trap_docs(inv: &Inventory) -> Vec<TrapDoc> {
             name: "used_once",
             rule_ids: ids(Trap::UsedOnce),
             expect: "used",
-            reason: None,
+            reasons: Vec::new(),
             records: Some(1),
             hotspot: None,
             note: "One short SSH session from the bastion to an ECS container instance in the whole window: one ingress record in each flow log.",
@@ -440,7 +540,7 @@ pub(crate) fn trap_docs(inv: &Inventory) -> Vec<TrapDoc> {
             name: "used_twice",
             rule_ids: ids(Trap::UsedTwice),
             expect: "used",
-            reason: None,
+            reasons: Vec::new(),
             records: Some(2),
             hotspot: None,
             note: "Two short calls from the backup instance to the Secrets Manager endpoint in the whole window.",
@@ -449,7 +549,7 @@ pub(crate) fn trap_docs(inv: &Inventory) -> Vec<TrapDoc> {
             name: "missing_alb_health_check_rule",
             rule_ids: ids(Trap::HealthCheckRuleMissing),
             expect: "used",
-            reason: None,
+            reasons: Vec::new(),
             records: None,
             hotspot: hotspot_on(Role::EcsTask, 8081, "top_internal"),
             note: "The second ALB health-checks its ECS tasks on tcp 8081, which the task group forgot (it allows 8000 only): the service rule is used, and the health checks are the top internal REJECT hotspot.",
@@ -458,30 +558,34 @@ pub(crate) fn trap_docs(inv: &Inventory) -> Vec<TrapDoc> {
             name: "icmp_type_not_logged",
             rule_ids: ids(Trap::IcmpTypeNotLogged),
             expect: "unknown",
-            reason: Some("icmp_type_not_logged"),
+            reasons: vec!["icmp_type_not_logged"],
             records: Some(0),
             hotspot: None,
             note: "The bastion allows ICMP echo (type 8) and ICMPv6 echo (type 128) only; flow logs carry no ICMP type, so the pings it accepts count in possible_records.",
         },
         TrapDoc {
             name: "no_logs_for_group",
-            rule_ids: {
-                let mut v = ids(Trap::NoLogsUncovered);
-                v.extend(ids(Trap::NoLogsNoEnis));
-                v.sort();
-                v
-            },
+            rule_ids: ids(Trap::NoLogsUncovered),
             expect: "unknown",
-            reason: Some("no_logs_for_group"),
+            reasons: vec!["no_logs_for_group"],
             records: Some(0),
             hotspot: None,
-            note: "legacy-reporting-sg sits on an instance in the legacy subnet, which neither flow log covers (not even NODATA), although Jenkins talks to it; launch-wizard-1 is on no ENI at all.",
+            note: "legacy-reporting-sg sits on an instance in the legacy subnet, which neither flow log covers (not even NODATA), although Jenkins talks to it.",
+        },
+        TrapDoc {
+            name: "no_carrier_enis",
+            rule_ids: ids(Trap::NoLogsNoEnis),
+            expect: "unknown",
+            reasons: vec!["no_carrier_enis"],
+            records: Some(0),
+            hotspot: None,
+            note: "launch-wizard-1 is on no ENI at all: nothing could show whether its rules are needed.",
         },
         TrapDoc {
             name: "unresolved_peer",
             rule_ids: ids(Trap::UnresolvedPeer),
             expect: "unknown",
-            reason: Some("unresolved_peer"),
+            reasons: vec!["unresolved_peer"],
             records: Some(0),
             hotspot: None,
             note: "A rule referencing a group of another account across a peering connection: the inventory cannot resolve its members (their federation requests are accepted but credit no rule in the inventory).",
@@ -490,7 +594,7 @@ pub(crate) fn trap_docs(inv: &Inventory) -> Vec<TrapDoc> {
             name: "overlapping_rules_all_credited",
             rule_ids: ids(Trap::OverlapS3),
             expect: "used",
-            reason: None,
+            reasons: Vec::new(),
             records: None,
             hotspot: None,
             note: "The backend's egress tcp 443 to 0.0.0.0/0 and to the S3 prefix list overlap: every S3 request credits both.",
@@ -499,7 +603,7 @@ pub(crate) fn trap_docs(inv: &Inventory) -> Vec<TrapDoc> {
             name: "self_reference",
             rule_ids: ids(Trap::SelfReference),
             expect: "used",
-            reason: None,
+            reasons: Vec::new(),
             records: None,
             hotspot: None,
             note: "The default group's all-traffic-from-itself rule, used by Jenkins (from addresses of its delegated /28 prefix) reaching the forgotten instance, both in the default group.",
@@ -510,7 +614,7 @@ pub(crate) fn trap_docs(inv: &Inventory) -> Vec<TrapDoc> {
             name: "backup_rds_rule_missing",
             rule_ids: ids(Trap::BackupRds),
             expect: "used",
-            reason: None,
+            reasons: Vec::new(),
             records: None,
             hotspot: hotspot_on(Role::RdsPrimary, 3306, "present"),
             note: "Variant (odd seeds): the RDS group lacks its ingress rule from the backup group. The backup's hourly dumps are ACCEPTed by its own egress rule (used) and REJECTed on the RDS ENI.",
@@ -520,7 +624,7 @@ pub(crate) fn trap_docs(inv: &Inventory) -> Vec<TrapDoc> {
             name: "backup_rds_rule_present",
             rule_ids: ids(Trap::BackupRds),
             expect: "used",
-            reason: None,
+            reasons: Vec::new(),
             records: None,
             hotspot: None,
             note: "Variant (even seeds): the RDS group has its ingress rule from the backup group, and the hourly dumps use both rules.",

@@ -30,18 +30,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 println!("missing rule {rid}");
                 continue;
             };
-            if r.status != tr["status"].as_str().unwrap_or_default() {
+            if r.status.as_str() != tr["status"].as_str().unwrap_or_default() {
                 wrong_status += 1;
                 println!(
-                    "status {rid} {} {}-{} {}: ours {} {:?} truth {} {:?} (ours {} truth {})",
+                    "status {rid} {} {} p{} {}-{} {}: ours {} {:?} {:?} truth {} {:?} (ours {} truth {})",
+                    r.group_name,
                     r.direction,
+                    r.protocol,
                     r.from_port,
                     r.to_port,
                     r.peer,
                     r.status,
-                    r.reason,
+                    r.reasons,
+                    r.possible_by_reason,
                     tr["status"],
-                    tr["reason"],
+                    tr["reasons"],
                     r.records,
                     tr["records"]
                 );
@@ -81,7 +84,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 o.map(|o| (
                     o.group_ids.len(),
                     o.dst_port,
-                    o.peer_class.clone(),
+                    o.peer_class,
                     o.records,
                     o.distinct_sources
                 ))
@@ -93,7 +96,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .summary
                 .orientation
                 .iter()
-                .map(|o| (o.evidence.clone(), o.forward, o.reverse))
+                .map(|o| (o.evidence, o.forward, o.reverse))
                 .collect::<Vec<_>>()
         );
         println!(

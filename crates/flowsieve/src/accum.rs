@@ -12,6 +12,7 @@ use hashbrown::HashMap;
 use flowsieve_log::{FlowField, LineStats};
 use flowsieve_sg::Direction;
 
+use crate::coverage::FlowLogObservation;
 use crate::orient::{Evidence, Orientation};
 
 /// The action of a record.
@@ -29,9 +30,17 @@ pub(crate) struct FlowKey {
     pub(crate) action: Action,
     pub(crate) orientation: Orientation,
     pub(crate) protocol: u8,
+    /// Whether the orientation is a guess ([`Evidence::is_weak`]).
+    pub(crate) weak: bool,
     /// The server's port: the destination port of a forward record, the source port of a
     /// reverse one (0 for port-less protocols).
     pub(crate) port: u16,
+    /// For a weak tuple, the port class ([`crate::network::Network::port_class`]) of the other
+    /// port — the service port if the guess is wrong — so the report can give the rules of the
+    /// other orientation a possible credit; 0 for firm tuples. A class, not the port: the other
+    /// port is usually a client's ephemeral port, and keeping it would grow the table with
+    /// connections.
+    pub(crate) alt_class: u16,
     /// The remote address (`pkt-*` when present).
     pub(crate) peer: u128,
 }
@@ -47,9 +56,27 @@ impl std::hash::Hash for FlowKey {
             | (u64::from(self.protocol) << 48)
             | ((self.direction as u64) << 56)
             | ((self.action as u64) << 57)
-            | ((self.orientation as u64) << 58);
-        state.write_u128(self.peer ^ (u128::from(head) << 64));
+            | ((self.orientation as u64) << 58)
+            | (u64::from(self.weak) << 59);
+        state.write_u128(self.peer ^ (u128::from(head) << 64) ^ (u128::from(self.alt_class) << 96));
     }
+}
+
+/// A record of an ENI missing from the inventory, kept so the report can tell which rules it
+/// could have used (its groups are unknown). Ports are kept as the destination's port class,
+/// never the client's ephemeral port, so the table does not grow with connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct UnknownFlowKey {
+    /// Index into [`FlowAccumulator::unknown_ids`].
+    pub(crate) eni: u32,
+    /// From `flow-direction`, when the format has it (the ENI's addresses are unknown).
+    pub(crate) direction: Option<Direction>,
+    pub(crate) action: Action,
+    pub(crate) protocol: u8,
+    pub(crate) dst_port_class: u16,
+    /// Source and destination (`pkt-*` when present).
+    pub(crate) src: u128,
+    pub(crate) dst: u128,
 }
 
 /// Sums over the records of one key.
@@ -159,11 +186,27 @@ pub(crate) struct FlowAccumulator {
     pub(crate) eni_lines: Vec<EniLines>,
     /// ENIs named in the logs but absent from the inventory.
     pub(crate) unknown_enis: HashMap<String, (EniLines, FlowStats), FixedState>,
+    /// Interned ids of unknown ENIs (this accumulator's numbering).
+    pub(crate) unknown_ids: Vec<String>,
+    unknown_index: HashMap<String, u32, FixedState>,
+    /// Records of unknown ENIs, by what they could have used.
+    pub(crate) unknown_flows: HashMap<UnknownFlowKey, u64, FixedState>,
     pub(crate) unattributed: Unattributed,
     /// Forward/reverse decisions by evidence: `[evidence][orientation]`.
-    pub(crate) evidence: [[u64; 2]; 7],
+    pub(crate) evidence: [[u64; 2]; Evidence::COUNT],
     /// Earliest `start` and latest `end` of the analysed records.
     pub(crate) window: FlowStats,
+    /// Earliest `start` and latest `end` of every line in the window (records, NODATA and
+    /// SKIPDATA): the analysis window when `--since`/`--until` do not set it.
+    pub(crate) lines_window: FlowStats,
+    /// What each flow log's lines showed, by flow log id (`""` for objects whose key names no
+    /// flow log), sorted by id.
+    pub(crate) flow_logs: Vec<(String, FlowLogObservation)>,
+    /// The slot of `flow_logs` the source being read belongs to.
+    pub(crate) current_flow_log: usize,
+    /// Per ENI index: records on the ENI that could not be attributed (direction unknown,
+    /// incomplete).
+    pub(crate) eni_unattributed: Vec<u64>,
     pub(crate) lines: LineStats,
     pub(crate) files: u64,
     pub(crate) bytes_read: u64,
@@ -178,15 +221,58 @@ impl FlowAccumulator {
             flows: HashMap::with_hasher(FixedState::with_seed(0xf105)),
             eni_lines: vec![EniLines::default(); enis],
             unknown_enis: HashMap::with_hasher(FixedState::with_seed(0xf105)),
+            unknown_ids: Vec::new(),
+            unknown_index: HashMap::with_hasher(FixedState::with_seed(0xf105)),
+            unknown_flows: HashMap::with_hasher(FixedState::with_seed(0xf105)),
             unattributed: Unattributed::default(),
-            evidence: [[0; 2]; 7],
+            evidence: [[0; 2]; Evidence::COUNT],
             window: FlowStats::default(),
+            lines_window: FlowStats::default(),
+            flow_logs: Vec::new(),
+            current_flow_log: usize::MAX,
+            eni_unattributed: vec![0; enis],
             lines: LineStats::default(),
             files: 0,
             bytes_read: 0,
             file_errors: Vec::new(),
             unusable_logs: Vec::new(),
         }
+    }
+
+    /// The index of an unknown ENI id in [`Self::unknown_ids`], interning it.
+    pub(crate) fn intern_unknown_eni(&mut self, id: &str) -> u32 {
+        if let Some(&index) = self.unknown_index.get(id) {
+            return index;
+        }
+        let index = self.unknown_ids.len() as u32;
+        self.unknown_ids.push(id.to_owned());
+        self.unknown_index.insert(id.to_owned(), index);
+        index
+    }
+
+    /// Makes `flow_log` the flow log of the lines that follow (one call per source).
+    pub(crate) fn begin_flow_log(&mut self, flow_log: &str) {
+        let enis = self.eni_lines.len();
+        self.current_flow_log = match self
+            .flow_logs
+            .binary_search_by(|(id, _)| id.as_str().cmp(flow_log))
+        {
+            Ok(i) => i,
+            Err(i) => {
+                self.flow_logs
+                    .insert(i, (flow_log.to_owned(), FlowLogObservation::new(enis)));
+                i
+            }
+        };
+    }
+
+    /// The observation of the current flow log (the unnamed one when none was begun).
+    #[inline]
+    pub(crate) fn flow_log(&mut self) -> &mut FlowLogObservation {
+        if self.current_flow_log >= self.flow_logs.len() {
+            self.begin_flow_log("");
+        }
+        &mut self.flow_logs[self.current_flow_log].1
     }
 
     #[inline]
@@ -207,6 +293,15 @@ impl FlowAccumulator {
         for (mine, theirs) in self.eni_lines.iter_mut().zip(&other.eni_lines) {
             mine.merge(theirs);
         }
+        let renumber: Vec<u32> = other
+            .unknown_ids
+            .iter()
+            .map(|id| self.intern_unknown_eni(id))
+            .collect();
+        for (mut key, records) in other.unknown_flows {
+            key.eni = renumber[key.eni as usize];
+            *self.unknown_flows.entry(key).or_insert(0) += records;
+        }
         for (id, (lines, stats)) in other.unknown_enis {
             let entry = self.unknown_enis.entry(id).or_default();
             entry.0.merge(&lines);
@@ -218,6 +313,20 @@ impl FlowAccumulator {
             mine[1] += theirs[1];
         }
         self.window.merge(&other.window);
+        self.lines_window.merge(&other.lines_window);
+        for (id, observation) in other.flow_logs {
+            match self.flow_logs.binary_search_by(|(mine, _)| mine.cmp(&id)) {
+                Ok(i) => self.flow_logs[i].1.merge(&observation),
+                Err(i) => self.flow_logs.insert(i, (id, observation)),
+            }
+        }
+        for (mine, theirs) in self
+            .eni_unattributed
+            .iter_mut()
+            .zip(&other.eni_unattributed)
+        {
+            *mine += theirs;
+        }
         // Samples are re-capped per reason after sorting, in the report; keep them all here.
         self.lines.merge(&other.lines, usize::MAX);
         self.files += other.files;

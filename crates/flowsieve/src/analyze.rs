@@ -6,15 +6,20 @@
 //! remote objects (S3) whose bodies flowsieve-log's [`fetch_in_order`] hands over in list
 //! order, fetched ahead by their store while the workers parse.
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 
-use flowsieve_log::{FlowField, FlowRecordBatch, LineStats, Source, SourceReader, fetch_in_order};
+use flowsieve_log::{
+    ErrorChain, FlowField, FlowRecordBatch, LineStats, Source, SourceReader, fetch_in_order,
+};
 
 use crate::accum::FlowAccumulator;
-use crate::attribute::{Attributor, RowClass};
+use crate::attribute::{Attributor, Inputs, RowClass};
 use crate::config::{ATTRIBUTION_FIELDS, AnalysisConfig, missing_for_attribution};
 use crate::error::{Error, Result};
 use crate::finish::build_report;
+use crate::learn::{ListenerLearner, Listeners};
 use crate::network::Network;
 use crate::report::Report;
 
@@ -41,6 +46,11 @@ pub fn analyze_with_progress(
     let filter = config.key_filter();
     let (selected, pruned): (Vec<&Source>, Vec<&Source>) =
         sources.iter().partition(|s| filter.selects(s.key()));
+    let listeners = learn_from(config, network, &selected);
+    let inputs = Inputs {
+        network,
+        listeners: &listeners,
+    };
     let builder = config.reader_builder();
     let enis = network.matcher().eni_count();
     // One accumulator per concurrently running task, not per rayon split: `try_fold` would start
@@ -52,7 +62,7 @@ pub fn analyze_with_progress(
     let pool = AccumulatorPool::new(enis);
     let read = |source: &Source, reader| {
         let mut acc = pool.take();
-        let stats = read_source(&mut acc, network, config, source, reader);
+        let stats = read_source(&mut acc, inputs, config, source, reader);
         pool.put(acc);
         progress(source, &stats?);
         Ok::<_, Error>(())
@@ -128,24 +138,97 @@ impl AccumulatorPool {
     }
 }
 
+/// The learning pass of [`analyze`], for callers who feed an [`Analyzer`] themselves: the first
+/// [`AnalysisConfig::with_learn_lines`] lines of every source the config selects, read in
+/// parallel, teach which ports listen. Sources that cannot be read are skipped (reading them
+/// for the analysis reports the failure).
+pub fn learn_listeners(
+    config: &AnalysisConfig,
+    network: &Network,
+    sources: &[Source],
+) -> Listeners {
+    let filter = config.key_filter();
+    let selected: Vec<&Source> = sources.iter().filter(|s| filter.selects(s.key())).collect();
+    learn_from(config, network, &selected)
+}
+
+fn learn_from(config: &AnalysisConfig, network: &Network, selected: &[&Source]) -> Listeners {
+    if config.learn_lines == 0 || selected.is_empty() {
+        return Listeners::none();
+    }
+    let builder = config.learning_reader_builder();
+    let learn_one = |mut learner: ListenerLearner, source: &Source, reader| {
+        learn_source(&mut learner, network, config.learn_lines, source, reader);
+        learner
+    };
+    let learner = if selected.iter().any(|s| s.is_remote()) {
+        fetch_in_order(selected.to_vec())
+            .par_bridge()
+            .fold(ListenerLearner::new, |learner, fetched| {
+                let source = fetched.source().clone();
+                learn_one(learner, &source, fetched.open(&builder))
+            })
+            .reduce(ListenerLearner::new, merge_learners)
+    } else {
+        selected
+            .par_iter()
+            .fold(ListenerLearner::new, |learner, source| {
+                learn_one(learner, source, flowsieve_log::open(source, &builder))
+            })
+            .reduce(ListenerLearner::new, merge_learners)
+    };
+    learner.finish()
+}
+
+fn merge_learners(mut a: ListenerLearner, b: ListenerLearner) -> ListenerLearner {
+    a.merge(b);
+    a
+}
+
+fn learn_source(
+    learner: &mut ListenerLearner,
+    network: &Network,
+    lines: u64,
+    _source: &Source,
+    reader: flowsieve_log::Result<SourceReader>,
+) {
+    let Ok(reader) = reader else { return };
+    // Exactly the first `lines` rows, whatever the batch size, so that what is learned does
+    // not depend on it.
+    let mut left = lines;
+    for batch in reader {
+        let Ok(batch) = batch else { break };
+        let take = usize::try_from(left)
+            .unwrap_or(usize::MAX)
+            .min(batch.num_rows());
+        learner.add_rows(network, &batch, take);
+        left -= take as u64;
+        if left == 0 {
+            break;
+        }
+    }
+    learner.end_object();
+}
+
 fn read_source(
     acc: &mut FlowAccumulator,
-    network: &Network,
+    inputs: Inputs<'_>,
     config: &AnalysisConfig,
     source: &Source,
     reader: flowsieve_log::Result<SourceReader>,
 ) -> Result<LineStats> {
     acc.files += 1;
+    acc.begin_flow_log(source.key().flow_log_id.as_deref().unwrap_or(""));
     let mut reader = match reader {
         Ok(reader) => reader,
         Err(err) if !config.strict => {
             acc.file_errors
-                .push((source.label().to_string(), err.to_string()));
+                .push((source.label().to_string(), ErrorChain(&err).to_string()));
             return Ok(LineStats::default());
         }
         Err(err) => return Err(err.into()),
     };
-    let mut attributor = Attributor::new(network, config.since, config.until);
+    let mut attributor = Attributor::new(config.since, config.until);
     let mut failure = None;
     // Fields attribution needs that a format of this object lacks, and its records read under
     // such a format (judged per batch, by the format in force when the batch is delivered: a
@@ -159,7 +242,7 @@ fn read_source(
                 let lacking = missing_for_attribution(reader.format());
                 let records = reader.stats().records;
                 if lacking.is_empty() {
-                    attributor.add_batch(acc, &batch);
+                    attributor.add_batch(inputs, acc, &batch);
                 } else {
                     unusable_records += records - records_before;
                     for field in lacking {
@@ -189,7 +272,7 @@ fn read_source(
         Some(err) if config.strict => Err(err.into()),
         Some(err) => {
             acc.file_errors
-                .push((source.label().to_string(), err.to_string()));
+                .push((source.label().to_string(), ErrorChain(&err).to_string()));
             Ok(stats)
         }
         None => Ok(stats),
@@ -200,18 +283,23 @@ fn read_source(
 /// (from Parquet, a stream, another reader). Batches need the columns of
 /// [`crate::ANALYSIS_FIELDS`] (missing ones count as all-null) in the flow schema types.
 ///
-/// Analyzers merge, so a pipeline can run one per worker and combine them.
+/// The analyzer owns its network through an [`Arc`], so it can move into a task or a thread.
+/// Analyzers merge, so a pipeline can run one per worker and combine them; merging analyzers
+/// of different networks is refused.
+///
+/// Orientation of flag-less records improves when the analyzer knows which ports listen: learn
+/// them first from the same batches (or a sample of them) with a [`ListenerLearner`] and pass
+/// the result to [`Analyzer::with_listeners`]. Without it, rules that only guessed orientations
+/// could have used are `unknown`, never wrongly `unused`.
 ///
 /// ```
 /// use flowsieve::{AnalysisConfig, Analyzer, Network};
-/// use flowsieve::log::ReaderBuilder;
-/// use flowsieve::sg::Inventory;
 ///
-/// let network = Network::new(Inventory::load(&["../../testdata/demo/inventory"])?);
+/// let network = Network::load(&["../../testdata/demo/inventory"])?;
 /// let config = AnalysisConfig::new();
 /// let text = "2 568738793019 eni-unknown 10.0.0.1 10.0.0.2 40000 443 6 3 180 1745193600 1745193660 ACCEPT OK\n";
 /// let mut reader = config.reader_builder().build(text.as_bytes())?;
-/// let mut analyzer = Analyzer::new(&config, &network);
+/// let mut analyzer = Analyzer::new(&config, network);
 /// for batch in reader.by_ref() {
 ///     analyzer.add_batch(&batch?);
 /// }
@@ -221,27 +309,46 @@ fn read_source(
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug)]
-pub struct Analyzer<'n> {
-    network: &'n Network,
+pub struct Analyzer {
+    network: Arc<Network>,
+    listeners: Arc<Listeners>,
     config: AnalysisConfig,
     acc: FlowAccumulator,
-    attributor: Attributor<'n>,
+    attributor: Attributor,
 }
 
-impl<'n> Analyzer<'n> {
-    /// An empty analysis.
-    pub fn new(config: &AnalysisConfig, network: &'n Network) -> Self {
+impl Analyzer {
+    /// An empty analysis of `network` (a [`Network`] or an `Arc<Network>`).
+    pub fn new(config: &AnalysisConfig, network: impl Into<Arc<Network>>) -> Self {
+        let network = network.into();
         Analyzer {
-            network,
-            config: config.clone(),
             acc: FlowAccumulator::new(network.matcher().eni_count()),
-            attributor: Attributor::new(network, config.since, config.until),
+            network,
+            listeners: Arc::new(Listeners::none()),
+            config: config.clone(),
+            attributor: Attributor::new(config.since, config.until),
         }
+    }
+
+    /// Orients flag-less records with what a [`ListenerLearner`] learned (call before adding
+    /// batches; every analyzer to be merged must use the same listeners).
+    pub fn with_listeners(mut self, listeners: impl Into<Arc<Listeners>>) -> Self {
+        self.listeners = listeners.into();
+        self
+    }
+
+    /// The network analysed.
+    pub fn network(&self) -> &Arc<Network> {
+        &self.network
     }
 
     /// Attributes one batch.
     pub fn add_batch(&mut self, batch: &FlowRecordBatch) {
-        self.attributor.add_batch(&mut self.acc, batch);
+        let inputs = Inputs {
+            network: &self.network,
+            listeners: &self.listeners,
+        };
+        self.attributor.add_batch(inputs, &mut self.acc, batch);
     }
 
     /// Attributes one batch like [`Self::add_batch`] and returns how each row was classified:
@@ -249,8 +356,12 @@ impl<'n> Analyzer<'n> {
     /// NODATA/SKIPDATA, unknown ENIs, incomplete rows, rows outside the window).
     pub fn classify_batch(&mut self, batch: &FlowRecordBatch) -> Vec<Option<RowClass>> {
         let mut classes = vec![None; batch.num_rows()];
+        let inputs = Inputs {
+            network: &self.network,
+            listeners: &self.listeners,
+        };
         self.attributor
-            .visit_batch(&mut self.acc, batch, |row, class| {
+            .visit_batch(inputs, &mut self.acc, batch, |row, class| {
                 if let Some(slot) = classes.get_mut(row) {
                     *slot = class;
                 }
@@ -266,14 +377,27 @@ impl<'n> Analyzer<'n> {
     }
 
     /// Adds another analysis of the same network (associative and commutative).
-    pub fn merge(&mut self, other: Analyzer<'_>) {
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NetworkMismatch`] when `other` analysed a different network.
+    pub fn merge(&mut self, other: Analyzer) -> Result<()> {
+        if !Arc::ptr_eq(&self.network, &other.network)
+            && self.network.fingerprint() != other.network.fingerprint()
+        {
+            return Err(Error::NetworkMismatch {
+                ours: self.network.fingerprint(),
+                theirs: other.network.fingerprint(),
+            });
+        }
         self.acc.merge(other.acc);
+        Ok(())
     }
 
     /// The report.
     pub fn finish(self) -> Report {
         let files = self.acc.files;
-        build_report(self.acc, self.network, &self.config, files, 0)
+        build_report(self.acc, &self.network, &self.config, files, 0)
     }
 }
 

@@ -15,7 +15,8 @@ use arrow_buffer::NullBuffer;
 use flowsieve_log::{FlowField, FlowRecordBatch};
 use flowsieve_sg::{Addr, CompiledMatcher, Direction, EniIdx};
 
-use crate::accum::{Action, EniLines, FlowAccumulator, FlowKey, FlowStats};
+use crate::accum::{Action, EniLines, FlowAccumulator, FlowKey, FlowStats, UnknownFlowKey};
+use crate::learn::Listeners;
 use crate::network::Network;
 use crate::orient::{Evidence, Orientation, Orienter, RecordView};
 
@@ -203,23 +204,26 @@ impl<'b> BatchColumns<'b> {
     }
 }
 
-/// Attributes batches into an accumulator; one per thread.
+/// Attributes batches into an accumulator; one per thread. It owns only caches and options; the
+/// network and what was learned about listeners are passed to each call.
 #[derive(Debug)]
-pub(crate) struct Attributor<'m> {
-    network: &'m Network,
-    matcher: &'m CompiledMatcher,
-    orienter: Orienter<'m>,
+pub(crate) struct Attributor {
+    orienter: Orienter,
     since: Option<i64>,
     until: Option<i64>,
 }
 
-impl<'m> Attributor<'m> {
-    pub(crate) fn new(network: &'m Network, since: Option<i64>, until: Option<i64>) -> Self {
-        let matcher = network.matcher();
+/// What attribution reads: the network and the learned listeners.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Inputs<'m> {
+    pub(crate) network: &'m Network,
+    pub(crate) listeners: &'m Listeners,
+}
+
+impl Attributor {
+    pub(crate) fn new(since: Option<i64>, until: Option<i64>) -> Self {
         Attributor {
-            network,
-            matcher,
-            orienter: Orienter::new(matcher),
+            orienter: Orienter::new(),
             since,
             until,
         }
@@ -227,28 +231,39 @@ impl<'m> Attributor<'m> {
 
     /// Attributes every row of `batch` (which should carry the analysis projection; missing
     /// columns are treated as all-null).
-    pub(crate) fn add_batch(&mut self, acc: &mut FlowAccumulator, batch: &FlowRecordBatch) {
-        self.visit_batch(acc, batch, |_, _| {});
+    pub(crate) fn add_batch(
+        &mut self,
+        inputs: Inputs<'_>,
+        acc: &mut FlowAccumulator,
+        batch: &FlowRecordBatch,
+    ) {
+        self.visit_batch(inputs, acc, batch, |_, _| {});
     }
 
     /// [`Self::add_batch`], also telling `on_row` how each row was classified (`None` for rows
     /// that are not attributed: NODATA/SKIPDATA, unknown ENI, incomplete, outside the window).
     pub(crate) fn visit_batch(
         &mut self,
+        inputs: Inputs<'_>,
         acc: &mut FlowAccumulator,
         batch: &FlowRecordBatch,
         mut on_row: impl FnMut(usize, Option<RowClass>),
     ) {
         let rows = batch.num_rows();
-        let Some(columns) = BatchColumns::new(batch, self.matcher) else {
+        let Some(columns) = BatchColumns::new(batch, inputs.network.matcher()) else {
             acc.unattributed.no_interface += rows as u64;
             (0..rows).for_each(|row| on_row(row, None));
             return;
         };
         let mut unknown =
             vec![(EniLines::default(), FlowStats::default()); columns.unknown_ids.len()];
+        let unknown_index: Vec<u32> = columns
+            .unknown_ids
+            .iter()
+            .map(|id| acc.intern_unknown_eni(id))
+            .collect();
         for row in 0..rows {
-            let class = self.row(acc, &columns, &mut unknown, row);
+            let class = self.row(inputs, acc, &columns, (&mut unknown, &unknown_index), row);
             on_row(row, class);
         }
         for (id, (lines, stats)) in columns.unknown_ids.into_iter().zip(unknown) {
@@ -265,9 +280,10 @@ impl<'m> Attributor<'m> {
     #[inline]
     fn row(
         &mut self,
+        inputs: Inputs<'_>,
         acc: &mut FlowAccumulator,
         c: &BatchColumns<'_>,
-        unknown: &mut [(EniLines, FlowStats)],
+        (unknown, unknown_index): (&mut [(EniLines, FlowStats)], &[u32]),
         row: usize,
     ) -> Option<RowClass> {
         let Some(eni) = c.eni.get(row) else {
@@ -279,27 +295,37 @@ impl<'m> Attributor<'m> {
             .as_ref()
             .and_then(|s| s.get(row))
             .unwrap_or(Status::Ok);
+        let first = value(c.start, row);
+        let last = value(c.end, row);
+        let outside = self.since.is_some_and(|s| last.is_some_and(|e| e < s))
+            || self.until.is_some_and(|u| first.is_some_and(|b| b >= u));
         let lines = match eni {
             EniRef::Known(idx) => acc.eni_lines.get_mut(idx.0 as usize)?,
             EniRef::Unknown(i) => &mut unknown.get_mut(i)?.0,
         };
         match status {
-            Status::NoData => {
-                lines.nodata += 1;
-                return None;
-            }
-            Status::SkipData => {
-                lines.skipdata += 1;
-                return None;
-            }
+            Status::NoData => lines.nodata += 1,
+            Status::SkipData => lines.skipdata += 1,
             Status::Ok => lines.ok += 1,
         }
-        let first = value(c.start, row);
-        let last = value(c.end, row);
-        if self.since.is_some_and(|s| last.is_some_and(|e| e < s))
-            || self.until.is_some_and(|u| first.is_some_and(|b| b >= u))
-        {
-            acc.unattributed.outside_window += 1;
+        if outside {
+            if status == Status::Ok {
+                acc.unattributed.outside_window += 1;
+            }
+            return None;
+        }
+        if let (Some(start), Some(end)) = (first, last) {
+            acc.lines_window.first = acc.lines_window.first.min(start);
+            acc.lines_window.last = acc.lines_window.last.max(end);
+            if let EniRef::Known(idx) = eni {
+                let observation = acc.flow_log();
+                observation.observe(idx.0, start, end, status != Status::Ok);
+                if status == Status::SkipData {
+                    observation.skip(idx.0, start, end);
+                }
+            }
+        }
+        if status != Status::Ok {
             return None;
         }
         let (first, last) = (first.unwrap_or(i64::MAX), last.unwrap_or(i64::MIN));
@@ -314,6 +340,27 @@ impl<'m> Attributor<'m> {
                     .get_mut(i)?
                     .1
                     .add(packets, bytes, first, last, false);
+                // Kept so the report can tell which rules this traffic could have used (the
+                // ENI's groups are unknown).
+                if let (Some(src), Some(dst), Some(action), Some(protocol), Some(&index)) = (
+                    c.src.and_then(|a| a.get(row)),
+                    c.dst.and_then(|a| a.get(row)),
+                    c.action.as_ref().and_then(|a| a.get(row)),
+                    value(c.protocol, row),
+                    unknown_index.get(i),
+                ) {
+                    let dport = value(c.dst_port, row).unwrap_or(0);
+                    let key = UnknownFlowKey {
+                        eni: index,
+                        direction: c.direction.as_ref().and_then(|d| d.get(row)),
+                        action,
+                        protocol,
+                        dst_port_class: inputs.network.port_class(protocol, dport),
+                        src: c.pkt_src.and_then(|a| a.get(row)).unwrap_or(src),
+                        dst: c.pkt_dst.and_then(|a| a.get(row)).unwrap_or(dst),
+                    };
+                    *acc.unknown_flows.entry(key).or_insert(0) += 1;
+                }
                 return None;
             }
         };
@@ -324,14 +371,24 @@ impl<'m> Attributor<'m> {
             value(c.protocol, row),
         ) else {
             acc.unattributed.incomplete += 1;
+            if let Some(n) = acc.eni_unattributed.get_mut(eni.0 as usize) {
+                *n += 1;
+            }
             return None;
         };
+        match action {
+            Action::Accept => acc.flow_log().accepts += 1,
+            Action::Reject => acc.flow_log().rejects += 1,
+        }
         let direction = match c.direction.as_ref().and_then(|d| d.get(row)) {
             Some(direction) => direction,
-            None => match self.direction_by_address(eni, src, dst) {
+            None => match direction_by_address(inputs.network, eni, src, dst) {
                 Some(direction) => direction,
                 None => {
                     acc.unattributed.direction_unknown += 1;
+                    if let Some(n) = acc.eni_unattributed.get_mut(eni.0 as usize) {
+                        *n += 1;
+                    }
                     return None;
                 }
             },
@@ -341,6 +398,9 @@ impl<'m> Attributor<'m> {
         let real_src = Addr(c.pkt_src.and_then(|a| a.get(row)).unwrap_or(src));
         let real_dst = Addr(c.pkt_dst.and_then(|a| a.get(row)).unwrap_or(dst));
         let tcp_flags = value(c.flags, row);
+        if tcp_flags.is_some() {
+            acc.flow_log().with_flags += 1;
+        }
         let (local_port, remote_addr, remote_port) = match direction {
             Direction::Ingress => (dport, real_src, sport),
             Direction::Egress => (sport, real_dst, dport),
@@ -355,11 +415,19 @@ impl<'m> Attributor<'m> {
             tcp_flags,
             rejected: action == Action::Reject,
         };
-        let (orientation, evidence) = self.orienter.orient(&view);
+        let (orientation, evidence) =
+            self.orienter
+                .orient(inputs.network.matcher(), inputs.listeners, &view);
         acc.count_evidence(evidence, orientation);
-        let port = match orientation {
-            Orientation::Forward => dport,
-            Orientation::Reverse => sport,
+        let (port, other) = match orientation {
+            Orientation::Forward => (dport, sport),
+            Orientation::Reverse => (sport, dport),
+        };
+        let weak = evidence.is_weak();
+        let alt_class = if weak {
+            inputs.network.port_class(protocol, other)
+        } else {
+            0
         };
         let syn = orientation == Orientation::Forward
             && tcp_flags.is_some_and(|f| f & SYN != 0 && f & ACK == 0);
@@ -368,8 +436,10 @@ impl<'m> Attributor<'m> {
             direction,
             action,
             orientation,
+            weak,
             protocol,
             port,
+            alt_class,
             peer: remote_addr.0,
         };
         acc.flows
@@ -382,15 +452,15 @@ impl<'m> Attributor<'m> {
             evidence,
         })
     }
+}
 
-    /// Ingress when the destination is one of the ENI's addresses, egress when the source is.
-    fn direction_by_address(&self, eni: EniIdx, src: u128, dst: u128) -> Option<Direction> {
-        if self.network.owns(eni, dst) {
-            Some(Direction::Ingress)
-        } else if self.network.owns(eni, src) {
-            Some(Direction::Egress)
-        } else {
-            None
-        }
+/// Ingress when the destination is one of the ENI's addresses, egress when the source is.
+fn direction_by_address(network: &Network, eni: EniIdx, src: u128, dst: u128) -> Option<Direction> {
+    if network.owns(eni, dst) {
+        Some(Direction::Ingress)
+    } else if network.owns(eni, src) {
+        Some(Direction::Egress)
+    } else {
+        None
     }
 }

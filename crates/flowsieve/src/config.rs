@@ -81,12 +81,31 @@ pub struct AnalysisConfig {
     pub(crate) sample_limit: usize,
     pub(crate) accounts: Vec<String>,
     pub(crate) regions: Vec<String>,
+    pub(crate) learn_lines: u64,
 }
+
+/// The columns the learning pass reads ([`crate::ListenerLearner`]).
+pub const LEARNING_FIELDS: [FlowField; 10] = [
+    FlowField::InterfaceId,
+    FlowField::SrcAddr,
+    FlowField::DstAddr,
+    FlowField::SrcPort,
+    FlowField::DstPort,
+    FlowField::Protocol,
+    FlowField::TcpFlags,
+    FlowField::FlowDirection,
+    FlowField::PktSrcAddr,
+    FlowField::PktDstAddr,
+];
+
+/// Lines per object the learning pass reads by default.
+pub const DEFAULT_LEARN_LINES: u64 = 8192;
 
 impl AnalysisConfig {
     /// The defaults: no time window (every record), top 5 peers/ports/sources per item, format
     /// from each object's header (else v2), lenient about malformed lines, batches of 32,768
-    /// rows, 5 sampled issues per reason.
+    /// rows, 5 sampled issues per reason, listeners learned from the first 8,192 lines of every
+    /// object.
     pub fn new() -> Self {
         AnalysisConfig {
             since: None,
@@ -98,7 +117,39 @@ impl AnalysisConfig {
             sample_limit: flowsieve_log::DEFAULT_SAMPLE_LIMIT,
             accounts: Vec::new(),
             regions: Vec::new(),
+            learn_lines: DEFAULT_LEARN_LINES,
         }
+    }
+
+    /// How many lines of each object the learning pass reads to learn which ports listen
+    /// (see [`crate::ListenerLearner`]); 0 turns learning off, `u64::MAX` reads whole objects
+    /// (twice the reading time). More lines learn more listeners on sparse archives. Default
+    /// 8,192.
+    pub fn with_learn_lines(mut self, lines: u64) -> Self {
+        self.learn_lines = lines;
+        self
+    }
+
+    /// The learning pass's line budget per object.
+    pub fn learn_lines(&self) -> u64 {
+        self.learn_lines
+    }
+
+    /// The reader options of the learning pass: its projection, batches no larger than the
+    /// line budget (and the default batch size).
+    pub(crate) fn learning_reader_builder(&self) -> flowsieve_log::ReaderBuilder {
+        // Independent of the analysis's batch size (what is learned must not depend on it).
+        let rows = usize::try_from(self.learn_lines)
+            .unwrap_or(usize::MAX)
+            .clamp(1, flowsieve_log::DEFAULT_BATCH_SIZE);
+        let mut builder = flowsieve_log::ReaderBuilder::new()
+            .with_projection(LEARNING_FIELDS.iter().map(|&f| FieldName::from(f)))
+            .with_batch_size(rows)
+            .with_sample_limit(0);
+        if let Some(format) = &self.log_format {
+            builder = builder.with_format(format.clone());
+        }
+        builder
     }
 
     /// Analyse only records overlapping `[since, until)` (unix seconds): a record is in when

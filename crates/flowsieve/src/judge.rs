@@ -53,7 +53,7 @@ impl Report {
     /// use flowsieve::sg::Inventory;
     ///
     /// let network = Network::new(Inventory::load(&["../../testdata/demo/inventory"])?);
-    /// let report = Analyzer::new(&AnalysisConfig::new(), &network).finish();
+    /// let report = Analyzer::new(&AnalysisConfig::new(), network).finish();
     /// assert_eq!(report.judgeable(), Judgeable::NoObjects { listed: 0, pruned: 0 });
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -85,17 +85,21 @@ impl Report {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
     use crate::{AnalysisConfig, Analyzer, Network};
     use flowsieve_sg::Inventory;
 
-    fn network() -> Network {
-        Network::new(Inventory::load(&["../../testdata/demo/inventory"]).unwrap())
+    fn network() -> Arc<Network> {
+        Arc::new(Network::new(
+            Inventory::load(&["../../testdata/demo/inventory"]).unwrap(),
+        ))
     }
 
-    fn report(config: &AnalysisConfig, network: &Network, text: &str) -> Report {
+    fn report(config: &AnalysisConfig, network: &Arc<Network>, text: &str) -> Report {
         let mut reader = config.reader_builder().build(text.as_bytes()).unwrap();
-        let mut analyzer = Analyzer::new(config, network);
+        let mut analyzer = Analyzer::new(config, Arc::clone(network));
         for batch in reader.by_ref() {
             analyzer.add_batch(&batch.unwrap());
         }

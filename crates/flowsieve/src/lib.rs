@@ -28,7 +28,7 @@
 //! let sources = flowsieve::log::discover(&["../../testdata/demo/logs"])?;
 //! let report = analyze(&AnalysisConfig::new(), &network, &sources)?;
 //!
-//! for rule in report.rules_with_status("unused") {
+//! for rule in report.rules_with_status(flowsieve::RuleStatus::Unused) {
 //!     println!("unused: {} {} {} {}-{} {}", rule.rule_id, rule.direction, rule.protocol,
 //!              rule.from_port, rule.to_port, rule.peer);
 //! }
@@ -47,10 +47,12 @@ mod accum;
 mod analyze;
 mod attribute;
 mod config;
+mod coverage;
 mod distinct;
 mod error;
 mod finish;
 mod judge;
+mod learn;
 mod network;
 mod orient;
 mod render;
@@ -63,12 +65,16 @@ pub use flowsieve_log as log;
 pub use flowsieve_s3 as s3;
 pub use flowsieve_sg as sg;
 
-pub use analyze::{Analyzer, analyze, analyze_with_progress};
+pub use analyze::{Analyzer, analyze, analyze_with_progress, learn_listeners};
 pub use attribute::RowClass;
-pub use config::{ANALYSIS_FIELDS, ATTRIBUTION_FIELDS, AnalysisConfig, missing_for_attribution};
+pub use config::{
+    ANALYSIS_FIELDS, ATTRIBUTION_FIELDS, AnalysisConfig, DEFAULT_LEARN_LINES, LEARNING_FIELDS,
+    missing_for_attribution,
+};
 pub use distinct::DistinctCounter;
 pub use error::{Error, Result};
 pub use judge::Judgeable;
+pub use learn::{DISTINCT_REMOTE_PORTS, ListenerLearner, Listeners};
 pub use network::Network;
 pub use orient::{Evidence, Orientation};
 pub use render::{render_markdown, render_table};

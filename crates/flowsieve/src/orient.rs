@@ -1,43 +1,63 @@
 //! Initiator inference: is a record the forward side of its connection (initiator → responder)
 //! or a response? Security groups are stateful, so only forward records credit rules.
 //!
-//! The decision is a pure function of the record and the declared network — no state across
-//! records — so it is the same whatever the order of files or the number of threads, and memory
-//! does not grow with connections. It tries, in order, and stops at the first that decides:
+//! The decision is a pure function of the record, the declared network and what was learned
+//! from the archive beforehand ([`Listeners`]) — no state across records — so it is the same
+//! whatever the order of files or the number of threads, and memory does not grow with
+//! connections. It tries, in order, and stops at the first that decides:
 //!
-//! 1. **TCP flags** (formats with `tcp-flags`): SYN without ACK is the initiator's direction,
-//!    SYN-ACK the responder's. Exact.
-//! 2. **Privileged port** (TCP/UDP): exactly one of the two ports is below 1024 → that side is
-//!    the server. Clients never bind privileged ports for outgoing connections.
-//! 3. **Declared listener** (TCP/UDP and port-less protocols): the recording ENI's groups declare
-//!    a *specific* inbound rule (a named protocol and at most 1,024 ports) covering its port —
-//!    from any peer: the declaration says something listens there — and the remote ENI's groups
-//!    (when the remote is a known ENI) declare none for its port, or the other way round. Rules
-//!    wider than that (`1024-65535`, `-1`) are never evidence: they are exactly the rules a
-//!    response would wrongly appear to use.
-//! 4. **Refused attempt**: a REJECT record without such evidence is taken as forward. A
-//!    security group only ever refuses the packets that open a connection (responses are
-//!    tracked), so a refused packet is an attempt unless a port or a declaration says it is a
-//!    response (a stateless NACL dropping replies, a late packet after tracking expired).
-//! 5. **Ephemeral range** (TCP/UDP): exactly one port lies in its endpoint's client port range
-//!    (by ENI kind: 32768–60999 for Linux instances and most services; 1024–65535 for load
-//!    balancers, NAT gateways, Lambda and endpoints; 32768–65535 for an unknown remote) → the
-//!    other side is the server.
-//! 6. **Lower port** (TCP/UDP): the lower port is the server's; equal ports (and port-less
-//!    protocols without declared evidence) count the record as forward (`assumed`).
+//! 1. **TCP flags**: SYN without ACK is the initiator's direction, SYN-ACK the responder's.
+//!    Exact. ICMP records are left to the report (`icmp_paired` / `icmp_unpaired`: the two
+//!    directions of an exchange are paired there by start time), never decided by ports.
+//! 2. **Learned SYN**: exactly one side's port answered SYNs (and never sent one) in a record
+//!    with tcp-flags anywhere in the archive — another window of the same connection, another
+//!    flow log of the same ENI.
+//! 3. **Declared listener**: exactly one side's groups declare a *specific* inbound rule (a
+//!    named protocol and at most 1,024 ports) covering its port. Wide rules (`1024-65535`, `-1`)
+//!    are never evidence: they are exactly the rules a response would wrongly appear to use.
+//! 4. **Privileged port**: one port below 1024 and the other in the dynamic range (≥ 32768):
+//!    a client on a dynamic port reaching a well-known service.
+//! 5. **Learned listener**: exactly one side's port saw its remote ports vary (at least
+//!    [`DISTINCT_REMOTE_PORTS`](crate::learn::DISTINCT_REMOTE_PORTS) of them) and never opened
+//!    a connection: a listener, learned from the traffic's shape (ECS dynamic host ports, gRPC
+//!    50051, Jenkins 50000 behind wide rules).
+//! 6. **ENI kind**: EFS mount targets, RDS and interface endpoints serve and do not open
+//!    connections; Lambda ENIs open connections and never accept them.
+//! 7. **Privileged port** (other cases): one port below 1024 (an NFS client's reserved port
+//!    facing 2049 was settled above by learning, a declaration or the EFS kind).
+//! 8. **Refused attempt**: a REJECT without such evidence is taken as forward (a security group
+//!    only refuses the packets that open a connection).
 //!
-//! The evidence used is reported per record class in the summary, and its accuracy is measured
+//! Weak evidence — the initiator is a guess, and the report gives the rules the other
+//! orientation would credit a *possible* credit (reason `weak_orientation`) instead of
+//! trusting it:
+//!
+//! 9. **Ephemeral range**: exactly one port lies in its endpoint's client range (by ENI kind;
+//!    32768–65535 for instances and unknown remotes, covering Linux and Windows; 1024–65535
+//!    for load balancers, NAT gateways, Lambda and endpoints).
+//! 10. **Lower port**: the lower port is the server's; equal ports and port-less protocols
+//!     without declared evidence count as forward (`assumed`).
+//!
+//! The evidence used is counted per kind in the report's summary, and its accuracy is measured
 //! against generated archives with known initiators (see `tests/` and BENCHMARKS.md).
 
 use foldhash::fast::FixedState;
 use hashbrown::HashMap;
 
-use flowsieve_sg::{Addr, CompiledMatcher, Direction, EniIdx, GroupSetIdx, PortSpec, Protocol};
+use flowsieve_sg::{
+    Addr, CompiledMatcher, Direction, EniIdx, EniKind, GroupSetIdx, PortSpec, Protocol,
+};
+
+use crate::learn::Listeners;
 
 const TCP: u8 = 6;
 const UDP: u8 = 17;
+const ICMP: u8 = 1;
+const ICMPV6: u8 = 58;
 const SYN: u8 = 0x02;
 const ACK: u8 = 0x10;
+/// The lowest port of the dynamic (client) range of Linux and Windows.
+const DYNAMIC_PORTS: u16 = 32768;
 
 /// Whether a record flows from its connection's initiator to its responder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -49,47 +69,83 @@ pub enum Orientation {
 }
 
 /// What decided a record's [`Orientation`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum Evidence {
     /// SYN / SYN-ACK in `tcp-flags`.
     TcpFlags,
-    /// One port below 1024.
-    PrivilegedPort,
+    /// The port answered SYNs elsewhere in the archive.
+    LearnedSyn,
     /// One side's groups declare a specific inbound rule for the flow.
     DeclaredListener,
+    /// One port below 1024 (the other dynamic, or nothing else decided).
+    PrivilegedPort,
+    /// One port's remote ports vary across the archive: a listener.
+    LearnedListener,
+    /// The kind of ENI (EFS, RDS, endpoints serve; Lambda opens).
+    EniKind,
+    /// The two directions of an ICMP exchange, paired by start time.
+    IcmpPaired,
     /// A REJECT without other evidence: a refused connection attempt.
     RefusedAttempt,
-    /// One port in its endpoint's ephemeral (client) range.
+    /// One port in its endpoint's ephemeral (client) range. Weak.
     EphemeralRange,
-    /// The lower port taken as the server's.
+    /// The lower port taken as the server's. Weak.
     LowerPort,
-    /// Nothing decided; counted as forward.
+    /// An ICMP record whose other direction could not be paired. Weak.
+    IcmpUnpaired,
+    /// Nothing decided; counted as forward. Weak.
     Assumed,
 }
 
 impl Evidence {
     /// Every kind, in decision order.
-    pub const ALL: [Evidence; 7] = [
+    pub const ALL: [Evidence; 12] = [
         Evidence::TcpFlags,
-        Evidence::PrivilegedPort,
+        Evidence::LearnedSyn,
         Evidence::DeclaredListener,
+        Evidence::PrivilegedPort,
+        Evidence::LearnedListener,
+        Evidence::EniKind,
+        Evidence::IcmpPaired,
         Evidence::RefusedAttempt,
         Evidence::EphemeralRange,
         Evidence::LowerPort,
+        Evidence::IcmpUnpaired,
         Evidence::Assumed,
     ];
+    /// How many kinds there are.
+    pub const COUNT: usize = Evidence::ALL.len();
 
     /// The JSON name.
     pub fn as_str(self) -> &'static str {
         match self {
             Evidence::TcpFlags => "tcp_flags",
-            Evidence::PrivilegedPort => "privileged_port",
+            Evidence::LearnedSyn => "learned_syn",
             Evidence::DeclaredListener => "declared_listener",
+            Evidence::PrivilegedPort => "privileged_port",
+            Evidence::LearnedListener => "learned_listener",
+            Evidence::EniKind => "eni_kind",
+            Evidence::IcmpPaired => "icmp_paired",
             Evidence::RefusedAttempt => "refused_attempt",
             Evidence::EphemeralRange => "ephemeral_range",
             Evidence::LowerPort => "lower_port",
+            Evidence::IcmpUnpaired => "icmp_unpaired",
             Evidence::Assumed => "assumed",
         }
+    }
+
+    /// True when the initiator is a guess: credits it gives are only possible credits.
+    pub fn is_weak(self) -> bool {
+        matches!(
+            self,
+            Evidence::EphemeralRange
+                | Evidence::LowerPort
+                | Evidence::IcmpUnpaired
+                | Evidence::Assumed
+        )
     }
 
     pub(crate) fn index(self) -> usize {
@@ -117,23 +173,26 @@ enum Server {
     Remote,
 }
 
-/// Decides orientations; one per thread (it caches, per group set and protocol, the port ranges
-/// of the specific inbound rules).
+/// Decides orientations; one per thread. It owns a cache (per group set and protocol, the port
+/// ranges of the specific inbound rules); the network and what was learned are passed in.
 #[derive(Debug)]
-pub(crate) struct Orienter<'m> {
-    matcher: &'m CompiledMatcher,
-    listeners: HashMap<(GroupSetIdx, u8), Vec<(u16, u16)>, FixedState>,
+pub(crate) struct Orienter {
+    declared: HashMap<(GroupSetIdx, u8), Vec<(u16, u16)>, FixedState>,
 }
 
-impl<'m> Orienter<'m> {
-    pub(crate) fn new(matcher: &'m CompiledMatcher) -> Self {
+impl Orienter {
+    pub(crate) fn new() -> Self {
         Orienter {
-            matcher,
-            listeners: HashMap::with_hasher(FixedState::with_seed(7)),
+            declared: HashMap::with_hasher(FixedState::with_seed(7)),
         }
     }
 
-    pub(crate) fn orient(&mut self, r: &RecordView) -> (Orientation, Evidence) {
+    pub(crate) fn orient(
+        &mut self,
+        matcher: &CompiledMatcher,
+        learned: &Listeners,
+        r: &RecordView,
+    ) -> (Orientation, Evidence) {
         let forward_if = |server: Server| {
             let forward = match server {
                 Server::Local => r.direction == Direction::Ingress,
@@ -144,6 +203,11 @@ impl<'m> Orienter<'m> {
             } else {
                 Orientation::Reverse
             }
+        };
+        let decide = |local: bool, remote: bool| match (local, remote) {
+            (true, false) => Some(Server::Local),
+            (false, true) => Some(Server::Remote),
+            _ => None,
         };
         if r.protocol == TCP
             && let Some(flags) = r.tcp_flags
@@ -156,28 +220,51 @@ impl<'m> Orienter<'m> {
             };
             return (orientation, Evidence::TcpFlags);
         }
+        if r.protocol == ICMP || r.protocol == ICMPV6 {
+            return (Orientation::Forward, Evidence::IcmpUnpaired);
+        }
         let has_ports = r.protocol == TCP || r.protocol == UDP;
+        let (lp, rp) = (r.local_port, r.remote_port);
+        let remote_eni = matcher.eni_by_address(r.remote_addr);
+        let local_learned = learned.get(r.eni, r.protocol, lp);
+        let remote_learned = remote_eni.and_then(|e| learned.get(e, r.protocol, rp));
+        if has_ports
+            && let Some(server) = decide(
+                local_learned.is_some_and(|l| l.served_syn),
+                remote_learned.is_some_and(|l| l.served_syn),
+            )
+        {
+            return (forward_if(server), Evidence::LearnedSyn);
+        }
+        let local_declares = self.declares_listener(matcher, Some(r.eni), r.protocol, lp);
+        let remote_declares = self.declares_listener(matcher, remote_eni, r.protocol, rp);
+        if let Some(server) = decide(local_declares, remote_declares) {
+            return (forward_if(server), Evidence::DeclaredListener);
+        }
         if has_ports {
-            let (lp, rp) = (r.local_port, r.remote_port);
-            if (lp < 1024) != (rp < 1024) {
-                let server = if lp < 1024 {
-                    Server::Local
-                } else {
-                    Server::Remote
-                };
+            if let Some(server) = decide(
+                lp < 1024 && rp >= DYNAMIC_PORTS,
+                rp < 1024 && lp >= DYNAMIC_PORTS,
+            ) {
                 return (forward_if(server), Evidence::PrivilegedPort);
             }
+            if let Some(server) = decide(
+                local_learned.is_some_and(|l| l.fixed_listener()),
+                remote_learned.is_some_and(|l| l.fixed_listener()),
+            ) {
+                return (forward_if(server), Evidence::LearnedListener);
+            }
         }
-        let local_listens = self.declares_listener(Some(r.eni), r.protocol, r.local_port);
-        let remote_eni = self.matcher.eni_by_address(r.remote_addr);
-        let remote_listens = self.declares_listener(remote_eni, r.protocol, r.remote_port);
-        if local_listens != remote_listens {
-            let server = if local_listens {
-                Server::Local
-            } else {
-                Server::Remote
-            };
-            return (forward_if(server), Evidence::DeclaredListener);
+        let local_kind = matcher.eni(r.eni).kind();
+        let remote_kind = remote_eni.map(|e| matcher.eni(e).kind());
+        if let Some(server) = decide(
+            serves_only(local_kind) || remote_kind == Some(EniKind::Lambda),
+            remote_kind.is_some_and(serves_only) || local_kind == EniKind::Lambda,
+        ) {
+            return (forward_if(server), Evidence::EniKind);
+        }
+        if has_ports && let Some(server) = decide(lp < 1024, rp < 1024) {
+            return (forward_if(server), Evidence::PrivilegedPort);
         }
         if r.rejected {
             return (Orientation::Forward, Evidence::RefusedAttempt);
@@ -185,20 +272,9 @@ impl<'m> Orienter<'m> {
         if !has_ports {
             return (Orientation::Forward, Evidence::Assumed);
         }
-        let (lp, rp) = (r.local_port, r.remote_port);
-        let local_range = self.matcher.eni(r.eni).kind().ephemeral_ports();
-        let remote_range = match remote_eni {
-            Some(eni) => self.matcher.eni(eni).kind().ephemeral_ports(),
-            None => 32768..=65535,
-        };
-        let local_ephemeral = local_range.contains(&lp);
-        let remote_ephemeral = remote_range.contains(&rp);
-        if local_ephemeral != remote_ephemeral {
-            let server = if local_ephemeral {
-                Server::Remote
-            } else {
-                Server::Local
-            };
+        let local_range = client_ports(local_kind);
+        let remote_range = remote_kind.map_or(DYNAMIC_PORTS..=65535, client_ports);
+        if let Some(server) = decide(remote_range.contains(&rp), local_range.contains(&lp)) {
             return (forward_if(server), Evidence::EphemeralRange);
         }
         match lp.cmp(&rp) {
@@ -209,11 +285,16 @@ impl<'m> Orienter<'m> {
     }
 
     /// Whether `eni`'s groups declare a specific inbound rule for `protocol` covering `port`.
-    fn declares_listener(&mut self, eni: Option<EniIdx>, protocol: u8, port: u16) -> bool {
+    fn declares_listener(
+        &mut self,
+        matcher: &CompiledMatcher,
+        eni: Option<EniIdx>,
+        protocol: u8,
+        port: u16,
+    ) -> bool {
         let Some(eni) = eni else { return false };
-        let gs = self.matcher.eni_group_set(eni);
-        let matcher = self.matcher;
-        let ranges = self.listeners.entry((gs, protocol)).or_insert_with(|| {
+        let gs = matcher.eni_group_set(eni);
+        let ranges = self.declared.entry((gs, protocol)).or_insert_with(|| {
             matcher
                 .rules_of_group_set(gs)
                 .iter()
@@ -229,6 +310,23 @@ impl<'m> Orienter<'m> {
         });
         ranges.iter().any(|&(from, to)| (from..=to).contains(&port))
     }
+}
+
+/// The ports an ENI of this kind opens connections from: its kind's ephemeral range, widened
+/// for instances and unknown kinds to cover Windows (49152–65535) as well as Linux
+/// (32768–60999).
+fn client_ports(kind: EniKind) -> std::ops::RangeInclusive<u16> {
+    let range = kind.ephemeral_ports();
+    if *range.start() >= DYNAMIC_PORTS {
+        DYNAMIC_PORTS..=65535
+    } else {
+        range
+    }
+}
+
+/// ENI kinds that accept connections and never open them.
+fn serves_only(kind: EniKind) -> bool {
+    matches!(kind, EniKind::Efs | EniKind::Rds | EniKind::VpcEndpoint)
 }
 
 /// A rule narrow enough to say "something listens here": a named protocol and, for TCP/UDP, at

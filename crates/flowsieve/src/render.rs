@@ -2,12 +2,20 @@
 //! Both show the same sections; `limit` caps the rows of the long ones (the JSON form is always
 //! complete). Messages are wrapped at word boundaries, never cut.
 
-mod labels;
-mod table;
-
 use std::fmt::Write;
 
-use crate::report::{FlowGroup, InventoryFinding, LineSample, Report, RuleHits, UnusableLog};
+use crate::report::{
+    FlowGroup, InventoryFinding, LineSample, Report, RuleHits, RuleStatus, UnusableLog,
+};
+
+/// The reasons of a rule, comma-separated (empty for used and unused rules).
+fn reason_codes(rule: &RuleHits) -> String {
+    rule.reasons
+        .iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}
 
 fn when(seconds: Option<i64>) -> String {
     seconds
@@ -167,7 +175,7 @@ pub fn render_table(report: &Report, limit: usize, width: usize) -> String {
         )
     };
 
-    let unused: Vec<&RuleHits> = report.rules_with_status("unused").collect();
+    let unused: Vec<&RuleHits> = report.rules_with_status(RuleStatus::Unused).collect();
     let _ = writeln!(
         out,
         "\nUNUSED RULES ({}): no initiating traffic, their ENIs are in the logs",
@@ -187,7 +195,7 @@ pub fn render_table(report: &Report, limit: usize, width: usize) -> String {
         }
     }
 
-    let unknown: Vec<&RuleHits> = report.rules_with_status("unknown").collect();
+    let unknown: Vec<&RuleHits> = report.rules_with_status(RuleStatus::Unknown).collect();
     let _ = writeln!(
         out,
         "\nUNKNOWN RULES ({}): cannot be judged from these logs",
@@ -196,18 +204,11 @@ pub fn render_table(report: &Report, limit: usize, width: usize) -> String {
     if !unknown.is_empty() {
         let _ = writeln!(out, "{rule_header} REASON");
         for r in &unknown {
-            let reason = match r.reason.as_deref() {
-                Some("no_logs_for_group") => "no logs",
-                Some("unresolved_peer") => "unresolved",
-                Some("icmp_type_not_logged") => "icmp type",
-                Some(other) => other,
-                None => "-",
-            };
-            let _ = writeln!(out, "{}", rule_line(r, fit(reason, 11)));
+            let _ = writeln!(out, "{}", rule_line(r, fit(&reason_codes(r), 11)));
         }
     }
 
-    let mut used: Vec<&RuleHits> = report.rules_with_status("used").collect();
+    let mut used: Vec<&RuleHits> = report.rules_with_status(RuleStatus::Used).collect();
     used.sort_by(|a, b| {
         a.records
             .cmp(&b.records)
@@ -260,12 +261,7 @@ pub fn render_table(report: &Report, limit: usize, width: usize) -> String {
                 thousands(h.records),
                 thousands(h.packets),
                 thousands(h.distinct_sources),
-                match h.likely_cause.as_str() {
-                    "missing_rule" => "missing rule",
-                    "nacl_or_stale_inventory" => "NACL/stale",
-                    "unsolicited_external" => "internet",
-                    other => other,
-                }
+                h.likely_cause.describe()
             );
             if let Some(suggestion) = &h.suggestion {
                 write_wrapped(&mut out, 6, &format!("suggested rule: {suggestion}"), width);
@@ -377,7 +373,7 @@ pub fn render_table(report: &Report, limit: usize, width: usize) -> String {
         let _ = writeln!(
             out,
             "  {:<18} {:>12} / {:<12}",
-            o.evidence.replace('_', " "),
+            o.evidence.as_str().replace('_', " "),
             thousands(o.forward),
             thousands(o.reverse)
         );
@@ -501,7 +497,7 @@ pub fn render_markdown(report: &Report, limit: usize) -> String {
         }
         let _ = writeln!(out);
     };
-    let unused: Vec<&RuleHits> = report.rules_with_status("unused").collect();
+    let unused: Vec<&RuleHits> = report.rules_with_status(RuleStatus::Unused).collect();
     let _ = writeln!(
         out,
         "## Unused rules ({})\n\nNo initiating traffic in the window, although ENIs of their group are in the logs.\n",
@@ -510,12 +506,10 @@ pub fn render_markdown(report: &Report, limit: usize) -> String {
     rule_table(&mut out, &unused, "ENIs logged", &|r| {
         format!("{}/{}", r.coverage.enis_in_logs, r.coverage.enis)
     });
-    let unknown: Vec<&RuleHits> = report.rules_with_status("unknown").collect();
+    let unknown: Vec<&RuleHits> = report.rules_with_status(RuleStatus::Unknown).collect();
     let _ = writeln!(out, "## Unknown rules ({})\n", unknown.len());
-    rule_table(&mut out, &unknown, "reason", &|r| {
-        r.reason.clone().unwrap_or_default()
-    });
-    let mut used: Vec<&RuleHits> = report.rules_with_status("used").collect();
+    rule_table(&mut out, &unknown, "reason", &|r| reason_codes(r));
+    let mut used: Vec<&RuleHits> = report.rules_with_status(RuleStatus::Used).collect();
     used.sort_by(|a, b| {
         a.records
             .cmp(&b.records)
@@ -546,9 +540,9 @@ pub fn render_markdown(report: &Report, limit: usize) -> String {
             h.records,
             h.packets,
             h.distinct_sources,
-            h.likely_cause.replace('_', " "),
+            h.likely_cause.describe(),
             h.suggestion
-                .as_deref()
+                .as_ref()
                 .map(|s| format!("`{s}`"))
                 .unwrap_or_default()
         );
@@ -639,7 +633,7 @@ pub fn render_markdown(report: &Report, limit: usize) -> String {
         let _ = writeln!(
             out,
             "| {} | {} | {} |",
-            o.evidence.replace('_', " "),
+            o.evidence.as_str().replace('_', " "),
             o.forward,
             o.reverse
         );

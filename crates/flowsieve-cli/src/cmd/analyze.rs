@@ -170,7 +170,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let network = Network::load(&args.inventory).context("cannot load the inventory")?;
     verdict::check_inventory(&network, &args.inventory, args.allow_empty)?;
-    let sources = logs::list(&args.logs, &args.s3).context("cannot list the logs")?;
+    // The error names the location and why (`cannot read PATH: …`, `cannot list s3://…: …`).
+    let sources = logs::list(&args.logs, &args.s3)?;
     if sources.is_empty() {
         bail!("no flow-log files under {}", logs::display(&args.logs));
     }
@@ -180,6 +181,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
              the flow logs as LOGS",
             logs::display(&args.logs)
         );
+    }
+    if !verdict::is_empty(&network) {
+        // (an empty one's were printed by check_inventory)
+        verdict::print_findings(&network);
     }
     let report = analyze_sources(&args, &config, &network, &sources)?;
 

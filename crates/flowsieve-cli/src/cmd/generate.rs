@@ -1,10 +1,11 @@
-//! `flowsieve generate`: a seeded synthetic archive (inventory JSON, flow logs, ground truth).
-//! All the work is `flowsieve_synth::generate`; this module parses arguments, checks `--out`
-//! before generating, has the archive written into a hidden `--out/.generate.partial`
+//! `flowsieve generate`: a seeded synthetic archive (inventory JSON, flow logs, ground truth), or
+//! one of the small scenario accounts (`--scenario NAME`, `--list-scenarios`). All the work is
+//! `flowsieve_synth::generate` / `generate_scenario`; this module parses arguments, checks
+//! `--out` before generating, has the output written into a hidden `--out/.generate.partial`
 //! directory (removed on failure or Ctrl-C) that is moved into `--out` once complete, shows
 //! progress and prints a summary.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -19,17 +20,27 @@ use super::ui;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Output directory (created with its parents): receives inventory/, logs/, truth.json
-    /// (and labels/ with --labels); its logs/ and labels/ must be empty.
-    #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
+    /// (and labels/ with --labels; a scenario also writes labels/, and config/ or aws/ when it
+    /// uses them); its logs/ and labels/ must be empty.
+    #[arg(long, value_name = "DIR", required_unless_present = "list_scenarios")]
+    pub out: Option<PathBuf>,
     /// About how many flow-log records to write, all flow logs together, 1 to 10^11 (also sets
     /// the simulated time span: 1000 records per second, at least an hour).
-    #[arg(long, value_name = "N", value_parser = args::number(args::RECORDS))]
-    pub records: u64,
+    #[arg(long, value_name = "N", value_parser = args::number(args::RECORDS),
+          required_unless_present_any = ["scenario", "list_scenarios"])]
+    pub records: Option<u64>,
     /// Seed of the inventory, the traffic and every name, 0 to 2^64-1; the output is a pure
-    /// function of the arguments.
-    #[arg(long, value_name = "S")]
-    pub seed: u64,
+    /// function of the arguments. With --scenario it moves only client ports and object names
+    /// (default 1).
+    #[arg(long, value_name = "S", required_unless_present_any = ["scenario", "list_scenarios"])]
+    pub seed: Option<u64>,
+    /// Write one small scenario account instead of the large archive: a network built like a
+    /// real one where naive verdicts are wrong, with its truth (see --list-scenarios).
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["records", "layout", "malformed", "formats", "labels", "list_scenarios"])]
+    pub scenario: Option<String>,
+    /// Print the scenarios (name, story, what they test) and exit.
+    #[arg(long, conflicts_with_all = ["out", "records", "seed"])]
+    pub list_scenarios: bool,
     /// Object key layout.
     #[arg(long, value_name = "plain|hive", default_value = "plain", value_parser = parse_layout)]
     pub layout: Layout,
@@ -56,13 +67,25 @@ fn parse_format(s: &str) -> Result<FlowLogSpec, String> {
 
 /// Runs `flowsieve generate`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    output::validate_dir(&args.out)?;
-    flowsieve_synth::check_out_dir(&args.out)?;
-    let staging = TempDir::create(args.out.join(".generate.partial"))?;
+    if args.list_scenarios {
+        for s in flowsieve_synth::scenarios() {
+            println!("{}\n    {}\n    tests: {}", s.name, s.story, s.tests);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    // clap requires --out unless --list-scenarios.
+    let out = args.out.clone().unwrap_or_default();
+    output::validate_dir(&out)?;
+    flowsieve_synth::check_out_dir(&out)?;
+    let staging = TempDir::create(out.join(".generate.partial"))?;
+    if let Some(name) = &args.scenario {
+        return run_scenario(name, &out, staging, args.seed.unwrap_or(1));
+    }
     let cfg = GenerateConfig {
         out_dir: staging.path().to_owned(),
-        records: args.records,
-        seed: args.seed,
+        // clap requires both unless --scenario or --list-scenarios.
+        records: args.records.unwrap_or_default(),
+        seed: args.seed.unwrap_or_default(),
         layout: args.layout,
         malformed: args.malformed,
         formats: args.formats,
@@ -75,9 +98,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             progress.set_length(total);
             progress.set(done);
         })
-        .with_context(|| format!("generating the archive in {}", args.out.display()))?
+        .with_context(|| format!("generating the archive in {}", out.display()))?
     };
-    staging.merge_into(&args.out)?;
+    staging.merge_into(&out)?;
     let seconds = started.elapsed().as_secs_f64();
     let mb = |b: u64| b as f64 / 1e6;
     println!(
@@ -86,13 +109,31 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         summary.files,
         summary.records,
         summary.lines,
-        args.out.join("logs").display(),
+        out.join("logs").display(),
         seconds,
         mb(summary.bytes_uncompressed),
         mb(summary.bytes_compressed),
         summary.records as f64 / seconds.max(1e-9),
-        args.out.join("inventory").display(),
-        args.out.join("truth.json").display(),
+        out.join("inventory").display(),
+        out.join("truth.json").display(),
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `flowsieve generate --scenario NAME --out DIR`, written into `staging` then moved into `out`.
+fn run_scenario(name: &str, out: &Path, staging: TempDir, seed: u64) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let summary = flowsieve_synth::generate_scenario(name, staging.path(), seed)
+        .with_context(|| format!("generating the scenario {name} in {}", out.display()))?;
+    staging.merge_into(out)?;
+    println!(
+        "wrote scenario {name} to {} in {:.2} s: {} flow-log objects, {} records, {} rules; ground truth in {}",
+        out.display(),
+        started.elapsed().as_secs_f64(),
+        summary.files,
+        summary.records,
+        summary.rules,
+        out.join("truth.json").display(),
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -1,15 +1,17 @@
 //! The LOGS arguments the reading commands (`analyze`, `convert`) share: locations that are
 //! local paths, `s3://bucket/prefix` URLs or `-` (standard input), the key filters
 //! (`--account`, `--region`), and the S3 settings (`--endpoint-url`, `--s3-concurrency`,
-//! `--s3-retries`). Listing goes through `flowsieve::s3`; this module maps flags, reads standard
-//! input as one object, and prints the listing counts.
+//! `--s3-retries`, the timeouts). Listing goes through `flowsieve::s3`; this module maps flags,
+//! reads standard input as one object, and prints the listing counts.
 
 use std::io::{self, Read};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use flowsieve::log::{LineStats, ObjectBody, RemoteStore, Source};
-use flowsieve::s3::{LogLocation, S3Options};
+use flowsieve::s3::{LogLocation, RetryNotice, S3Options};
 
 use super::args;
 
@@ -61,8 +63,9 @@ impl KeyArgs {
 }
 
 /// How to reach S3, for `s3://` LOGS. Credentials and region: the AWS environment variables
-/// (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION) or the static
-/// keys of AWS_PROFILE in ~/.aws/credentials and ~/.aws/config.
+/// (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION, AWS_DEFAULT_REGION)
+/// or the static keys of AWS_PROFILE in ~/.aws/credentials and ~/.aws/config, else an instance
+/// role.
 #[derive(Debug, Clone, clap::Args)]
 pub struct S3Args {
     /// Endpoint of an S3-compatible store (http://127.0.0.1:9000); default: AWS_ENDPOINT_URL,
@@ -75,11 +78,30 @@ pub struct S3Args {
     #[arg(long, value_name = "N", default_value_t = flowsieve::s3::DEFAULT_CONCURRENCY,
           value_parser = args::count(args::S3_CONCURRENCY))]
     pub s3_concurrency: usize,
-    /// Retries of a failing S3 request (errors, throttling, a body cut short, resumed where it
-    /// broke), with exponential backoff from 100 ms to 15 s; 0 to 100.
+    /// Retries of a failing S3 request (errors, timeouts, throttling, a body cut short, resumed
+    /// where it broke), with exponential backoff from 100 ms to 15 s, within --s3-retry-time;
+    /// 0 to 100.
     #[arg(long, value_name = "N", default_value_t = flowsieve::s3::DEFAULT_MAX_RETRIES,
           value_parser = args::count(args::S3_RETRIES))]
     pub s3_retries: usize,
+    /// Seconds to open a connection to S3 (1 to 60).
+    #[arg(long, value_name = "SECONDS",
+          default_value_t = flowsieve::s3::DEFAULT_CONNECT_TIMEOUT.as_secs(),
+          value_parser = clap::value_parser!(u64).range(flowsieve::s3::CONNECT_TIMEOUT_RANGE))]
+    pub s3_connect_timeout: u64,
+    /// Seconds from an S3 request to the first byte of its response, and between pieces of a
+    /// body (1 to 300); an attempt that waits longer is retried.
+    #[arg(long, value_name = "SECONDS",
+          default_value_t = flowsieve::s3::DEFAULT_READ_TIMEOUT.as_secs(),
+          value_parser = clap::value_parser!(u64).range(flowsieve::s3::READ_TIMEOUT_RANGE))]
+    pub s3_read_timeout: u64,
+    /// Seconds an S3 request may take, retries included (1 to 3600): a listing page, an object
+    /// up to its first byte, or the next piece of a body that has not come by then fails. An
+    /// endpoint that never answers fails the run within this time.
+    #[arg(long, value_name = "SECONDS",
+          default_value_t = flowsieve::s3::DEFAULT_RETRY_TIME.as_secs(),
+          value_parser = clap::value_parser!(u64).range(flowsieve::s3::RETRY_TIME_RANGE))]
+    pub s3_retry_time: u64,
 }
 
 impl S3Args {
@@ -89,6 +111,19 @@ impl S3Args {
             .with_endpoint(self.endpoint_url.clone())
             .with_concurrency(self.s3_concurrency)
             .with_max_retries(self.s3_retries)
+            .with_connect_timeout(Duration::from_secs(self.s3_connect_timeout))
+            .with_read_timeout(Duration::from_secs(self.s3_read_timeout))
+            .with_retry_time(Duration::from_secs(self.s3_retry_time))
+            .with_retry_notice(print_retry_notice)
+    }
+}
+
+/// Prints the run's first S3 retry on stderr (`flowsieve: retrying s3://… after …`), so that a
+/// wait is never silent; later retries are not printed (a failure says how many there were).
+fn print_retry_notice(notice: &RetryNotice) {
+    static PRINTED: AtomicBool = AtomicBool::new(false);
+    if !PRINTED.swap(true, Ordering::Relaxed) {
+        super::ui::line(&format!("flowsieve: {notice}"));
     }
 }
 

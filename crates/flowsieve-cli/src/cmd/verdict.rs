@@ -14,15 +14,11 @@ use super::analyze::FailOn;
 use super::logs::KeyArgs;
 use super::ui;
 
-/// Prints the inventory's findings and refuses an inventory that holds nothing (no group,
-/// rule or network interface), unless `allow_empty`.
-pub fn check_inventory(
-    network: &Network,
-    paths: &[PathBuf],
-    allow_empty: bool,
-) -> anyhow::Result<()> {
-    let inventory = network.inventory();
-    let lines: Vec<String> = inventory
+/// Prints the inventory's findings on stderr, one line each, counted when many (once the logs
+/// are listed: a run that fails before reading anything says only why).
+pub fn print_findings(network: &Network) {
+    let lines: Vec<String> = network
+        .inventory()
         .findings()
         .iter()
         .map(|f| {
@@ -35,12 +31,28 @@ pub fn check_inventory(
         })
         .collect();
     ui::list(&lines, "inventory findings (all of them in the report)");
-    let empty = inventory.security_groups().is_empty()
+}
+
+/// Whether the inventory holds no security group, rule or network interface.
+pub fn is_empty(network: &Network) -> bool {
+    let inventory = network.inventory();
+    inventory.security_groups().is_empty()
         && inventory.rules().is_empty()
-        && inventory.network_interfaces().is_empty();
-    if !empty {
+        && inventory.network_interfaces().is_empty()
+}
+
+/// Refuses (after printing its findings) an inventory that holds nothing (no group, rule or network interface), unless
+/// `allow_empty`.
+pub fn check_inventory(
+    network: &Network,
+    paths: &[PathBuf],
+    allow_empty: bool,
+) -> anyhow::Result<()> {
+    if !is_empty(network) {
         return Ok(());
     }
+    // The run stops here (or goes on with nothing): its findings first.
+    print_findings(network);
     let shown = paths
         .iter()
         .map(|p| p.display().to_string())
@@ -155,6 +167,9 @@ pub fn check_report(report: &Report, keys: &KeyArgs, allow_empty: bool) -> anyho
             ));
             return Ok(Judged::Nothing);
         }
+        // Nothing read because objects could not be read: said above, and exit 1 with the
+        // report of what was read.
+        Judgeable::NoRecords if !s.file_errors.is_empty() => return Ok(Judged::Nothing),
         Judgeable::NoObjects { listed, .. } => {
             let mut filters = Vec::new();
             if s.since.is_some() || s.until.is_some() {

@@ -12,7 +12,7 @@ use serde_json::Value;
 pub struct Archive {
     pub dir: PathBuf,
     pub truth: Value,
-    pub network: Network,
+    pub network: std::sync::Arc<Network>,
     pub sources: Vec<Source>,
     _keep: tempfile::TempDir,
 }
@@ -29,7 +29,8 @@ impl Archive {
         let truth: Value =
             serde_json::from_str(&std::fs::read_to_string(dir.join("truth.json")).unwrap())
                 .unwrap();
-        let network = Network::load(&[dir.join("inventory")]).expect("inventory loads");
+        let network =
+            std::sync::Arc::new(Network::load(&[dir.join("inventory")]).expect("inventory loads"));
         let sources = flowsieve::log::discover(&[dir.join("logs")]).expect("logs listed");
         Archive {
             dir,

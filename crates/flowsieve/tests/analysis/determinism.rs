@@ -61,8 +61,9 @@ proptest! {
         let network = Network::load(&[demo_dir().join("inventory")]).unwrap();
         let config = AnalysisConfig::new();
         let (batches, stats) = demo_batches(&network);
-        let mut single = Analyzer::new(&config, &network);
-        let mut parts: Vec<Analyzer<'_>> = (0..4).map(|_| Analyzer::new(&config, &network)).collect();
+        let network = std::sync::Arc::new(network);
+        let mut single = Analyzer::new(&config, network.clone());
+        let mut parts: Vec<Analyzer> = (0..4).map(|_| Analyzer::new(&config, network.clone())).collect();
         for (i, batch) in batches.iter().enumerate() {
             single.add_batch(batch);
             parts[assignment[i % assignment.len()]].add_batch(batch);
@@ -71,24 +72,24 @@ proptest! {
             single.add_line_stats(s);
             parts[assignment[(i * 7) % assignment.len()]].add_line_stats(s);
         }
-        let mut parts: Vec<Option<Analyzer<'_>>> = parts.into_iter().map(Some).collect();
+        let mut parts: Vec<Option<Analyzer>> = parts.into_iter().map(Some).collect();
         let mut take = |i: usize| parts[order[i]].take().unwrap();
         let (a, b, c, d) = (take(0), take(1), take(2), take(3));
         // ((a+b)+(c+d)) or (a+(b+(c+d))).
         let merged = if left_first {
             let mut ab = a;
-            ab.merge(b);
+            ab.merge(b).unwrap();
             let mut cd = c;
-            cd.merge(d);
-            ab.merge(cd);
+            cd.merge(d).unwrap();
+            ab.merge(cd).unwrap();
             ab
         } else {
             let mut cd = c;
-            cd.merge(d);
+            cd.merge(d).unwrap();
             let mut bcd = b;
-            bcd.merge(cd);
+            bcd.merge(cd).unwrap();
             let mut abcd = a;
-            abcd.merge(bcd);
+            abcd.merge(bcd).unwrap();
             abcd
         };
         prop_assert_eq!(merged.finish(), single.finish());

@@ -1,8 +1,11 @@
 //! End-to-end tests of the analysis engine on generated archives with exact ground truth
-//! (flowsieve-synth), on the demo archive, and on the properties the design promises
+//! (flowsieve-synth), on the scenarios that break naive verdicts (scenarios.rs), on the hand-made
+//! cases of testdata/cases (cases.rs), on the demo archive, and on the properties the design promises
 //! (thread-count and file-order independence, mergeable accumulators).
 
+mod cases;
 mod common;
 mod demo;
 mod determinism;
+mod scenarios;
 mod truth;

@@ -434,8 +434,8 @@ fn peek_formats(
 /// A library error as a message that names the file (most already do).
 fn file_error(source: &Source, err: &log::Error) -> String {
     match err.source_label() {
-        Some(_) => err.to_string(),
-        None => format!("{}: {err}", source.label()),
+        Some(_) => log::ErrorChain(err).to_string(),
+        None => format!("{}: {}", source.label(), log::ErrorChain(err)),
     }
 }
 
@@ -489,7 +489,7 @@ impl FileOutcome {
 /// What a reader thread hands the writer.
 enum Message {
     Batch(FlowRecordBatch),
-    Done(FileOutcome),
+    Done(Box<FileOutcome>),
 }
 
 /// Reads one input with `builder`, handing each batch to `sink`, which returns `false` to stop
@@ -572,7 +572,7 @@ fn to_one_file(
                     Ok(out.send(Message::Batch(batch)).is_ok())
                 }),
             };
-            let _ = out.send(Message::Done(outcome));
+            let _ = out.send(Message::Done(Box::new(outcome)));
         },
         |i, messages| {
             let mut outcome = None;
@@ -581,7 +581,7 @@ fn to_one_file(
                     Message::Batch(batch) => writer
                         .write(&batch)
                         .with_context(|| format!("writing {}", path.display()))?,
-                    Message::Done(done) => outcome = Some(done),
+                    Message::Done(done) => outcome = Some(*done),
                 }
             }
             let outcome = outcome.unwrap_or_else(|| stopped(&inputs[i]));
@@ -671,8 +671,12 @@ fn to_directory(
 /// Reads one input and writes it, with its own fields, to a pending output at `path`.
 fn convert_one(input: &Input, fields: &[FieldName], path: &Path, options: &Options) -> FileOutcome {
     let label = input.source.label();
-    let failed = |doing: &str, err: &dyn std::fmt::Display| {
-        format!("{label}: {doing} {}: {err}", path.display())
+    let failed = |doing: &str, err: &(dyn std::error::Error + 'static)| {
+        format!(
+            "{label}: {doing} {}: {}",
+            path.display(),
+            log::ErrorChain(err)
+        )
     };
     let builder = options
         .reader
