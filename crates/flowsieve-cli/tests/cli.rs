@@ -297,3 +297,54 @@ fn help_documents_the_exit_codes() {
         assert!(flat.contains(expected), "{args:?}: {stdout}");
     }
 }
+
+#[test]
+fn tables_fit_their_width_and_never_cut_ids() {
+    let (code, json, _) = run(&["analyze", "-i", INVENTORY, LOGS, "--format", "json"]);
+    assert_eq!(code, Some(0));
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let rules = report["rules"].as_array().unwrap();
+    for width in ["80", "100", "160"] {
+        let (code, table, stderr) = run(&[
+            "analyze", "-i", INVENTORY, LOGS, "--width", width, "--top", "1000",
+        ]);
+        assert_eq!(code, Some(0), "{stderr}");
+        // At 80 columns the fixed cells of a rule or hotspot row (id, label, ports, CIDR,
+        // cause) are wider: those tables are then wider than asked rather than cut.
+        let max: usize = width.parse().unwrap();
+        if max >= 100 {
+            for line in table.lines() {
+                assert!(line.chars().count() <= max, "{width}: {line}");
+            }
+        }
+        // Every rule id, group id and peer (CIDR, IPv6 included, or group) appears whole.
+        for rule in rules {
+            for key in ["rule_id", "peer"] {
+                let text = rule[key].as_str().unwrap();
+                assert!(table.contains(text), "{width}: {text} missing");
+            }
+            let group = rule["group_id"].as_str().unwrap();
+            assert!(
+                table.contains(group),
+                "{width}: {group} missing from the legend"
+            );
+        }
+        // One vocabulary: the JSON's codes for peer classes and causes, never a paraphrase.
+        assert!(table.contains(" missing_rule\n"), "{table}");
+        assert!(!table.contains(" internet"), "{table}");
+        assert!(!table.contains(" -1 "), "{table}");
+        // Reasons of unknown rules in words, under the rule.
+        assert!(
+            table.contains("      why: no ENI carries its group\n"),
+            "{table}"
+        );
+    }
+    let (code, markdown, _) = run(&["analyze", "-i", INVENTORY, LOGS, "--format", "markdown"]);
+    assert_eq!(code, Some(0));
+    assert!(
+        markdown.contains("| no ENI carries its group |"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("| missing_rule |"), "{markdown}");
+    assert!(!markdown.contains("–-1"), "{markdown}");
+}

@@ -3,9 +3,11 @@
 //! a long name is abbreviated (its start, `…`, and as much of its end as it takes to be
 //! unique); groups with the same name get a `~` and the end of their id; a group without a
 //! name is its id. Group sets are labels joined by `+`, a prefix they all share (up to a `-`,
-//! `_` or `.`) written once: `afirgen-{frontend-sg+backend-sg}`.
+//! `_` or `.`) written once: `afirgen-{frontend-sg+backend-sg}`. The labels remember which
+//! groups were shown, for the legend.
 
-use std::collections::{BTreeMap, HashMap};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The labels of the groups of one report.
 #[derive(Debug, Default)]
@@ -14,6 +16,8 @@ pub(crate) struct Labels {
     label: HashMap<String, String>,
     /// Group id → name (for the legend).
     name: BTreeMap<String, String>,
+    /// The groups whose label was asked for.
+    shown: RefCell<BTreeSet<String>>,
 }
 
 fn chars(text: &str) -> usize {
@@ -101,11 +105,16 @@ impl Labels {
                 (id.clone(), text)
             })
             .collect();
-        Labels { label, name: names }
+        Labels {
+            label,
+            name: names,
+            shown: RefCell::default(),
+        }
     }
 
     /// The label of a group (its id when it is not one of the labelled groups).
     pub(crate) fn of(&self, id: &str) -> String {
+        self.shown.borrow_mut().insert(id.to_owned());
         self.label.get(id).cloned().unwrap_or_else(|| id.to_owned())
     }
 
@@ -118,16 +127,17 @@ impl Labels {
         join_factored(&labels)
     }
 
-    /// Legend lines, `label  id  name`, sorted by label, for the groups in `used`.
-    pub(crate) fn legend<'a>(&self, used: impl IntoIterator<Item = &'a str>) -> Vec<[String; 3]> {
-        let mut lines: Vec<[String; 3]> = used
-            .into_iter()
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
+    /// Legend lines, `[label, id, name]` sorted by label, for the named groups shown so far
+    /// (a group without a name, or not in the report, is shown by its id already).
+    pub(crate) fn legend(&self) -> Vec<[String; 3]> {
+        let shown = self.shown.borrow();
+        let mut lines: Vec<[String; 3]> = shown
+            .iter()
+            .filter(|id| self.name.get(*id).is_some_and(|n| !n.is_empty()))
             .map(|id| {
                 [
-                    self.of(id),
-                    id.to_owned(),
+                    self.label.get(id).cloned().unwrap_or_else(|| id.clone()),
+                    id.clone(),
                     self.name.get(id).cloned().unwrap_or_default(),
                 ]
             })
@@ -249,8 +259,13 @@ mod tests {
         );
         assert_eq!(labels.set(&[]), "(no groups)");
         assert_eq!(
-            labels.legend(["sg-3", "sg-1", "sg-3"]),
+            labels.legend(),
             [
+                [
+                    "afirgen-backend-sg".to_owned(),
+                    "sg-2".into(),
+                    "afirgen-backend-sg".into()
+                ],
                 [
                     "afirgen-frontend-sg".to_owned(),
                     "sg-1".into(),

@@ -1,8 +1,7 @@
-//! Text tables that fit a width: each column is `Fixed` (ids, CIDRs, ports, numbers: never cut,
-//! as wide as its widest cell), `Cut` (names that a legend spells out: cut with `…` when the
-//! table would be too wide) or `Wrap` (group sets, reasons, messages: continued on the next
-//! lines, broken after a space or a `+`, never inside a word unless the word alone is wider
-//! than the column). When even the fixed columns do not fit, the table is wider than asked:
+//! Text tables that fit a width: each column is `Fixed` (ids, CIDRs, ports, numbers, group
+//! labels: never cut, as wide as its widest cell) or `Wrap` (group sets, reasons, messages:
+//! continued on the next lines, broken after a space or a `+`, never inside a word unless the
+//! word alone is wider than the column). Notes under a row (a suggested rule) span the width. When even the fixed columns do not fit, the table is wider than asked:
 //! an id is never cut.
 
 use std::fmt::Write as _;
@@ -12,8 +11,6 @@ use std::fmt::Write as _;
 pub(crate) enum Fit {
     /// Never cut: the column is as wide as its widest cell.
     Fixed,
-    /// Cut with `…` to the column width.
-    Cut,
     /// Continued on the next lines.
     Wrap,
 }
@@ -51,15 +48,6 @@ pub(crate) const fn number(header: &'static str) -> Column {
     }
 }
 
-/// A column of names, cut to fit.
-pub(crate) const fn cut(header: &'static str) -> Column {
-    Column {
-        header,
-        fit: Fit::Cut,
-        align: Align::Left,
-    }
-}
-
 /// A column of long text, wrapped to fit.
 pub(crate) const fn wrap(header: &'static str) -> Column {
     Column {
@@ -69,17 +57,25 @@ pub(crate) const fn wrap(header: &'static str) -> Column {
     }
 }
 
-/// The narrowest a `Cut` or `Wrap` column is made.
+/// The narrowest a `Wrap` column is made.
 const MIN_FLEXIBLE: usize = 10;
 /// Spaces between columns.
 const GAP: usize = 1;
+
+/// A row of a table: cells, or a note under the row before it (wrapped to the table's width,
+/// indented past the first column's start).
+#[derive(Debug)]
+enum Row {
+    Cells(Vec<String>),
+    Note(String),
+}
 
 /// A table being filled: rows of cells, one per column.
 #[derive(Debug)]
 pub(crate) struct Table {
     indent: usize,
     columns: Vec<Column>,
-    rows: Vec<Vec<String>>,
+    rows: Vec<Row>,
 }
 
 fn chars(text: &str) -> usize {
@@ -98,7 +94,19 @@ impl Table {
 
     /// Adds a row (missing cells are empty, extra ones ignored).
     pub(crate) fn row(&mut self, cells: Vec<String>) {
-        self.rows.push(cells);
+        self.rows.push(Row::Cells(cells));
+    }
+
+    /// Adds a note under the last row: a message wrapped across the table's width.
+    pub(crate) fn note(&mut self, text: String) {
+        self.rows.push(Row::Note(text));
+    }
+
+    fn cells(&self) -> impl Iterator<Item = &Vec<String>> {
+        self.rows.iter().filter_map(|row| match row {
+            Row::Cells(cells) => Some(cells),
+            Row::Note(_) => None,
+        })
     }
 
     /// The width of each column: natural widths when they fit in `width`, else the flexible
@@ -109,8 +117,7 @@ impl Table {
             .iter()
             .enumerate()
             .map(|(i, column)| {
-                self.rows
-                    .iter()
+                self.cells()
                     .filter_map(|row| row.get(i))
                     .map(|cell| chars(cell))
                     .chain([chars(column.header)])
@@ -153,8 +160,16 @@ impl Table {
         let widths = self.widths(width);
         let header: Vec<String> = self.columns.iter().map(|c| c.header.to_owned()).collect();
         self.line(out, &widths, &header);
+        let indent = self.indent + 4;
         for row in &self.rows {
-            self.line(out, &widths, row);
+            match row {
+                Row::Cells(cells) => self.line(out, &widths, cells),
+                Row::Note(text) => {
+                    for piece in wrap_cell(text, width.saturating_sub(indent).max(20)) {
+                        let _ = writeln!(out, "{:indent$}{piece}", "");
+                    }
+                }
+            }
         }
     }
 
@@ -169,7 +184,6 @@ impl Table {
                 let cell = cells.get(i).map(String::as_str).unwrap_or("");
                 match column.fit {
                     Fit::Fixed => vec![cell.to_owned()],
-                    Fit::Cut => vec![cut_to(cell, w)],
                     Fit::Wrap => wrap_cell(cell, w),
                 }
             })
@@ -197,16 +211,6 @@ impl Table {
             let _ = writeln!(out, "{}", text.trim_end());
         }
     }
-}
-
-/// `text` cut to `width` characters, the cut marked with `…`.
-pub(crate) fn cut_to(text: &str, width: usize) -> String {
-    if chars(text) <= width {
-        return text.to_owned();
-    }
-    let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
-    out.push('…');
-    out
 }
 
 /// `text` in lines of at most `width` characters, broken after spaces (dropped) and after `+`
@@ -270,27 +274,27 @@ mod tests {
     }
 
     #[test]
-    fn a_table_fits_by_cutting_and_wrapping_never_fixed_columns() {
-        let mut table = Table::new(
-            2,
-            &[fixed("RULE"), cut("GROUP"), wrap("REASON"), number("N")],
-        );
+    fn a_table_fits_by_wrapping_never_fixed_columns() {
+        let mut table = Table::new(2, &[fixed("RULE"), wrap("REASON"), number("N")]);
         table.row(vec![
             "sgr-0123456789abcdef0".into(),
-            "a-very-long-group-name-indeed".into(),
             "no logs for group, partial coverage".into(),
             "1,234".into(),
         ]);
+        table.note("suggested rule: tcp 8081 from sg-0123456789abcdef0".into());
         let mut out = String::new();
-        table.render(&mut out, 60);
+        table.render(&mut out, 40);
         assert_eq!(
             out,
-            "  RULE                  GROUP          REASON              N\n\
-             \x20 sgr-0123456789abcdef0 a-very-long-g… no logs for     1,234\n\
-             \x20                                      group, partial\n\
-             \x20                                      coverage\n"
+            "  RULE                  REASON         N\n\
+             \x20 sgr-0123456789abcdef0 no logs    1,234\n\
+             \x20                       for group,\n\
+             \x20                       partial\n\
+             \x20                       coverage\n\
+             \x20     suggested rule: tcp 8081 from\n\
+             \x20     sg-0123456789abcdef0\n"
         );
-        assert!(out.lines().all(|l| l.chars().count() <= 60));
+        assert!(out.lines().all(|l| l.chars().count() <= 40), "{out}");
         // Too narrow for the fixed columns: wider than asked, the id whole.
         let mut narrow = String::new();
         table.render(&mut narrow, 20);
