@@ -4,8 +4,9 @@
 //! with clap, builds the library's configuration explicitly, calls the library and prints.
 //! Nothing here knows how a flow log is parsed or how a rule is matched.
 //!
-//! Exit codes: 0 success, 1 error (including input files that could not be read completely),
-//! 3 findings under `analyze --fail-on`. A closed stdout (`flowsieve … | head`) exits 0.
+//! Exit codes: 0 success, 1 error (including input files that could not be read completely,
+//! and `analyze --fail-on` with nothing to judge), 2 usage error (clap), 3 findings under
+//! `analyze --fail-on`, 130 interrupted (SIGINT). A closed stdout (`flowsieve … | head`) exits 0.
 
 mod cmd;
 
@@ -15,8 +16,15 @@ use clap::{Parser, Subcommand};
 
 /// Which of your AWS security group rules does your traffic use, and where is it rejected?
 #[derive(Debug, Parser)]
-#[command(name = "flowsieve", version, about, long_about = None, max_term_width = 100)]
+#[command(name = "flowsieve", version, about, long_about = None, max_term_width = 100,
+          after_help = cmd::EXIT_CODES)]
 struct Cli {
+    /// No progress bar and no notes on stderr (warnings and errors are still printed).
+    #[arg(long, short, global = true)]
+    quiet: bool,
+    /// No progress bar (it shows only when stderr is a terminal).
+    #[arg(long, global = true)]
+    no_progress: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -35,6 +43,8 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    cmd::ui::configure(cli.quiet, cli.no_progress);
+    cmd::output::install_interrupt_handler();
     let result = match cli.command {
         Command::Analyze(args) => cmd::analyze::run(args),
         Command::Convert(args) => cmd::convert::run(args),

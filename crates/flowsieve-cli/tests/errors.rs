@@ -22,7 +22,7 @@ use std::process::{Command, Output};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use common::{flowsieve, output};
+use common::{DEMO_FINDING, flowsieve, output};
 use server::Moto;
 
 const INVENTORY: &str = "testdata/demo/inventory";
@@ -160,8 +160,9 @@ fn a_file_the_user_may_not_read() {
         &out,
         1,
         &format!(
-            "flowsieve: warning: cannot read {}: Permission denied (os error 13)\nflowsieve: \
-             error: 1 file(s) could not be read completely; the report covers what was read\n",
+            "{DEMO_FINDING}flowsieve: warning: cannot read {}: Permission denied (os error \
+             13)\nflowsieve: error: 1 object(s) could not be read completely; the report covers \
+             what was read\n",
             locked.display()
         ),
     );
@@ -203,8 +204,11 @@ fn a_truncated_gzip_object() {
         &out,
         1,
         &format!(
-            "flowsieve: warning: {message}\nflowsieve: error: 1 file(s) could not be read \
-             completely; the report covers what was read\n"
+            "{DEMO_FINDING}flowsieve: warning: {message}\nflowsieve: warning: none of the 1 \
+             records in the window could be attributed (ENIs not in the inventory 1, no \
+             interface-id 0, a field is '-' 0, direction unknown 0): no rule can be \
+             judged\nflowsieve: error: 1 object(s) could not be read completely; the report \
+             covers what was read\n"
         ),
     );
     // --strict stops at the cut line, the first malformed one (its first 80 bytes quoted).
@@ -220,7 +224,7 @@ fn a_truncated_gzip_object() {
         &out,
         1,
         &format!(
-            "flowsieve: error: {}:{line}: malformed line: truncated: {cut_line:?}\n",
+            "{DEMO_FINDING}flowsieve: error: {}:{line}: malformed line: truncated: {cut_line:?}\n",
             cut.display()
         ),
     );

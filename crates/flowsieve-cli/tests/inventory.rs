@@ -259,3 +259,29 @@ fn at_least_one_path_is_required() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("<PATH>"));
 }
+
+#[test]
+fn the_table_fits_the_width_without_cutting_ids_or_cidrs() {
+    let demo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/demo/inventory");
+    let out = flowsieve(&["--width", "80"], &[demo]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    // An IPv6 peer keeps its prefix length, a group id its end.
+    let rule = text
+        .lines()
+        .find(|l| l.contains("sgr-04a1818a39091060d"))
+        .expect("the ICMPv6 rule");
+    assert!(rule.contains(" 2600:1f18:18bf:9300::/56 "), "{rule}");
+    // Headings and wrapped lists fit; rule rows are as wide as their ids and peers need.
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with("  sgr-") && !l.starts_with("  RULE"))
+    {
+        assert!(line.chars().count() <= 80, "{line}");
+    }
+    assert!(text.contains(
+        "\nsg-0563afe19224888f7  metrics-prometheus-sg  vpc-5dde917d7f1c89de1  7 rules\n"
+    ));
+    let out = flowsieve(&["--width", "59"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -201,9 +201,10 @@ impl Source {
     }
 }
 
-/// Walks files and directories (recursively, in name order, skipping hidden entries) into a
-/// list of sources. A path that does not exist is an error naming it. The same file reached
-/// twice is listed once.
+/// Walks files and directories (recursively, in name order, skipping hidden entries and the
+/// `*.partial` files a writer has not finished) into a list of sources. A file named explicitly
+/// is read whatever its name. A path that does not exist is an error naming it. The same file
+/// reached twice is listed once.
 pub fn discover<P: AsRef<Path>>(paths: &[P]) -> Result<Vec<Source>> {
     let mut sources = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -234,12 +235,20 @@ pub fn discover<P: AsRef<Path>>(paths: &[P]) -> Result<Vec<Source>> {
                 });
                 Error::from(ErrorKind::Path { path: at, source })
             })?;
-            if entry.file_type().is_file() && seen.insert(canonical(entry.path())) {
+            if entry.file_type().is_file()
+                && !is_partial(entry.path())
+                && seen.insert(canonical(entry.path()))
+            {
                 sources.push(Source::local(entry.path())?);
             }
         }
     }
     Ok(sources)
+}
+
+/// Whether a file is an unfinished output (`*.partial`: written, then renamed when complete).
+fn is_partial(path: &Path) -> bool {
+    path.extension().is_some_and(|ext| ext == "partial")
 }
 
 fn canonical(path: &Path) -> PathBuf {
@@ -284,6 +293,15 @@ impl SourceReader {
         match self {
             SourceReader::Text(reader) => reader.stats(),
             SourceReader::Parquet(reader) => reader.stats(),
+        }
+    }
+
+    /// The format in force: the text's header (once read; else the configured format or v2),
+    /// or the Parquet file's columns.
+    pub fn format(&self) -> &LogFormat {
+        match self {
+            SourceReader::Text(reader) => reader.format(),
+            SourceReader::Parquet(reader) => reader.file_format(),
         }
     }
 }
@@ -660,6 +678,19 @@ mod tests {
             .collect();
         assert_eq!(names, ["a.log", "b/1.log", "b/c/2.log"]);
         assert!(discover(&[dir.path().join("missing")]).is_err());
+    }
+
+    #[test]
+    fn discover_skips_unfinished_outputs_in_walks_only() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["a.log", "b.parquet.partial", "c.partial"] {
+            std::fs::write(dir.path().join(name), DOCS).unwrap();
+        }
+        let walked = discover(&[dir.path()]).unwrap();
+        assert_eq!(walked.len(), 1);
+        assert!(walked[0].label().ends_with("a.log"));
+        let named = discover(&[dir.path().join("c.partial")]).unwrap();
+        assert_eq!(named.len(), 1);
     }
 
     #[test]

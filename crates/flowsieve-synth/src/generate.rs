@@ -99,6 +99,12 @@ fn calibrate(
     t
 }
 
+/// Refuses an output directory whose `logs/` or `labels/` already holds files.
+pub(crate) fn check_out_dir(out_dir: &Path) -> Result<()> {
+    check_empty(&out_dir.join("logs"))?;
+    check_empty(&out_dir.join("labels"))
+}
+
 /// Fails with [`Error::NotEmpty`] when `dir` exists and holds anything.
 pub(crate) fn check_empty(dir: &Path) -> Result<()> {
     match fs::read_dir(dir) {
@@ -169,15 +175,21 @@ fn validate(cfg: &GenerateConfig) -> Result<()> {
 }
 
 /// See the crate documentation.
-pub(crate) fn generate(cfg: &GenerateConfig) -> Result<GenerateSummary> {
-    generate_with(cfg, PART_LIMIT)
+pub(crate) fn generate(
+    cfg: &GenerateConfig,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<GenerateSummary> {
+    generate_with(cfg, PART_LIMIT, progress)
 }
 
 /// [`generate`] with another object size limit (tests use small ones to exercise splitting).
-pub(crate) fn generate_with(cfg: &GenerateConfig, part_limit: usize) -> Result<GenerateSummary> {
+pub(crate) fn generate_with(
+    cfg: &GenerateConfig,
+    part_limit: usize,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<GenerateSummary> {
     validate(cfg)?;
-    check_empty(&cfg.out_dir.join("logs"))?;
-    check_empty(&cfg.out_dir.join("labels"))?;
+    check_out_dir(&cfg.out_dir)?;
     let inv = inventory::build(cfg.seed);
     let masks = Masks::new(&inv);
     let texts = Texts::new(&inv);
@@ -219,10 +231,16 @@ pub(crate) fn generate_with(cfg: &GenerateConfig, part_limit: usize) -> Result<G
         .flat_map(|fl| (0..n_slots).map(move |s| (fl, s)))
         .collect();
     let empty = || (0..n_fl).map(|_| FlowTruth::new(&inv)).collect::<Vec<_>>();
+    let total = units.len() as u64;
+    let done = std::sync::atomic::AtomicU64::new(0);
     let merged = units
         .par_iter()
         .map(|&(fl, slot)| {
             let t = render_unit(&plan, fl, slot)?;
+            progress(
+                done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
+                total,
+            );
             let mut v = empty();
             v[fl] = t;
             Ok(v)

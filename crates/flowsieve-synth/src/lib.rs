@@ -369,5 +369,29 @@ pub struct GenerateSummary {
 /// for an empty or repeated format list or more than 10^11 records, and I/O errors naming the
 /// path.
 pub fn generate(cfg: &GenerateConfig) -> Result<GenerateSummary> {
-    generate::generate(cfg)
+    generate::generate(cfg, &|_, _| {})
+}
+
+/// Checks that [`generate()`] may write into `out_dir`: [`Error::NotEmpty`] when its `logs/` or
+/// `labels/` already holds files (a caller that generates elsewhere first, then moves the
+/// archive in, checks the final directory with this).
+///
+/// # Errors
+///
+/// [`Error::NotEmpty`], or [`Error::ReadDir`] when one cannot be read.
+pub fn check_out_dir(out_dir: &std::path::Path) -> Result<()> {
+    generate::check_out_dir(out_dir)
+}
+
+/// [`generate()`], calling `progress(done, total)` (from worker threads) each time one of the
+/// archive's `total` work units (a flow log's objects of one time slice) is written.
+///
+/// # Errors
+///
+/// As [`generate()`].
+pub fn generate_with_progress(
+    cfg: &GenerateConfig,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<GenerateSummary> {
+    generate::generate(cfg, progress)
 }

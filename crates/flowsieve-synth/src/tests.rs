@@ -66,7 +66,8 @@ impl Archive {
         let mut cfg = GenerateConfig::new(dir.path(), records, seed);
         cfg.labels = true;
         adjust(&mut cfg);
-        let summary = generate_with(&cfg, part_limit).unwrap_or_else(|e| panic!("generate: {e}"));
+        let summary =
+            generate_with(&cfg, part_limit, &|_, _| {}).unwrap_or_else(|e| panic!("generate: {e}"));
         let files = tree(dir.path());
         let truth: Value = serde_json::from_slice(&files["truth.json"]).unwrap_or_default();
         let a = Archive {

@@ -9,7 +9,7 @@
 use foldhash::fast::FixedState;
 use hashbrown::HashMap;
 
-use flowsieve_log::LineStats;
+use flowsieve_log::{FlowField, LineStats};
 use flowsieve_sg::Direction;
 
 use crate::coverage::FlowLogObservation;
@@ -180,8 +180,7 @@ pub(crate) struct Unattributed {
     pub(crate) incomplete: u64,
     /// Outside `--since`/`--until`.
     pub(crate) outside_window: u64,
-    /// In objects whose format cannot support attribution (no interface-id, addresses or
-    /// action).
+    /// In a log whose format lacks a field attribution needs (not attributed at all).
     pub(crate) unusable_format: u64,
 }
 
@@ -228,6 +227,8 @@ pub(crate) struct FlowAccumulator {
     pub(crate) files: u64,
     pub(crate) bytes_read: u64,
     pub(crate) file_errors: Vec<(String, String)>,
+    /// Logs whose format lacks fields attribution needs: (object, missing fields, records).
+    pub(crate) unusable_logs: Vec<(String, Vec<FlowField>, u64)>,
 }
 
 impl FlowAccumulator {
@@ -250,6 +251,7 @@ impl FlowAccumulator {
             files: 0,
             bytes_read: 0,
             file_errors: Vec::new(),
+            unusable_logs: Vec::new(),
         }
     }
 
@@ -346,5 +348,6 @@ impl FlowAccumulator {
         self.files += other.files;
         self.bytes_read += other.bytes_read;
         self.file_errors.extend(other.file_errors);
+        self.unusable_logs.extend(other.unusable_logs);
     }
 }

@@ -10,11 +10,13 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use flowsieve_log::{ErrorChain, FlowRecordBatch, LineStats, Source, SourceReader, fetch_in_order};
+use flowsieve_log::{
+    ErrorChain, FlowField, FlowRecordBatch, LineStats, Source, SourceReader, fetch_in_order,
+};
 
 use crate::accum::FlowAccumulator;
 use crate::attribute::{Attributor, Inputs, RowClass};
-use crate::config::AnalysisConfig;
+use crate::config::{ATTRIBUTION_FIELDS, AnalysisConfig, missing_for_attribution};
 use crate::error::{Error, Result};
 use crate::finish::build_report;
 use crate::learn::{ListenerLearner, Listeners};
@@ -228,9 +230,29 @@ fn read_source(
     };
     let mut attributor = Attributor::new(config);
     let mut failure = None;
-    for batch in reader.by_ref() {
+    // Fields attribution needs that a format of this object lacks, and its records read under
+    // such a format (judged per batch, by the format in force when the batch is delivered: a
+    // header may change it mid-object).
+    let mut missing: Vec<FlowField> = Vec::new();
+    let mut unusable_records = 0;
+    let mut records_before = 0;
+    while let Some(batch) = reader.next() {
         match batch {
-            Ok(batch) => attributor.add_batch(inputs, acc, &batch),
+            Ok(batch) => {
+                let lacking = missing_for_attribution(reader.format());
+                let records = reader.stats().records;
+                if lacking.is_empty() {
+                    attributor.add_batch(inputs, acc, &batch);
+                } else {
+                    unusable_records += records - records_before;
+                    for field in lacking {
+                        if !missing.contains(&field) {
+                            missing.push(field);
+                        }
+                    }
+                }
+                records_before = records;
+            }
             Err(err) => {
                 failure = Some(err);
                 break;
@@ -238,6 +260,12 @@ fn read_source(
         }
     }
     let stats = reader.stats().clone();
+    if !missing.is_empty() {
+        missing.sort_by_key(|f| ATTRIBUTION_FIELDS.iter().position(|a| a == f));
+        acc.unattributed.unusable_format += unusable_records;
+        acc.unusable_logs
+            .push((source.label().to_string(), missing, unusable_records));
+    }
     acc.bytes_read += stats.bytes;
     acc.lines.merge(&stats, usize::MAX);
     match failure {
@@ -424,5 +452,51 @@ impl Analyzer {
     pub fn finish(self) -> Report {
         let files = self.acc.files;
         build_report(self.acc, &self.network, &self.config, files, 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Judgeable;
+    use flowsieve_sg::Inventory;
+
+    const GOOD: &str = "2 568738793019 eni-0000000000000dead 10.34.1.1 10.34.1.2 40000 443 6 3 180 1745193600 1745193660 ACCEPT OK\n";
+    /// The same record under a header without `action` and with `srcaddr` misspelt.
+    const LACKING: &str = "version account-id interface-id srcadr dstaddr srcport dstport protocol packets bytes start end log-status\n\
+        2 568738793019 eni-0000000000000dead 10.34.1.1 10.34.1.2 40000 443 6 3 180 1745193600 1745193660 OK\n\
+        2 568738793019 eni-0000000000000dead 10.34.1.1 10.34.1.2 40000 443 6 3 180 1745193600 1745193660 OK\n";
+
+    fn run(files: &[(&str, &str)]) -> Report {
+        let dir = tempfile::tempdir().unwrap();
+        let paths: Vec<_> = files
+            .iter()
+            .map(|(name, text)| {
+                let path = dir.path().join(name);
+                std::fs::write(&path, text).unwrap();
+                path
+            })
+            .collect();
+        let network = Network::new(Inventory::load(&["../../testdata/demo/inventory"]).unwrap());
+        let sources = flowsieve_log::discover(&paths).unwrap();
+        analyze(&AnalysisConfig::new(), &network, &sources).unwrap()
+    }
+
+    #[test]
+    fn a_log_lacking_attribution_fields_is_counted_not_attributed() {
+        let report = run(&[("good.log", GOOD), ("lacking.log", LACKING)]);
+        let s = &report.summary;
+        assert_eq!(s.records, 3);
+        assert_eq!(s.unattributed.unusable_format, 2);
+        assert_eq!(s.unusable_logs.len(), 1);
+        assert!(s.unusable_logs[0].file.ends_with("lacking.log"));
+        assert_eq!(s.unusable_logs[0].missing_fields, ["srcaddr", "action"]);
+        assert_eq!(s.unusable_logs[0].records, 2);
+        // The good log's record (an unknown ENI) is still read.
+        assert_eq!(s.unknown_eni_records, 1);
+
+        let only = run(&[("lacking.log", LACKING)]);
+        assert_eq!(only.judgeable(), Judgeable::NoUsableLogs { records: 2 });
+        assert!(only.unknown_enis.is_empty());
     }
 }

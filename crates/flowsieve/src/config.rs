@@ -29,6 +29,39 @@ pub const ANALYSIS_FIELDS: [FlowField; 18] = [
     FlowField::PktDstAddr,
 ];
 
+/// The fields a record cannot be attributed to a rule without: the recording ENI, both
+/// addresses and ports, the protocol and the action. A log whose format lacks one of them is
+/// not attributed at all ([`missing_for_attribution`]); its records are counted in
+/// `summary.unattributed.unusable_format` and the log is listed in `summary.unusable_logs`.
+pub const ATTRIBUTION_FIELDS: [FlowField; 7] = [
+    FlowField::InterfaceId,
+    FlowField::SrcAddr,
+    FlowField::DstAddr,
+    FlowField::SrcPort,
+    FlowField::DstPort,
+    FlowField::Protocol,
+    FlowField::Action,
+];
+
+/// The [`ATTRIBUTION_FIELDS`] a format lacks, in that order: empty when its records can be
+/// attributed.
+///
+/// ```
+/// use flowsieve::{missing_for_attribution, log::{FlowField, LogFormat}};
+///
+/// assert!(missing_for_attribution(&LogFormat::default_v2()).is_empty());
+/// let no_action: LogFormat = "${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol}".parse()?;
+/// assert_eq!(missing_for_attribution(&no_action), [FlowField::Action]);
+/// # Ok::<(), flowsieve::log::Error>(())
+/// ```
+pub fn missing_for_attribution(format: &LogFormat) -> Vec<FlowField> {
+    ATTRIBUTION_FIELDS
+        .iter()
+        .copied()
+        .filter(|&field| !format.contains(field))
+        .collect()
+}
+
 /// How to analyse: time window, report size, reading options.
 ///
 /// ```

@@ -51,6 +51,7 @@ mod coverage;
 mod distinct;
 mod error;
 mod finish;
+mod judge;
 mod learn;
 mod network;
 mod orient;
@@ -67,9 +68,13 @@ pub use flowsieve_sg as sg;
 
 pub use analyze::{Analyzer, analyze, analyze_with_progress, learn_listeners};
 pub use attribute::RowClass;
-pub use config::{ANALYSIS_FIELDS, AnalysisConfig, DEFAULT_LEARN_LINES, LEARNING_FIELDS};
+pub use config::{
+    ANALYSIS_FIELDS, ATTRIBUTION_FIELDS, AnalysisConfig, DEFAULT_LEARN_LINES, LEARNING_FIELDS,
+    missing_for_attribution,
+};
 pub use distinct::DistinctCounter;
 pub use error::{Error, Result};
+pub use judge::Judgeable;
 pub use learn::{DISTINCT_REMOTE_PORTS, ListenerLearner, Listeners};
 pub use network::Network;
 pub use orient::{Evidence, Orientation};

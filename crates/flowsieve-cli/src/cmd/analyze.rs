@@ -1,28 +1,58 @@
 //! `flowsieve analyze`: attribute flow-log traffic to the declared security group rules and
 //! report used / unused rules, REJECT hotspots and reachability (table, JSON or Markdown).
+//!
+//! It refuses rather than guesses: an output path is checked before anything is read; an empty
+//! inventory, no records, or a window or filters that leave nothing are errors unless
+//! `--allow-empty`; logs whose format cannot support attribution are refused (or counted, when
+//! other logs are usable); a run that attributed nothing says so, and `--fail-on` then exits 1.
+//! What was found goes to stderr as well as into the report (`verdict.rs`).
 
-use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
 use flowsieve::log::LogFormat;
 use flowsieve::s3::LogLocation;
-use flowsieve::{
-    AnalysisConfig, Network, Report, analyze_with_progress, render_markdown, render_table,
-};
+use flowsieve::{AnalysisConfig, Network, Report, analyze_with_progress};
+
+use super::args::{self, Time};
+use super::output::OutputFile;
+use super::verdict;
+use super::{logs, ui};
 
 /// Output format of the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
-    /// Terminal tables, at most 100 columns.
+    /// Terminal tables, as wide as the terminal (100 columns when not a terminal; --width).
     Table,
     /// The complete report as JSON (docs/report-schema.md).
     Json,
     /// Markdown, for pull requests and wikis.
     Markdown,
+}
+
+impl Format {
+    /// The format an output file's extension names: `.json`, `.md` / `.markdown`.
+    fn of_path(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "json" => Some(Format::Json),
+            "md" | "markdown" => Some(Format::Markdown),
+            _ => None,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Json => "json",
+            Format::Markdown => "markdown",
+        }
+    }
 }
 
 /// Findings that make the command exit with status 3 (for CI gates).
@@ -36,6 +66,7 @@ pub enum FailOn {
 
 /// Arguments of `flowsieve analyze`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = super::EXIT_CODES)]
 pub struct Args {
     /// Inventory: AWS CLI JSON files (describe-security-groups, -security-group-rules,
     /// -network-interfaces, prefix lists, vpcs) or `terraform show -json` output; files or
@@ -48,32 +79,41 @@ pub struct Args {
         value_delimiter = ','
     )]
     inventory: Vec<PathBuf>,
-    /// Flow-log files or directories (walked recursively), or S3 prefixes
-    /// (s3://bucket/AWSLogs/…, listed); gzip, text and Parquet recognised by content; S3 key
-    /// layouts, plain and Hive-style, understood.
-    #[arg(value_name = "LOGS", required = true, value_parser = super::logs::parse_location)]
+    /// Flow-log files or directories (walked recursively; `*.partial` files skipped), S3
+    /// prefixes (s3://bucket/AWSLogs/…, listed), or `-` for standard input; gzip, text and
+    /// Parquet recognised by content; S3 key layouts, plain and Hive-style, understood.
+    #[arg(value_name = "LOGS", required = true, value_parser = logs::parse_location)]
     logs: Vec<LogLocation>,
-    /// Report format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    format: Format,
-    /// Write the report to FILE instead of stdout.
+    /// Report format. Default: from the --output extension (.json, .md), else table.
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Write the report to FILE instead of stdout (checked before anything is read; written
+    /// beside it and renamed into place).
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Rows per section of the table and Markdown reports, and top peers/ports/sources per item.
-    #[arg(long, value_name = "N", default_value_t = 10)]
+    /// Rows per section of the table and Markdown reports, and top peers/ports/sources per
+    /// item; 1 to 100000.
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = args::count(args::TOP))]
     top: usize,
-    /// Analyse records ending at or after T (RFC 3339 `2025-04-21T00:00:00Z`, a date
-    /// `2025-04-21` meaning its UTC midnight, or unix seconds). Objects outside are not read.
-    #[arg(long, value_name = "T", value_parser = parse_time)]
-    since: Option<i64>,
+    /// Width of the table report in columns, 60 to 1000. Default: the terminal's, 100 when
+    /// stdout is not a terminal.
+    #[arg(long, value_name = "N", value_parser = args::count(args::WIDTH))]
+    width: Option<usize>,
+    /// Analyse records ending at or after T: RFC 3339 with a zone (2025-04-21T00:00:00Z), a
+    /// date (2025-04-21: its midnight UTC), a date and time without zone (taken as UTC, said
+    /// on stderr), unix seconds, or unix milliseconds (13 digits). Objects outside are not
+    /// read.
+    #[arg(long, value_name = "T", value_parser = args::parse_time)]
+    since: Option<Time>,
     /// Analyse records starting before T (same forms as --since).
-    #[arg(long, value_name = "T", value_parser = parse_time)]
-    until: Option<i64>,
+    #[arg(long, value_name = "T", value_parser = args::parse_time)]
+    until: Option<Time>,
     #[command(flatten)]
-    keys: super::logs::KeyArgs,
+    keys: logs::KeyArgs,
     #[command(flatten)]
-    s3: super::logs::S3Args,
-    /// Exit with status 3 when such findings exist (repeatable or comma-separated).
+    s3: logs::S3Args,
+    /// Exit with status 3 when such findings exist (repeatable or comma-separated); exit 1
+    /// when no record could be attributed (nothing can be judged).
     #[arg(long, value_enum, value_delimiter = ',', value_name = "FINDING")]
     fail_on: Vec<FailOn>,
     /// Format of header-less logs (CloudWatch exports), as AWS writes it:
@@ -83,46 +123,42 @@ pub struct Args {
     /// Stop at the first malformed line or unreadable object.
     #[arg(long)]
     strict: bool,
-    /// Worker threads (default: all cores).
-    #[arg(long, value_name = "N")]
+    /// Worker threads, 1 to 1024 (default: all cores).
+    #[arg(long, value_name = "N", value_parser = args::count(args::THREADS))]
     threads: Option<usize>,
-    /// Rows per Arrow batch between the parser and the attribution (memory per worker grows
-    /// with it).
+    /// Rows per Arrow batch between the parser and the attribution, 1 to 1048576 (memory per
+    /// worker grows with it).
     #[arg(long, value_name = "ROWS", default_value_t = flowsieve::log::DEFAULT_BATCH_SIZE,
-          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+          value_parser = args::count(args::BATCH_SIZE))]
     batch_size: usize,
-    /// Never show the progress bar (it shows only when stderr is a terminal).
+    /// Accept an empty run (an inventory with nothing in it, no records, everything pruned or
+    /// outside the window): report it and exit 0 instead of failing.
     #[arg(long)]
-    no_progress: bool,
-}
-
-/// Parses `--since` / `--until`: RFC 3339, a date (UTC midnight) or unix seconds.
-fn parse_time(text: &str) -> Result<i64, String> {
-    if let Ok(seconds) = text.parse::<i64>() {
-        return Ok(seconds);
-    }
-    if let Ok(timestamp) = text.parse::<jiff::Timestamp>() {
-        return Ok(timestamp.as_second());
-    }
-    if let Ok(date) = text.parse::<jiff::civil::Date>()
-        && let Ok(zoned) = date.to_zoned_datetime(jiff::tz::TimeZone::UTC)
-    {
-        return Ok(zoned.timestamp().as_second());
-    }
-    Err(format!(
-        "expected RFC 3339 (2025-04-21T00:00:00Z), a date (2025-04-21) or unix seconds, got {text:?}"
-    ))
+    allow_empty: bool,
 }
 
 /// Runs `flowsieve analyze`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    if let (Some(since), Some(until)) = (args.since, args.until)
+    let since = args.since.as_ref().map(|t| t.seconds);
+    let until = args.until.as_ref().map(|t| t.seconds);
+    if let (Some(since), Some(until)) = (since, until)
         && since >= until
     {
         bail!("--since must be before --until");
     }
+    let format = report_format(args.format, args.output.as_deref())?;
+    let output = args
+        .output
+        .as_deref()
+        .map(OutputFile::validate)
+        .transpose()?;
+    for (flag, time) in [("--since", &args.since), ("--until", &args.until)] {
+        if let Some(assumed) = time.as_ref().and_then(|t| t.assumed.as_deref()) {
+            ui::note(&format!("{flag} {assumed}"));
+        }
+    }
     let mut config = AnalysisConfig::new()
-        .with_window(args.since, args.until)
+        .with_window(since, until)
         .with_top(args.top)
         .with_strict(args.strict)
         .with_batch_size(args.batch_size)
@@ -133,99 +169,167 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         config = config.with_log_format(format);
     }
     let network = Network::load(&args.inventory).context("cannot load the inventory")?;
+    verdict::check_inventory(&network, &args.inventory, args.allow_empty)?;
     // The error names the location and why (`cannot read PATH: …`, `cannot list s3://…: …`).
-    let sources = super::logs::list(&args.logs, &args.s3)?;
+    let sources = logs::list(&args.logs, &args.s3)?;
     if sources.is_empty() {
+        bail!("no flow-log files under {}", logs::display(&args.logs));
+    }
+    if logs::only_json(&sources) {
         bail!(
-            "no flow-log files under {}",
-            super::logs::display(&args.logs)
+            "{} holds only .json files, which are not flow logs: an inventory goes with -i, \
+             the flow logs as LOGS",
+            logs::display(&args.logs)
         );
     }
-    let pool = {
-        let mut builder = rayon::ThreadPoolBuilder::new();
-        if let Some(threads) = args.threads {
-            builder = builder.num_threads(threads.max(1));
-        }
-        builder.build().context("cannot start worker threads")?
-    };
+    if !verdict::is_empty(&network) {
+        // (an empty one's were printed by check_inventory)
+        verdict::print_findings(&network);
+    }
+    let report = analyze_sources(&args, &config, &network, &sources)?;
 
-    let total: u64 = sources.iter().map(|s| s.size()).sum();
-    let progress = (!args.no_progress && std::io::stderr().is_terminal()).then(|| {
-        let bar = indicatif::ProgressBar::new(total);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} {bytes}/{total_bytes} {wide_bar} {msg} {eta}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        bar
-    });
-    let started = Instant::now();
-    let records = AtomicU64::new(0);
-    let report: Report = pool.install(|| {
-        analyze_with_progress(&config, &network, &sources, &|source, stats| {
-            let done = records.fetch_add(stats.records, Ordering::Relaxed) + stats.records;
-            if let Some(bar) = &progress {
-                bar.inc(source.size());
-                let rate = done as f64 / started.elapsed().as_secs_f64().max(1e-3);
-                bar.set_message(format!("{:.1} M records/s", rate / 1e6));
-            }
-        })
-    })?;
-    if let Some(bar) = &progress {
-        bar.finish_and_clear();
-    }
     let summary = &report.summary;
     if args.logs.iter().any(LogLocation::is_s3) || summary.files_pruned > 0 {
         let mut filters = Vec::new();
-        if args.since.is_some() || args.until.is_some() {
+        if since.is_some() || until.is_some() {
             filters.push("--since/--until");
         }
         filters.extend(args.keys.flags());
-        super::logs::print_counts(
+        logs::print_counts(
             summary.files_listed,
             summary.files_pruned,
             summary.files,
             &filters.join(", "),
         );
     }
+    let judged = verdict::check_report(&report, &args.keys, args.allow_empty)?;
 
-    let text = match args.format {
-        Format::Table => render_table(&report, args.top),
-        Format::Markdown => render_markdown(&report, args.top),
-        Format::Json => {
-            let mut json =
-                serde_json::to_string_pretty(&report).context("cannot serialise the report")?;
-            json.push('\n');
-            json
-        }
-    };
-    match &args.output {
-        Some(path) => std::fs::write(path, &text)
-            .with_context(|| format!("cannot write the report to {}", path.display()))?,
+    let text = render(&report, format, args.top, args.width)?;
+    match &output {
+        Some(output) => output.write_all(text.as_bytes())?,
         None => {
             let mut stdout = std::io::stdout().lock();
             stdout.write_all(text.as_bytes())?;
             stdout.flush()?;
         }
     }
-    for error in &report.summary.file_errors {
-        eprintln!("flowsieve: warning: {}", error.error);
+    Ok(verdict::exit_code(&report, judged, &args.fail_on))
+}
+
+/// `--format`, or the one the output's extension names; a mismatch between the two is refused.
+fn report_format(format: Option<Format>, output: Option<&Path>) -> anyhow::Result<Format> {
+    let named = output.and_then(Format::of_path);
+    match (format, named) {
+        (Some(format), Some(named)) if format != named => bail!(
+            "--format {} does not match the extension of {} ({}): change one of them",
+            format.name(),
+            output
+                .map(Path::display)
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
+            named.name()
+        ),
+        (Some(format), _) => Ok(format),
+        (None, Some(named)) => Ok(named),
+        (None, None) => Ok(Format::Table),
     }
-    if !report.summary.file_errors.is_empty() {
-        eprintln!(
-            "flowsieve: error: {} file(s) could not be read completely; the report covers what was read",
-            report.summary.file_errors.len()
-        );
-        return Ok(ExitCode::from(1));
-    }
-    let fail = args.fail_on.iter().any(|f| match f {
-        FailOn::Unused => report.has_unused_rules(),
-        FailOn::Rejects => report.has_rejects(),
-    });
-    Ok(if fail {
-        ExitCode::from(3)
-    } else {
-        ExitCode::SUCCESS
+}
+
+/// Runs the analysis on its own pool, with the progress bar.
+fn analyze_sources(
+    args: &Args,
+    config: &AnalysisConfig,
+    network: &Network,
+    sources: &[flowsieve::log::Source],
+) -> anyhow::Result<Report> {
+    let pool = {
+        let mut builder = rayon::ThreadPoolBuilder::new();
+        if let Some(threads) = args.threads {
+            builder = builder.num_threads(threads);
+        }
+        builder.build().context("cannot start worker threads")?
+    };
+    let total: u64 = sources.iter().map(|s| s.size()).sum();
+    let progress = ui::Progress::new(
+        total,
+        "{spinner} {bytes}/{total_bytes} {wide_bar} {msg} {eta}",
+    );
+    let started = Instant::now();
+    let records = AtomicU64::new(0);
+    let diagnoses = Mutex::new(Vec::new());
+    let report = pool.install(|| {
+        analyze_with_progress(config, network, sources, &|source, stats| {
+            if let Some(line) = logs::diagnosis(source.label(), stats) {
+                diagnoses
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(line);
+            }
+            let done = records.fetch_add(stats.records, Ordering::Relaxed) + stats.records;
+            progress.inc(source.size());
+            progress.message(|| {
+                let rate = done as f64 / started.elapsed().as_secs_f64().max(1e-3);
+                format!("{:.1} M records/s", rate / 1e6)
+            });
+        })
+    })?;
+    drop(progress);
+    // In a fixed order, whatever the order the workers finished in.
+    let mut diagnoses = diagnoses
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner);
+    diagnoses.sort();
+    ui::list(&diagnoses, "objects mostly malformed");
+    Ok(report)
+}
+
+/// The report in `format`.
+fn render(
+    report: &Report,
+    format: Format,
+    top: usize,
+    width: Option<usize>,
+) -> anyhow::Result<String> {
+    Ok(match format {
+        Format::Table => {
+            flowsieve::render_table(report, top, width.unwrap_or_else(super::terminal_width))
+        }
+        Format::Markdown => flowsieve::render_markdown(report, top),
+        Format::Json => {
+            let mut json =
+                serde_json::to_string_pretty(report).context("cannot serialise the report")?;
+            json.push('\n');
+            json
+        }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_output_extension_picks_the_format_and_a_mismatch_is_refused() {
+        let json = Some(Path::new("out/report.json"));
+        assert_eq!(report_format(None, json).unwrap(), Format::Json);
+        assert_eq!(
+            report_format(None, Some(Path::new("r.MD"))).unwrap(),
+            Format::Markdown
+        );
+        assert_eq!(
+            report_format(None, Some(Path::new("r.txt"))).unwrap(),
+            Format::Table
+        );
+        assert_eq!(report_format(None, None).unwrap(), Format::Table);
+        assert_eq!(
+            report_format(Some(Format::Json), json).unwrap(),
+            Format::Json
+        );
+        assert_eq!(
+            report_format(Some(Format::Table), json)
+                .unwrap_err()
+                .to_string(),
+            "--format table does not match the extension of out/report.json (json): change one of them"
+        );
+    }
 }

@@ -1,7 +1,9 @@
 //! `flowsieve generate`: a seeded synthetic archive (inventory JSON, flow logs, ground truth), or
 //! one of the small scenario accounts (`--scenario NAME`, `--list-scenarios`). All the work is
-//! `flowsieve_synth::generate` / `generate_scenario`; this module parses arguments and prints a
-//! summary.
+//! `flowsieve_synth::generate` / `generate_scenario`; this module parses arguments, checks
+//! `--out` before generating, has the output written into a hidden `--out/.generate.partial`
+//! directory (removed on failure or Ctrl-C) that is moved into `--out` once complete, shows
+//! progress and prints a summary.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -10,19 +12,26 @@ use std::time::Instant;
 use anyhow::Context as _;
 use flowsieve_synth::{FlowLogSpec, GenerateConfig, Layout};
 
+use super::args;
+use super::output::{self, TempDir};
+use super::ui;
+
 /// Arguments of `flowsieve generate`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Output directory: receives inventory/, logs/, truth.json (and labels/ with --labels; a
-    /// scenario also writes labels/, and config/ or aws/ when it uses them).
+    /// Output directory (created with its parents): receives inventory/, logs/, truth.json
+    /// (and labels/ with --labels; a scenario also writes labels/, and config/ or aws/ when it
+    /// uses them); its logs/ and labels/ must be empty.
     #[arg(long, value_name = "DIR", required_unless_present = "list_scenarios")]
     pub out: Option<PathBuf>,
-    /// About how many flow-log records to write, all flow logs together (also sets the simulated
-    /// time span: 1000 records per second, at least an hour).
-    #[arg(long, value_name = "N", required_unless_present_any = ["scenario", "list_scenarios"])]
+    /// About how many flow-log records to write, all flow logs together, 1 to 10^11 (also sets
+    /// the simulated time span: 1000 records per second, at least an hour).
+    #[arg(long, value_name = "N", value_parser = args::number(args::RECORDS),
+          required_unless_present_any = ["scenario", "list_scenarios"])]
     pub records: Option<u64>,
-    /// Seed of the inventory, the traffic and every name; the output is a pure function of the
-    /// arguments. With --scenario it moves only client ports and object names (default 1).
+    /// Seed of the inventory, the traffic and every name, 0 to 2^64-1; the output is a pure
+    /// function of the arguments. With --scenario it moves only client ports and object names
+    /// (default 1).
     #[arg(long, value_name = "S", required_unless_present_any = ["scenario", "list_scenarios"])]
     pub seed: Option<u64>,
     /// Write one small scenario account instead of the large archive: a network built like a
@@ -66,11 +75,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     // clap requires --out unless --list-scenarios.
     let out = args.out.clone().unwrap_or_default();
+    output::validate_dir(&out)?;
+    flowsieve_synth::check_out_dir(&out)?;
+    let staging = TempDir::create(out.join(".generate.partial"))?;
     if let Some(name) = &args.scenario {
-        return run_scenario(name, &out, args.seed.unwrap_or(1));
+        return run_scenario(name, &out, staging, args.seed.unwrap_or(1));
     }
     let cfg = GenerateConfig {
-        out_dir: out.clone(),
+        out_dir: staging.path().to_owned(),
         // clap requires both unless --scenario or --list-scenarios.
         records: args.records.unwrap_or_default(),
         seed: args.seed.unwrap_or_default(),
@@ -80,8 +92,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         labels: args.labels,
     };
     let started = Instant::now();
-    let summary = flowsieve_synth::generate(&cfg)
-        .with_context(|| format!("generating the archive in {}", out.display()))?;
+    let summary = {
+        let progress = ui::Progress::new(0, "{spinner} {pos}/{len} time slices {wide_bar} {eta}");
+        flowsieve_synth::generate_with_progress(&cfg, &|done, total| {
+            progress.set_length(total);
+            progress.set(done);
+        })
+        .with_context(|| format!("generating the archive in {}", out.display()))?
+    };
+    staging.merge_into(&out)?;
     let seconds = started.elapsed().as_secs_f64();
     let mb = |b: u64| b as f64 / 1e6;
     println!(
@@ -96,16 +115,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         mb(summary.bytes_compressed),
         summary.records as f64 / seconds.max(1e-9),
         out.join("inventory").display(),
-        summary.truth_path.display(),
+        out.join("truth.json").display(),
     );
     Ok(ExitCode::SUCCESS)
 }
 
-/// `flowsieve generate --scenario NAME --out DIR`.
-fn run_scenario(name: &str, out: &Path, seed: u64) -> anyhow::Result<ExitCode> {
+/// `flowsieve generate --scenario NAME --out DIR`, written into `staging` then moved into `out`.
+fn run_scenario(name: &str, out: &Path, staging: TempDir, seed: u64) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let summary = flowsieve_synth::generate_scenario(name, out, seed)
+    let summary = flowsieve_synth::generate_scenario(name, staging.path(), seed)
         .with_context(|| format!("generating the scenario {name} in {}", out.display()))?;
+    staging.merge_into(out)?;
     println!(
         "wrote scenario {name} to {} in {:.2} s: {} flow-log objects, {} records, {} rules; ground truth in {}",
         out.display(),
@@ -113,7 +133,7 @@ fn run_scenario(name: &str, out: &Path, seed: u64) -> anyhow::Result<ExitCode> {
         summary.files,
         summary.records,
         summary.rules,
-        summary.truth_path.display(),
+        out.join("truth.json").display(),
     );
     Ok(ExitCode::SUCCESS)
 }

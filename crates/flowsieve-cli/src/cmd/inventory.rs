@@ -13,9 +13,6 @@ use anyhow::Context;
 use flowsieve::sg;
 use serde_json::{Value, json};
 
-/// Width of the table output: readable in a 100-column terminal.
-const WIDTH: usize = 100;
-
 /// Arguments of `flowsieve inventory`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -29,12 +26,16 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
+    /// Width of the table output in columns, 60 to 1000. Default: the terminal's, 100 when
+    /// stdout is not a terminal. Ids, CIDRs and ports are never cut; file names are.
+    #[arg(long, value_name = "N", value_parser = super::args::count(super::args::WIDTH))]
+    width: Option<usize>,
 }
 
 /// How `flowsieve inventory` prints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 enum Format {
-    /// Human-readable tables, 100 columns wide.
+    /// Human-readable tables, as wide as the terminal.
     Table,
     /// One JSON document: `counts`, `groups`, `network_interfaces`, `prefix_lists`, `findings`.
     Json,
@@ -50,7 +51,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             serde_json::to_writer_pretty(&mut out, &to_json(&inventory))?;
             writeln!(out)?;
         }
-        Format::Table => write_table(&mut out, &inventory)?,
+        Format::Table => write_table(
+            &mut out,
+            &inventory,
+            args.width.unwrap_or_else(super::terminal_width),
+        )?,
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
@@ -215,10 +220,19 @@ fn fit_middle(text: &str, width: usize) -> String {
     format!("{start}…{end}")
 }
 
-/// Writes `label` then `text` wrapped to the table width, continuation lines indented under it.
-fn write_wrapped(out: &mut impl Write, label: &str, text: &str) -> std::io::Result<()> {
+/// Writes `label` then `text` wrapped to `width`, continuation lines indented under it.
+fn write_wrapped(
+    out: &mut impl Write,
+    width: usize,
+    label: &str,
+    text: &str,
+) -> std::io::Result<()> {
     let indent = label.chars().count();
-    for (i, line) in wrap(text, WIDTH.saturating_sub(indent).max(20))
+    if indent + text.chars().count() <= width {
+        // It fits: as written (double spaces between the parts of a heading kept).
+        return writeln!(out, "{label}{text}");
+    }
+    for (i, line) in wrap(text, width.saturating_sub(indent).max(20))
         .iter()
         .enumerate()
     {
@@ -232,9 +246,8 @@ fn write_wrapped(out: &mut impl Write, label: &str, text: &str) -> std::io::Resu
     Ok(())
 }
 
-fn write_table(out: &mut impl Write, inv: &sg::Inventory) -> std::io::Result<()> {
-    writeln!(
-        out,
+fn write_table(out: &mut impl Write, inv: &sg::Inventory, width: usize) -> std::io::Result<()> {
+    let counts = format!(
         "{} security groups, {} rules, {} network interfaces, {} prefix lists, {} VPC CIDRs, {} findings",
         inv.security_groups().len(),
         inv.rules().len(),
@@ -242,7 +255,8 @@ fn write_table(out: &mut impl Write, inv: &sg::Inventory) -> std::io::Result<()>
         inv.prefix_lists().len(),
         inv.vpc_cidrs().len(),
         inv.findings().len()
-    )?;
+    );
+    write_wrapped(out, width, "", &counts)?;
 
     // Column widths shared by every group's rule table.
     let id_w = inv
@@ -252,15 +266,16 @@ fn write_table(out: &mut impl Write, inv: &sg::Inventory) -> std::io::Result<()>
         .max()
         .unwrap_or(7)
         .max(7);
+    // Peers (CIDRs, group and prefix-list ids) are never cut: the column is the widest one.
     let peer_w = inv
         .rules()
         .iter()
-        .map(|r| r.peer_string().len())
+        .map(|r| r.peer_string().chars().count())
         .max()
         .unwrap_or(4)
-        .clamp(4, 26);
+        .max(4);
     let fixed = 2 + id_w + 1 + 7 + 1 + 6 + 1 + 5 + 1 + 5 + 1 + peer_w + 1;
-    let source_w = WIDTH.saturating_sub(fixed).max(12);
+    let source_w = width.saturating_sub(fixed).max(12);
 
     writeln!(out, "\nSECURITY GROUPS")?;
     for g in inv.security_groups() {
@@ -285,7 +300,8 @@ fn write_table(out: &mut impl Write, inv: &sg::Inventory) -> std::io::Result<()>
             rules.len(),
             if rules.len() == 1 { "" } else { "s" }
         ));
-        writeln!(out, "\n{}", fit_end(&head, WIDTH))?;
+        writeln!(out)?;
+        write_wrapped(out, width, "", &head)?;
         if rules.is_empty() {
             continue;
         }
@@ -315,7 +331,7 @@ fn write_table(out: &mut impl Write, inv: &sg::Inventory) -> std::io::Result<()>
                 r.protocol.name(),
                 r.from_port(),
                 r.to_port(),
-                fit_end(&r.peer_string(), peer_w),
+                r.peer_string(),
                 fit_middle(&source, source_w)
             )?;
         }
@@ -329,19 +345,19 @@ fn write_table(out: &mut impl Write, inv: &sg::Inventory) -> std::io::Result<()>
         } else if !e.description.is_empty() {
             head.push_str(&format!("  {}", e.description));
         }
-        writeln!(out, "{}", fit_end(&head, WIDTH))?;
+        write_wrapped(out, width, "", &head)?;
         let groups = if e.group_ids.is_empty() {
             "(none)".to_owned()
         } else {
             e.group_ids.join(" ")
         };
-        write_wrapped(out, "    groups:    ", &groups)?;
+        write_wrapped(out, width, "    groups:    ", &groups)?;
         let mut addresses: Vec<String> = strings(&e.private_ipv4);
         addresses.extend(strings(&e.ipv4_prefixes));
         addresses.extend(strings(&e.ipv6));
         addresses.extend(strings(&e.ipv6_prefixes));
         addresses.extend(e.public_ipv4.iter().map(|a| format!("public:{a}")));
-        write_wrapped(out, "    addresses: ", &addresses.join(" "))?;
+        write_wrapped(out, width, "    addresses: ", &addresses.join(" "))?;
     }
 
     writeln!(out, "\nPREFIX LISTS")?;
@@ -355,17 +371,15 @@ fn write_table(out: &mut impl Write, inv: &sg::Inventory) -> std::io::Result<()>
             .version
             .map(|v| format!("  version {v}"))
             .unwrap_or_default();
-        writeln!(
+        write_wrapped(
             out,
-            "{}",
-            fit_end(
-                &format!("{}  {name}  {}{version}", l.id, l.address_family),
-                WIDTH
-            )
+            width,
+            "",
+            &format!("{}  {name}  {}{version}", l.id, l.address_family),
         )?;
         match &l.entries {
             Some(e) if e.is_empty() => writeln!(out, "    entries:   (empty list)")?,
-            Some(e) => write_wrapped(out, "    entries:   ", &strings(e).join(" "))?,
+            Some(e) => write_wrapped(out, width, "    entries:   ", &strings(e).join(" "))?,
             None => writeln!(
                 out,
                 "    entries:   not loaded (a rule using it never matches)"
@@ -374,7 +388,7 @@ fn write_table(out: &mut impl Write, inv: &sg::Inventory) -> std::io::Result<()>
     }
 
     writeln!(out, "\nVPC CIDRS")?;
-    write_wrapped(out, "", &strings(inv.vpc_cidrs()).join(" "))?;
+    write_wrapped(out, width, "", &strings(inv.vpc_cidrs()).join(" "))?;
 
     writeln!(out, "\nFINDINGS")?;
     if inv.findings().is_empty() {
@@ -382,9 +396,9 @@ fn write_table(out: &mut impl Write, inv: &sg::Inventory) -> std::io::Result<()>
     }
     for f in inv.findings() {
         writeln!(out, "{}  {}", f.severity.as_str(), f.code)?;
-        write_wrapped(out, "    ", &f.message)?;
+        write_wrapped(out, width, "    ", &f.message)?;
         if let Some(source) = &f.source {
-            write_wrapped(out, "    at ", source)?;
+            write_wrapped(out, width, "    at ", source)?;
         }
     }
     Ok(())

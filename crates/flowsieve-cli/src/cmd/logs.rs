@@ -1,37 +1,32 @@
 //! The LOGS arguments the reading commands (`analyze`, `convert`) share: locations that are
-//! local paths or `s3://bucket/prefix` URLs, the key filters (`--account`, `--region`), and the
-//! S3 settings (`--endpoint-url`, `--s3-concurrency`, `--s3-retries`, the timeouts). Listing goes through
-//! `flowsieve::s3`; this module only maps flags and prints the listing counts.
+//! local paths, `s3://bucket/prefix` URLs or `-` (standard input), the key filters
+//! (`--account`, `--region`), and the S3 settings (`--endpoint-url`, `--s3-concurrency`,
+//! `--s3-retries`, the timeouts). Listing goes through `flowsieve::s3`; this module maps flags,
+//! reads standard input as one object, and prints the listing counts.
 
+use std::io::{self, Read};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use flowsieve::log::Source;
+use flowsieve::log::{LineStats, ObjectBody, RemoteStore, Source};
 use flowsieve::s3::{LogLocation, RetryNotice, S3Options};
 
-/// Parses one LOGS argument: `s3://bucket/prefix` or a local path.
+use super::args;
+
+/// How standard input is named in messages and reports.
+pub const STDIN_LABEL: &str = "<stdin>";
+
+/// Parses one LOGS argument: `s3://bucket/prefix`, `-` (standard input) or a local path.
 pub fn parse_location(text: &str) -> Result<LogLocation, String> {
     text.parse()
         .map_err(|err: flowsieve::s3::Error| err.to_string())
 }
 
-fn parse_count(text: &str, range: std::ops::RangeInclusive<usize>) -> Result<usize, String> {
-    match text.parse::<usize>() {
-        Ok(n) if range.contains(&n) => Ok(n),
-        _ => Err(format!(
-            "expected a number from {} to {}",
-            range.start(),
-            range.end()
-        )),
-    }
-}
-
-fn parse_concurrency(text: &str) -> Result<usize, String> {
-    parse_count(text, 1..=256)
-}
-
-fn parse_retries(text: &str) -> Result<usize, String> {
-    parse_count(text, 0..=100)
+/// Whether a location is `-`, standard input.
+pub fn is_stdin(location: &LogLocation) -> bool {
+    matches!(location, LogLocation::Local(path) if path == Path::new("-"))
 }
 
 /// `--account` and `--region`: which objects to read, judged from their keys.
@@ -81,12 +76,13 @@ pub struct S3Args {
     /// S3 objects fetched at once, and fetched ahead of the ones being parsed (1 to 256); each
     /// buffers at most 1 MiB.
     #[arg(long, value_name = "N", default_value_t = flowsieve::s3::DEFAULT_CONCURRENCY,
-          value_parser = parse_concurrency)]
+          value_parser = args::count(args::S3_CONCURRENCY))]
     pub s3_concurrency: usize,
     /// Retries of a failing S3 request (errors, timeouts, throttling, a body cut short, resumed
-    /// where it broke), with exponential backoff from 100 ms to 15 s, within --s3-retry-time.
+    /// where it broke), with exponential backoff from 100 ms to 15 s, within --s3-retry-time;
+    /// 0 to 100.
     #[arg(long, value_name = "N", default_value_t = flowsieve::s3::DEFAULT_MAX_RETRIES,
-          value_parser = parse_retries)]
+          value_parser = args::count(args::S3_RETRIES))]
     pub s3_retries: usize,
     /// Seconds to open a connection to S3 (1 to 60).
     #[arg(long, value_name = "SECONDS",
@@ -127,13 +123,99 @@ impl S3Args {
 fn print_retry_notice(notice: &RetryNotice) {
     static PRINTED: AtomicBool = AtomicBool::new(false);
     if !PRINTED.swap(true, Ordering::Relaxed) {
-        eprintln!("flowsieve: {notice}");
+        super::ui::line(&format!("flowsieve: {notice}"));
     }
 }
 
-/// Lists every location (local walks, S3 listings) in argument order.
+/// Lists every location (local walks, S3 listings, standard input) in argument order.
 pub fn list(locations: &[LogLocation], s3: &S3Args) -> Result<Vec<Source>, flowsieve::s3::Error> {
-    flowsieve::s3::discover(locations, &s3.options())
+    let mut sources = Vec::new();
+    let mut rest = locations;
+    while !rest.is_empty() {
+        let split = rest.iter().position(is_stdin).unwrap_or(rest.len());
+        let (listed, after) = rest.split_at(split);
+        if !listed.is_empty() {
+            sources.extend(flowsieve::s3::discover(listed, &s3.options())?);
+        }
+        if let Some((_, after)) = after.split_first() {
+            sources.push(stdin_source());
+            rest = after;
+        } else {
+            rest = after;
+        }
+    }
+    Ok(sources)
+}
+
+/// Standard input as one source: text or gzip (Parquet too, read whole).
+fn stdin_source() -> Source {
+    Source::remote(Arc::new(Stdin::default()), STDIN_LABEL, 0)
+}
+
+/// Bytes of standard input kept so that it can be opened again from its start (a command may
+/// peek at an object's header before reading it): 8 MiB, far more than a header takes.
+const STDIN_REPLAY: usize = 8 << 20;
+
+/// Standard input as a [`RemoteStore`] of one object. Each [`RemoteStore::open`] replays the
+/// bytes read so far, then goes on reading standard input; once more than [`STDIN_REPLAY`]
+/// bytes have been read, it cannot be opened again.
+#[derive(Debug, Default)]
+struct Stdin {
+    seen: Arc<Mutex<Replay>>,
+}
+
+#[derive(Debug, Default)]
+struct Replay {
+    bytes: Vec<u8>,
+    overflowed: bool,
+}
+
+impl RemoteStore for Stdin {
+    fn open(&self, _location: &str, _size: u64) -> io::Result<ObjectBody> {
+        let replay = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
+        if replay.overflowed {
+            return Err(io::Error::other(format!(
+                "{STDIN_LABEL}: standard input can be read only once past its first {} MiB",
+                STDIN_REPLAY >> 20
+            )));
+        }
+        let prefix = io::Cursor::new(replay.bytes.clone());
+        Ok(Box::new(prefix.chain(Recording {
+            seen: self.seen.clone(),
+        })))
+    }
+}
+
+/// Standard input, keeping what it reads for the next opener (up to [`STDIN_REPLAY`]).
+struct Recording {
+    seen: Arc<Mutex<Replay>>,
+}
+
+impl Read for Recording {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = io::stdin().lock().read(buf)?;
+        let mut replay = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
+        if !replay.overflowed {
+            if replay.bytes.len() + n > STDIN_REPLAY {
+                replay.overflowed = true;
+                replay.bytes = Vec::new();
+            } else {
+                replay.bytes.extend_from_slice(&buf[..n]);
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// When every source is a local `*.json` file: LOGS names an inventory, not flow logs.
+pub fn only_json(sources: &[Source]) -> bool {
+    !sources.is_empty()
+        && sources.iter().all(|source| {
+            source
+                .path()
+                .and_then(Path::extension)
+                .is_some_and(|ext| ext.eq_ignore_ascii_case("json"))
+        })
 }
 
 /// The locations as one string, for messages.
@@ -145,12 +227,31 @@ pub fn display(locations: &[LogLocation]) -> String {
         .join(", ")
 }
 
-/// Prints `flowsieve: N objects listed, M pruned by key (…), K read` on stderr.
+/// `flowsieve: warning: OBJECT: M of N lines malformed: why`, when more than
+/// [`flowsieve::log::MALFORMED_SHARE_PERCENT`] % of an object's data lines are malformed (the
+/// likely cause from flowsieve-log's diagnosis, with the `--log-format` to try when it can
+/// guess one).
+pub fn diagnosis(label: &str, stats: &LineStats) -> Option<String> {
+    let diagnosis = stats.diagnose()?;
+    let data = stats.records + stats.nodata + stats.skipdata + stats.malformed;
+    Some(format!(
+        "flowsieve: warning: {label}: {} of {data} lines malformed: {diagnosis}",
+        stats.malformed
+    ))
+}
+
+/// Prints `flowsieve: N objects listed, M pruned by key (…), K read` on stderr (unless
+/// `--quiet`).
 pub fn print_counts(listed: u64, pruned: u64, read: u64, filters: &str) {
+    if super::ui::quiet() {
+        return;
+    }
     let by = if filters.is_empty() {
         String::new()
     } else {
         format!(" ({filters})")
     };
-    eprintln!("flowsieve: {listed} objects listed, {pruned} pruned by key{by}, {read} read");
+    super::ui::line(&format!(
+        "flowsieve: {listed} objects listed, {pruned} pruned by key{by}, {read} read"
+    ));
 }

@@ -10,6 +10,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
+/// The stderr line of the demo inventory's one validation finding, which `analyze` prints
+/// before anything else.
+pub const DEMO_FINDING: &str = "flowsieve: inventory warning [unresolved_group_peer]: rule \
+    sgr-3b4a8bf297f317060 of sg-0563afe19224888f7 references group sg-49429314a497ce934 \
+    (account 658752874323), which is not in the inventory; it never matches\n";
+
 /// The workspace root (where `testdata/` and `scripts/` are).
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")

@@ -271,8 +271,23 @@ fn pruning_by_window_account_and_region_happens_before_fetching() {
     );
     let (by_region, _) = summary_and_stderr(&["--region", "eu-west-1,ap-south-1"]);
     assert_eq!(counts(&by_region), (2 * n, n, n));
-    let (neither, _) = summary_and_stderr(&["--account", &f.account, "--region", "eu-west-1"]);
+    // Everything pruned is refused unless --allow-empty, which reports it.
+    let (neither, stderr) = summary_and_stderr(&[
+        "--account",
+        &f.account,
+        "--region",
+        "eu-west-1",
+        "--allow-empty",
+    ]);
     assert_eq!(counts(&neither), (2 * n, 2 * n, 0));
+    assert!(
+        stderr.contains(&format!(
+            "flowsieve: warning: all {} objects were pruned by their key (--account, --region): \
+             nothing was read; the report is empty (--allow-empty)\n",
+            2 * n
+        )),
+        "{stderr}"
+    );
 
     // The window: objects are selected from their key's 5-minute window alone (records end in
     // it, and start at most 660 s before); computed here independently of the library.
@@ -486,8 +501,13 @@ fn an_object_cut_mid_stream_is_reported_by_key_and_the_rest_is_read() {
         "{message}"
     );
     // The resumption of the cut body is a retry, said once, naming the object.
+    // (after the inventory's findings, printed once the objects are listed)
+    let after_findings = stderr
+        .lines()
+        .find(|l| !l.starts_with("flowsieve: inventory "))
+        .unwrap_or_default();
     assert!(
-        stderr.starts_with(&format!("flowsieve: retrying {victim_url} after ")),
+        after_findings.starts_with(&format!("flowsieve: retrying {victim_url} after ")),
         "{stderr}"
     );
     assert_eq!(stderr.matches("flowsieve: retrying").count(), 1, "{stderr}");

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use super::Context;
 use crate::orient::Evidence;
 use crate::report::{
-    FileError, LineSample, OrientationCount, RuleStatusCounts, Summary, Unattributed,
+    FileError, LineSample, OrientationCount, RuleStatusCounts, Summary, Unattributed, UnusableLog,
 };
 
 pub(crate) fn build(
@@ -49,6 +49,7 @@ pub(crate) fn build(
             .collect(),
         samples: samples(ctx),
         file_errors: file_errors(ctx),
+        unusable_logs: unusable_logs(ctx),
         window_start: acc.window.first_seen(),
         window_end: acc.window.last_seen(),
         analysis_start: window.map(|w| w.0),
@@ -108,4 +109,20 @@ fn file_errors(ctx: &Context<'_>) -> Vec<FileError> {
         .collect();
     errors.sort_by(|a, b| a.file.cmp(&b.file));
     errors
+}
+
+/// Logs whose format lacks fields attribution needs, by object.
+fn unusable_logs(ctx: &Context<'_>) -> Vec<UnusableLog> {
+    let mut logs: Vec<UnusableLog> = ctx
+        .acc
+        .unusable_logs
+        .iter()
+        .map(|(file, missing, records)| UnusableLog {
+            file: file.clone(),
+            missing_fields: missing.iter().map(|f| f.aws_name().to_owned()).collect(),
+            records: *records,
+        })
+        .collect();
+    logs.sort_by(|a, b| a.file.cmp(&b.file));
+    logs
 }

@@ -149,6 +149,9 @@ pub struct Summary {
     pub samples: Vec<LineSample>,
     /// Objects that could not be read completely.
     pub file_errors: Vec<FileError>,
+    /// Objects whose format lacks fields attribution needs, sorted by object.
+    #[serde(default)]
+    pub unusable_logs: Vec<UnusableLog>,
     /// Earliest `start` of an analysed record.
     pub window_start: Option<i64>,
     /// Latest `end` of an analysed record.
@@ -213,10 +216,23 @@ pub struct Unattributed {
     pub incomplete: u64,
     /// Outside `--since`/`--until`.
     pub outside_window: u64,
-    /// In objects whose format cannot support attribution (it lacks interface-id, srcaddr /
-    /// dstaddr or action).
+    /// In a log whose format lacks a field attribution needs (listed in
+    /// [`Summary::unusable_logs`]): nothing about them was attributed, so any rule could be
+    /// concerned.
     #[serde(default)]
     pub unusable_format: u64,
+}
+
+/// A log whose format lacks fields attribution needs ([`crate::ATTRIBUTION_FIELDS`]): its
+/// records were counted, not attributed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnusableLog {
+    /// The object.
+    pub file: String,
+    /// The AWS names of the fields its format lacks (`interface-id`, `srcaddr`, `action`, …).
+    pub missing_fields: Vec<String>,
+    /// Its records (`log-status` OK) read under such a format.
+    pub records: u64,
 }
 
 /// Records oriented by one kind of evidence.

@@ -100,7 +100,7 @@ fn demo_report_matches_its_truth() {
     assert_eq!(top_internal.likely_cause, LikelyCause::MissingRule);
 
     // The renderings fit a 100-column terminal and name the findings.
-    let table = render_table(&report, 10);
+    let table = render_table(&report, 10, 100);
     assert!(table.lines().all(|l| l.chars().count() <= 100), "{table}");
     assert!(table.contains("UNUSED RULES (4)"));
     assert!(table.contains("suggested rule: tcp 8081 from sg-"));

@@ -25,9 +25,11 @@
 //! run goes on; the records read before a gzip stream's cut are written and counted. The exit
 //! status is then 1. `--strict` stops at the first malformed line or failing file (in input
 //! order) with its message, exit 1, and leaves no output for that file or any later one.
-//! Outputs are written to `<path>.partial` and renamed when complete. Inputs inside the output
-//! (the output file itself, or files under the output directory) are skipped, so a re-run over
-//! the same tree does not read its own earlier output.
+//! Outputs are checked before any input is read and written through `cmd::output` (a
+//! `<path>.partial` beside each one, renamed when complete, removed on Ctrl-C; a device or FIFO
+//! written in place). Inputs inside the output (the output file itself, or files under the
+//! output directory) are skipped, so a re-run over the same tree does not read its own earlier
+//! output.
 //!
 //! S3 prefixes (`s3://bucket/prefix`) are listed and their objects streamed, `--threads` at a
 //! time (see `flowsieve::s3` for credentials and the endpoint); in directory mode an object's
@@ -41,25 +43,30 @@
 //! (see [`Summary`]); `malformed_by_reason` always lists all nine reasons, zeros included, so
 //! scripts can rely on every key.
 
+mod ordered;
+mod summary;
+
 use std::collections::{BTreeMap, HashSet};
 use std::ffi::OsString;
-use std::fs::{self, File};
-use std::io::{BufWriter, Write as _};
+use std::fs;
+use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::mpsc::{self, SyncSender};
-use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::Instant;
 
 use anyhow::{Context as _, bail};
 use flowsieve::log;
 use flowsieve::s3::LogLocation;
 use log::{
-    AddressEncoding, DEFAULT_BATCH_SIZE, DEFAULT_SAMPLE_LIMIT, FieldName, FlowField,
-    FlowParquetWriter, FlowRecordBatch, LineIssue, LineIssueKind, LineStats, LogFormat,
-    ParquetCompression, ReaderBuilder, Source,
+    AddressEncoding, DEFAULT_BATCH_SIZE, FieldName, FlowField, FlowParquetWriter, FlowRecordBatch,
+    LineStats, LogFormat, ParquetCompression, ReaderBuilder, Source,
 };
-use serde::Serialize;
+
+use super::args;
+use super::output::{self, OutputFile, Pending};
+use super::ui;
+use ordered::ordered;
+use summary::{Summary, Totals, print_summary};
 
 /// Arguments of `flowsieve convert`.
 #[derive(Debug, clap::Args)]
@@ -93,11 +100,12 @@ pub struct Args {
     #[arg(long)]
     pub binary_addresses: bool,
     /// Rows per batch read (and per write call), 1 to 1048576.
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_BATCH_SIZE, value_parser = parse_batch_size)]
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_BATCH_SIZE,
+          value_parser = args::count(args::BATCH_SIZE))]
     pub batch_size: usize,
     /// Files read at once, 1 to 1024. Default: the number of CPUs. The output does not depend
     /// on it.
-    #[arg(long, value_name = "N", value_parser = parse_threads)]
+    #[arg(long, value_name = "N", value_parser = args::count(args::THREADS))]
     pub threads: Option<usize>,
     #[command(flatten)]
     pub keys: super::logs::KeyArgs,
@@ -146,31 +154,15 @@ fn parse_log_format(text: &str) -> Result<LogFormat, String> {
     text.parse().map_err(|err: log::Error| err.to_string())
 }
 
-/// The largest `--batch-size`: a batch's builders are allocated up front, so the bound keeps a
-/// typo from asking for terabytes (a million rows is also Parquet's default row group).
-const MAX_BATCH_SIZE: usize = 1 << 20;
-/// The most `--threads`: beyond the cores, threads only add memory (each holds a batch or two).
-const MAX_THREADS: usize = 1024;
-
-fn parse_batch_size(text: &str) -> Result<usize, String> {
-    parse_count(text, MAX_BATCH_SIZE)
-}
-
-fn parse_threads(text: &str) -> Result<usize, String> {
-    parse_count(text, MAX_THREADS)
-}
-
-fn parse_count(text: &str, max: usize) -> Result<usize, String> {
-    match text.parse::<usize>() {
-        Ok(n) if (1..=max).contains(&n) => Ok(n),
-        _ => Err(format!("expected a whole number from 1 to {max}")),
-    }
-}
-
 /// Runs `flowsieve convert`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let target = Target::resolve(&args.output);
+    let target = Target::resolve(&args.output)?;
+    let summary_json = args
+        .summary_json
+        .as_deref()
+        .map(OutputFile::validate)
+        .transpose()?;
     let listing = inputs(&args.logs, &target, &args.keys, &args.s3)?;
     let inputs = listing.inputs;
     if args.logs.iter().any(LogLocation::is_s3) || args.keys.is_set() {
@@ -188,7 +180,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         );
     }
     let threads = args.threads.unwrap_or_else(|| {
-        std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_THREADS))
+        let max = *args::THREADS.end() as usize;
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(max))
     });
     let options = Options {
         reader: {
@@ -222,10 +215,25 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         bytes_in: inputs.iter().map(|i| i.source.size()).sum(),
         ..Totals::default()
     };
-    match &target {
-        Target::File(path) => to_one_file(path, &inputs, formats, &options, &mut totals)?,
-        Target::Directory(dir) => to_directory(dir, &inputs, formats, &options, &mut totals)?,
+    {
+        let progress = ui::Progress::new(
+            totals.bytes_in,
+            "{spinner} {bytes}/{total_bytes} {wide_bar} {msg} {eta}",
+        );
+        let done = |input: &Input, stats: &LineStats| {
+            progress.inc(input.source.size());
+            progress.message(|| format!("{} records", stats.records));
+        };
+        match &target {
+            Target::File(file) => {
+                to_one_file(file, &inputs, formats, &options, &mut totals, &done)?
+            }
+            Target::Directory(dir) => {
+                to_directory(dir, &inputs, formats, &options, &mut totals, &done)?
+            }
+        }
     }
+    totals.print_unlisted();
     let seconds = started.elapsed().as_secs_f64();
 
     let summary = Summary::new(&totals, &target, seconds);
@@ -236,10 +244,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         args.compression,
         options.addresses,
     )?;
-    if let Some(path) = &args.summary_json {
+    if let Some(output) = &summary_json {
         let json = serde_json::to_string_pretty(&summary).context("encoding the summary")?;
-        fs::write(path, json + "\n")
-            .with_context(|| format!("writing the summary to {}", path.display()))?;
+        output.write_all((json + "\n").as_bytes())?;
     }
     Ok(if totals.errors.is_empty() {
         ExitCode::SUCCESS
@@ -257,34 +264,36 @@ struct Options {
     threads: usize,
 }
 
-/// Where the output goes.
+/// Where the output goes, validated.
 #[derive(Debug)]
 enum Target {
-    File(PathBuf),
+    File(OutputFile),
     Directory(PathBuf),
 }
 
 impl Target {
-    fn resolve(output: &Path) -> Target {
-        match fs::metadata(output) {
-            Ok(meta) if meta.is_dir() => Target::Directory(output.to_owned()),
-            Ok(_) => Target::File(output.to_owned()),
-            Err(_) => {
-                let parquet = output
-                    .extension()
-                    .is_some_and(|ext| ext.eq_ignore_ascii_case("parquet"));
-                if parquet {
-                    Target::File(output.to_owned())
-                } else {
-                    Target::Directory(output.to_owned())
-                }
-            }
+    /// An existing directory, or a new path without the `.parquet` suffix, is a directory;
+    /// anything else (a new `.parquet` path, an existing file, device or link to one) a file.
+    /// Checked here, before any input is read ([`output`]).
+    fn resolve(output: &Path) -> anyhow::Result<Target> {
+        let directory = match fs::metadata(output) {
+            Ok(meta) => meta.is_dir(),
+            Err(_) => !output
+                .extension()
+                .is_some_and(|ext| ext.eq_ignore_ascii_case("parquet")),
+        };
+        if directory {
+            output::validate_dir(output)?;
+            Ok(Target::Directory(output.to_owned()))
+        } else {
+            Ok(Target::File(OutputFile::validate(output)?))
         }
     }
 
     fn path(&self) -> &Path {
         match self {
-            Target::File(path) | Target::Directory(path) => path,
+            Target::File(file) => file.path(),
+            Target::Directory(path) => path,
         }
     }
 }
@@ -313,15 +322,15 @@ fn inputs(
     keys: &super::logs::KeyArgs,
     s3: &super::logs::S3Args,
 ) -> anyhow::Result<Listing> {
-    let output = fs::canonicalize(target.path()).ok();
+    let written = fs::canonicalize(target.path()).ok();
     let skip = |path: &Path| -> bool {
-        let Some(output) = &output else {
+        let Some(written) = &written else {
             return false;
         };
         let path = fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
         match target {
-            Target::File(_) => path == *output || path == partial_path(output),
-            Target::Directory(_) => path.starts_with(output),
+            Target::File(_) => path == *written || path == output::partial_path(written),
+            Target::Directory(_) => path.starts_with(written),
         }
     };
     let filter = log::KeyFilter::new()
@@ -368,7 +377,7 @@ fn inputs(
                             };
                             PathBuf::from(below)
                         }
-                        LogLocation::Local(_) => PathBuf::from("input"),
+                        LogLocation::Local(_) => PathBuf::from("stdin"),
                     };
                     (OsString::from(label), relative)
                 }
@@ -462,8 +471,8 @@ struct FileOutcome {
     stats: LineStats,
     /// Why the file could not be read (or written) completely, naming it.
     error: Option<String>,
-    /// Directory mode: the finished `.partial` file and where it goes.
-    written: Option<(PathBuf, PathBuf)>,
+    /// Directory mode: the finished output, to put in place.
+    written: Option<Pending>,
     rows_written: u64,
 }
 
@@ -522,11 +531,12 @@ fn read_file(
 
 /// Everything into one Parquet file, in input order.
 fn to_one_file(
-    path: &Path,
+    output: &OutputFile,
     inputs: &[Input],
     formats: Vec<Result<LogFormat, String>>,
     options: &Options,
     totals: &mut Totals,
+    done: &dyn Fn(&Input, &LineStats),
 ) -> anyhow::Result<()> {
     let fields = union_fields(formats.iter().flatten());
     if fields.is_empty() {
@@ -536,6 +546,7 @@ fn to_one_file(
                 error: format.as_ref().err().cloned(),
                 ..FileOutcome::default()
             };
+            done(input, &outcome.stats);
             totals.add(&input.source, outcome, options.strict)?;
         }
         return Ok(());
@@ -545,71 +556,51 @@ fn to_one_file(
         .clone()
         .with_projection(fields.iter().cloned());
     let schema = log::flow_schema(&fields);
-
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        fs::create_dir_all(parent)
-            .with_context(|| format!("creating the directory {}", parent.display()))?;
-    }
-    let partial = partial_path(path);
-    let file = File::create(&partial)
-        .with_context(|| format!("creating the output file {}", partial.display()))?;
-    let mut out = BufWriter::with_capacity(1 << 20, file);
-    let written = (|| -> anyhow::Result<u64> {
-        let mut writer =
-            FlowParquetWriter::try_new(&mut out, schema, options.compression, options.addresses)
-                .with_context(|| format!("writing {}", path.display()))?;
-        ordered(
-            inputs.len(),
-            options.threads,
-            options.threads * 2,
-            |i, out| {
-                let outcome = match &formats[i] {
-                    Err(message) => FileOutcome::failed(message.clone()),
-                    Ok(_) => read_file(&inputs[i], &builder, |batch| {
-                        Ok(out.send(Message::Batch(batch)).is_ok())
-                    }),
-                };
-                let _ = out.send(Message::Done(Box::new(outcome)));
-            },
-            |i, messages| {
-                let mut done = None;
-                for message in messages {
-                    match message {
-                        Message::Batch(batch) => writer
-                            .write(&batch)
-                            .with_context(|| format!("writing {}", path.display()))?,
-                        Message::Done(outcome) => done = Some(*outcome),
-                    }
+    let path = output.path();
+    let mut out = BufWriter::with_capacity(1 << 20, output.create()?);
+    let mut writer =
+        FlowParquetWriter::try_new(&mut out, schema, options.compression, options.addresses)
+            .with_context(|| format!("writing {}", path.display()))?;
+    ordered(
+        inputs.len(),
+        options.threads,
+        options.threads * 2,
+        |i, out| {
+            let outcome = match &formats[i] {
+                Err(message) => FileOutcome::failed(message.clone()),
+                Ok(_) => read_file(&inputs[i], &builder, |batch| {
+                    Ok(out.send(Message::Batch(batch)).is_ok())
+                }),
+            };
+            let _ = out.send(Message::Done(Box::new(outcome)));
+        },
+        |i, messages| {
+            let mut outcome = None;
+            for message in messages {
+                match message {
+                    Message::Batch(batch) => writer
+                        .write(&batch)
+                        .with_context(|| format!("writing {}", path.display()))?,
+                    Message::Done(done) => outcome = Some(*done),
                 }
-                let outcome = done.unwrap_or_else(|| stopped(&inputs[i]));
-                totals.add(&inputs[i].source, outcome, options.strict)
-            },
-        )?;
-        let rows = writer
-            .close()
-            .with_context(|| format!("writing {}", path.display()))?;
-        out.flush()
-            .with_context(|| format!("writing {}", path.display()))?;
-        Ok(rows)
-    })();
-    let finished = written.and_then(|rows| {
-        drop(out);
-        fs::rename(&partial, path)
-            .with_context(|| format!("renaming {} to {}", partial.display(), path.display()))?;
-        Ok(rows)
-    });
-    match finished {
-        Ok(rows) => {
-            totals.rows_written = rows;
-            totals.bytes_out = fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-            totals.outputs = 1;
-            Ok(())
-        }
-        Err(err) => {
-            let _ = fs::remove_file(&partial);
-            Err(err)
-        }
-    }
+            }
+            let outcome = outcome.unwrap_or_else(|| stopped(&inputs[i]));
+            done(&inputs[i], &outcome.stats);
+            totals.add(&inputs[i].source, outcome, options.strict)
+        },
+    )?;
+    let rows = writer
+        .close()
+        .with_context(|| format!("writing {}", path.display()))?;
+    let pending = out
+        .into_inner()
+        .map_err(|err| err.into_error())
+        .with_context(|| format!("writing {}", path.display()))?;
+    totals.bytes_out = pending.bytes_written();
+    pending.commit()?;
+    totals.rows_written = rows;
+    totals.outputs = 1;
+    Ok(())
 }
 
 /// One Parquet file per input, under `dir`.
@@ -619,8 +610,8 @@ fn to_directory(
     formats: Vec<Result<LogFormat, String>>,
     options: &Options,
     totals: &mut Totals,
+    done: &dyn Fn(&Input, &LineStats),
 ) -> anyhow::Result<()> {
-    fs::create_dir_all(dir).with_context(|| format!("creating the directory {}", dir.display()))?;
     // Each input's output path; a second input that would land on the same path fails.
     let mut taken: BTreeMap<PathBuf, usize> = BTreeMap::new();
     let plans: Vec<Result<(Vec<FieldName>, PathBuf), String>> = inputs
@@ -643,7 +634,8 @@ fn to_directory(
         })
         .collect();
 
-    let result = ordered(
+    // A strict run that stops drops the outputs of the failing file and any after it, unrenamed.
+    ordered(
         inputs.len(),
         options.threads,
         options.threads * 64,
@@ -656,41 +648,28 @@ fn to_directory(
         },
         |i, mut outcomes| {
             let mut outcome = outcomes.next().unwrap_or_else(|| stopped(&inputs[i]));
-            if let Some((partial, path)) = outcome.written.take() {
+            if let Some(pending) = outcome.written.take() {
+                let bytes = pending.bytes_written();
                 if outcome.error.is_some() && options.strict {
-                    let _ = fs::remove_file(&partial);
-                } else if let Err(err) = fs::rename(&partial, &path) {
-                    let _ = fs::remove_file(&partial);
-                    outcome.error.get_or_insert(format!(
-                        "{}: renaming {} to {}: {err}",
-                        inputs[i].source.label(),
-                        partial.display(),
-                        path.display()
-                    ));
+                    drop(pending);
+                } else if let Err(err) = pending.commit() {
+                    outcome
+                        .error
+                        .get_or_insert(format!("{}: {err:#}", inputs[i].source.label()));
                 } else {
                     totals.outputs += 1;
                     totals.rows_written += outcome.rows_written;
-                    totals.bytes_out += fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+                    totals.bytes_out += bytes;
                 }
             }
+            done(&inputs[i], &outcome.stats);
             totals.add(&inputs[i].source, outcome, options.strict)
         },
-    );
-    if result.is_err() {
-        // Stopped early (strict): no output for the failing file or any after it.
-        for (_, path) in plans.iter().flatten() {
-            let partial = partial_path(path);
-            if partial.exists() {
-                let _ = fs::remove_file(partial);
-            }
-        }
-    }
-    result
+    )
 }
 
-/// Reads one input and writes it to `<path>.partial` with its own fields.
+/// Reads one input and writes it, with its own fields, to a pending output at `path`.
 fn convert_one(input: &Input, fields: &[FieldName], path: &Path, options: &Options) -> FileOutcome {
-    let partial = partial_path(path);
     let label = input.source.label();
     let failed = |doing: &str, err: &(dyn std::error::Error + 'static)| {
         format!(
@@ -704,12 +683,11 @@ fn convert_one(input: &Input, fields: &[FieldName], path: &Path, options: &Optio
         .clone()
         .with_projection(fields.iter().cloned());
     let mut outcome = FileOutcome::default();
-    let written = (|| -> Result<u64, String> {
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent).map_err(|err| failed("creating the directory of", &err))?;
-        }
-        let file = File::create(&partial).map_err(|err| failed("creating", &err))?;
-        let mut out = BufWriter::with_capacity(1 << 20, file);
+    let written = (|| -> Result<(u64, Pending), String> {
+        let output = OutputFile::inspect(path)
+            .and_then(|output| output.create())
+            .map_err(|err| format!("{label}: {err:#}"))?;
+        let mut out = BufWriter::with_capacity(1 << 20, output);
         let schema = log::flow_schema(fields);
         let mut writer =
             FlowParquetWriter::try_new(&mut out, schema, options.compression, options.addresses)
@@ -721,16 +699,17 @@ fn convert_one(input: &Input, fields: &[FieldName], path: &Path, options: &Optio
                 .map_err(|err| failed("writing", &err))
         });
         let rows = writer.close().map_err(|err| failed("writing", &err))?;
-        out.flush().map_err(|err| failed("writing", &err))?;
-        Ok(rows)
+        let pending = out
+            .into_inner()
+            .map_err(|err| failed("writing", &err.into_error()))?;
+        Ok((rows, pending))
     })();
     match written {
-        Ok(rows) => {
+        Ok((rows, pending)) => {
             outcome.rows_written = rows;
-            outcome.written = Some((partial, path.to_owned()));
+            outcome.written = Some(pending);
         }
         Err(message) => {
-            let _ = fs::remove_file(&partial);
             outcome.error.get_or_insert(message);
         }
     }
@@ -765,350 +744,6 @@ fn output_name(relative: &Path) -> PathBuf {
         }
     };
     relative.with_file_name(new_name)
-}
-
-/// Where an output is written until it is complete.
-fn partial_path(path: &Path) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(".partial");
-    PathBuf::from(name)
-}
-
-/// Runs `work(i, sender)` for `i` in `0..count` on `threads` scoped threads and hands each
-/// item's messages to `consume(i, messages)` in index order, `messages` ending when `work(i, …)`
-/// returns.
-///
-/// Memory is bounded: an item is started only when it is fewer than `window` items ahead of the
-/// one being consumed, and its channel holds at most two messages (a worker blocks on the third).
-/// No deadlock: items are claimed in index order, so the item being consumed has been claimed
-/// by a worker that waits on nothing but its own channel, which the consumer drains.
-///
-/// When `consume` fails, no further item is started, the channels are closed (a worker's `send`
-/// then fails, which tells it to stop) and the error is returned once every worker has ended.
-fn ordered<M: Send>(
-    count: usize,
-    threads: usize,
-    window: usize,
-    work: impl Fn(usize, &SyncSender<M>) + Sync,
-    mut consume: impl FnMut(usize, mpsc::Iter<'_, M>) -> anyhow::Result<()>,
-) -> anyhow::Result<()> {
-    struct State<M> {
-        /// The next item to claim.
-        next: usize,
-        /// The item being consumed.
-        consuming: usize,
-        stopped: bool,
-        /// Channels of claimed items not yet taken by the consumer.
-        pending: BTreeMap<usize, mpsc::Receiver<M>>,
-    }
-    let state = Mutex::new(State {
-        next: 0,
-        consuming: 0,
-        stopped: false,
-        pending: BTreeMap::new(),
-    });
-    let changed = Condvar::new();
-    let lock = || state.lock().unwrap_or_else(PoisonError::into_inner);
-    let window = window.max(1);
-
-    std::thread::scope(|scope| {
-        for _ in 0..threads.clamp(1, count.max(1)) {
-            scope.spawn(|| {
-                loop {
-                    let (item, sender) = {
-                        let mut state = lock();
-                        loop {
-                            if state.stopped || state.next >= count {
-                                return;
-                            }
-                            if state.next < state.consuming.saturating_add(window) {
-                                break;
-                            }
-                            state = changed.wait(state).unwrap_or_else(PoisonError::into_inner);
-                        }
-                        let item = state.next;
-                        state.next += 1;
-                        let (sender, receiver) = mpsc::sync_channel(2);
-                        state.pending.insert(item, receiver);
-                        changed.notify_all();
-                        (item, sender)
-                    };
-                    work(item, &sender);
-                }
-            });
-        }
-
-        let mut result = Ok(());
-        for item in 0..count {
-            let receiver = {
-                let mut state = lock();
-                state.consuming = item;
-                changed.notify_all();
-                loop {
-                    if let Some(receiver) = state.pending.remove(&item) {
-                        break receiver;
-                    }
-                    state = changed.wait(state).unwrap_or_else(PoisonError::into_inner);
-                }
-            };
-            result = consume(item, receiver.iter());
-            if result.is_err() {
-                break;
-            }
-        }
-        let mut state = lock();
-        state.stopped = true;
-        // Closing the channels of items claimed but not consumed stops their workers.
-        state.pending.clear();
-        changed.notify_all();
-        result
-    })
-}
-
-/// The run's accounting, merged in input order.
-#[derive(Debug, Default)]
-struct Totals {
-    files: u64,
-    files_listed: u64,
-    files_pruned: u64,
-    stats: LineStats,
-    errors: Vec<FileFailure>,
-    rows_written: u64,
-    bytes_in: u64,
-    bytes_out: u64,
-    outputs: u64,
-}
-
-/// A file that could not be read (or written) completely.
-#[derive(Debug, Serialize)]
-struct FileFailure {
-    file: String,
-    message: String,
-}
-
-impl Totals {
-    /// Adds one file's outcome, reporting its error on stderr; in strict mode the error (or the
-    /// file's first malformed line, which a strict reader already turned into its error) stops
-    /// the run.
-    fn add(&mut self, source: &Source, outcome: FileOutcome, strict: bool) -> anyhow::Result<()> {
-        self.stats.merge(&outcome.stats, DEFAULT_SAMPLE_LIMIT);
-        if let Some(message) = outcome.error {
-            if strict {
-                bail!("{message}");
-            }
-            eprintln!("flowsieve: error: {message}");
-            self.errors.push(FileFailure {
-                file: source.label().to_string(),
-                message,
-            });
-        }
-        Ok(())
-    }
-}
-
-/// The `--summary-json` document.
-///
-/// `files_listed` counts the objects found under LOGS (directory walks, S3 listings),
-/// `files_pruned` those `--account` / `--region` ruled out by their key, unread, and `files`
-/// those read. `malformed_by_reason` lists all nine reason keys, zeros included; `samples` holds at most
-/// five issues per reason, in input order; `errors` the files that failed, in input order.
-/// `bytes_in` counts the input files as stored (compressed for gzip), `bytes_decompressed` the
-/// text the parser saw (Parquet inputs add nothing to it), `bytes_out` the Parquet written.
-#[derive(Debug, Serialize)]
-struct Summary<'a> {
-    files: u64,
-    files_listed: u64,
-    files_pruned: u64,
-    files_failed: u64,
-    lines: u64,
-    header: u64,
-    records: u64,
-    nodata: u64,
-    skipdata: u64,
-    blank: u64,
-    malformed: u64,
-    malformed_by_reason: ReasonCounts,
-    samples: Vec<Sample<'a>>,
-    rows_written: u64,
-    errors: &'a [FileFailure],
-    bytes_in: u64,
-    bytes_decompressed: u64,
-    bytes_out: u64,
-    output: String,
-    output_kind: &'static str,
-    output_files: u64,
-    seconds: f64,
-}
-
-/// Malformed lines by reason: every reason key of [`LineIssueKind::REASONS`], in that order.
-#[derive(Debug)]
-struct ReasonCounts([u64; 9]);
-
-impl Serialize for ReasonCounts {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (reason, count) in LineIssueKind::REASONS.iter().zip(self.0) {
-            map.serialize_entry(reason, &count)?;
-        }
-        map.end()
-    }
-}
-
-/// One sampled malformed line.
-#[derive(Debug, Serialize)]
-struct Sample<'a> {
-    file: &'a str,
-    line: u64,
-    byte_offset: u64,
-    field: Option<&'a str>,
-    text: &'a str,
-    reason: &'static str,
-    message: String,
-}
-
-impl<'a> Summary<'a> {
-    fn new(totals: &'a Totals, target: &Target, seconds: f64) -> Summary<'a> {
-        let stats = &totals.stats;
-        Summary {
-            files: totals.files,
-            files_listed: totals.files_listed,
-            files_pruned: totals.files_pruned,
-            files_failed: totals.errors.len() as u64,
-            lines: stats.lines(),
-            header: stats.header,
-            records: stats.records,
-            nodata: stats.nodata,
-            skipdata: stats.skipdata,
-            blank: stats.blank,
-            malformed: stats.malformed,
-            malformed_by_reason: ReasonCounts(stats.malformed_by_reason),
-            samples: stats
-                .samples
-                .iter()
-                .map(|issue| Sample {
-                    file: &issue.source,
-                    line: issue.line,
-                    byte_offset: issue.byte_offset,
-                    field: issue.field.as_deref(),
-                    text: &issue.text,
-                    reason: issue.kind.as_str(),
-                    message: sample_line(issue),
-                })
-                .collect(),
-            rows_written: totals.rows_written,
-            errors: &totals.errors,
-            bytes_in: totals.bytes_in,
-            bytes_decompressed: stats.bytes,
-            bytes_out: totals.bytes_out,
-            output: target.path().display().to_string(),
-            output_kind: match target {
-                Target::File(_) => "file",
-                Target::Directory(_) => "directory",
-            },
-            output_files: totals.outputs,
-            seconds,
-        }
-    }
-}
-
-/// `file:line: reason in field `x`: "text"`.
-fn sample_line(issue: &LineIssue) -> String {
-    let mut line = format!("{}:{}: {}", issue.source, issue.line, issue.kind);
-    if let Some(field) = &issue.field {
-        line.push_str(&format!(" in field `{field}`"));
-    }
-    line.push_str(&format!(": {:?}", issue.text));
-    line
-}
-
-fn print_summary(
-    summary: &Summary<'_>,
-    totals: &Totals,
-    target: &Target,
-    codec: Codec,
-    addresses: AddressEncoding,
-) -> anyhow::Result<()> {
-    let stats = &totals.stats;
-    let mut out = std::io::stdout().lock();
-    let failed = match summary.files_failed {
-        0 => String::new(),
-        n => format!(" ({n} failed, listed on stderr)"),
-    };
-    writeln!(out, "files         {}{failed}", summary.files)?;
-    writeln!(
-        out,
-        "lines         {}: header {}, records {}, NODATA {}, SKIPDATA {}, blank {}, malformed {}",
-        summary.lines,
-        stats.header,
-        stats.records,
-        stats.nodata,
-        stats.skipdata,
-        stats.blank,
-        stats.malformed
-    )?;
-    if stats.malformed > 0 {
-        let reasons: Vec<String> = stats
-            .malformed_reasons()
-            .map(|(reason, n)| format!("{reason} {n}"))
-            .collect();
-        writeln!(
-            out,
-            "malformed     {}: {}",
-            stats.malformed,
-            reasons.join(", ")
-        )?;
-        for sample in &summary.samples {
-            writeln!(out, "  {}", sample.message)?;
-        }
-    }
-    let addresses = match addresses {
-        AddressEncoding::Binary => "binary",
-        _ => "text",
-    };
-    let written = match target {
-        Target::File(path) if totals.outputs == 1 => format!("to {}", path.display()),
-        Target::File(path) => format!("({} not written)", path.display()),
-        Target::Directory(dir) => format!("to {} files in {}", totals.outputs, dir.display()),
-    };
-    writeln!(
-        out,
-        "rows written  {} {written} ({}, {addresses} addresses)",
-        totals.rows_written,
-        codec.name()
-    )?;
-    writeln!(
-        out,
-        "bytes         {} in ({} decompressed), {} out",
-        human_bytes(summary.bytes_in),
-        human_bytes(summary.bytes_decompressed),
-        human_bytes(summary.bytes_out)
-    )?;
-    let mb = |bytes: u64| bytes as f64 / 1e6;
-    let seconds = summary.seconds.max(1e-6);
-    writeln!(
-        out,
-        "time          {:.2} s: {:.1} MB/s in, {:.1} MB/s decompressed",
-        summary.seconds,
-        mb(summary.bytes_in) / seconds,
-        mb(summary.bytes_decompressed) / seconds
-    )?;
-    out.flush()?;
-    Ok(())
-}
-
-/// `812 B`, `7.0 kB`, `12.3 MB`, `4.56 GB` (decimal units, like the MB/s beside them).
-fn human_bytes(bytes: u64) -> String {
-    let value = bytes as f64;
-    if bytes < 1000 {
-        format!("{bytes} B")
-    } else if value < 1e6 {
-        format!("{:.1} kB", value / 1e3)
-    } else if value < 1e9 {
-        format!("{:.1} MB", value / 1e6)
-    } else {
-        format!("{:.2} GB", value / 1e9)
-    }
 }
 
 #[cfg(test)]
@@ -1152,57 +787,5 @@ mod tests {
                 "zeta-field"
             ]
         );
-    }
-
-    #[test]
-    fn ordered_hands_items_over_in_order_for_any_thread_count() {
-        for threads in [1, 2, 7] {
-            let mut seen = Vec::new();
-            ordered(
-                50,
-                threads,
-                3,
-                |i, out| {
-                    for k in 0..(i % 4) {
-                        if out.send((i, k)).is_err() {
-                            return;
-                        }
-                    }
-                },
-                |i, messages| {
-                    seen.extend(messages.inspect(|(j, _)| assert_eq!(*j, i)));
-                    Ok(())
-                },
-            )
-            .unwrap();
-            let expected: Vec<_> = (0..50)
-                .flat_map(|i| (0..i % 4).map(move |k| (i, k)))
-                .collect();
-            assert_eq!(seen, expected, "{threads} threads");
-        }
-    }
-
-    #[test]
-    fn ordered_stops_when_the_consumer_fails() {
-        let result = ordered(
-            1000,
-            2,
-            4,
-            |i, out| {
-                for _ in 0..100 {
-                    if out.send(i).is_err() {
-                        return;
-                    }
-                }
-            },
-            |i, messages| {
-                messages.for_each(drop);
-                if i == 3 {
-                    bail!("stop at 3");
-                }
-                Ok(())
-            },
-        );
-        assert_eq!(result.unwrap_err().to_string(), "stop at 3");
     }
 }
