@@ -328,3 +328,54 @@ fn analyze_demo_logs(logs: &Path, extra: &[&str]) -> Output {
     args.push(logs.to_str().unwrap());
     flowsieve(&args)
 }
+
+/// The on-premises case of testdata/cases: its refused source is `on_prem` with
+/// `--internal-cidr`, `private_external` without; `-i TIME=PATH` reads a dated snapshot.
+#[test]
+fn internal_cidr_and_dated_snapshots() {
+    let case = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata/cases/hotspots/on_prem_source");
+    let inventory = case.join("inventory");
+    let logs = case.join("logs");
+    let run = |extra: &[&str]| {
+        let dated = format!("2025-03-03T00:00:00Z={}", inventory.display());
+        let mut args = vec!["analyze", "--format", "json", "-i", dated.as_str()];
+        args.extend_from_slice(extra);
+        args.push(logs.to_str().unwrap());
+        let report = json(&flowsieve(&args));
+        report["reject_hotspots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["peer_class"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert!(run(&["--internal-cidr", "10.200.0.0/16"]).contains(&"on_prem".to_owned()));
+    let without = run(&[]);
+    assert!(
+        without.contains(&"private_external".to_owned()),
+        "{without:?}"
+    );
+    assert!(!without.contains(&"on_prem".to_owned()));
+}
+
+#[test]
+fn bad_snapshot_times_cidrs_and_port_ranges_are_refused() {
+    for args in [
+        vec!["-i", "2025-13-45=inv"],
+        vec!["-i", "inv", "--internal-cidr", "10.0.0.0/33"],
+        vec!["-i", "inv", "--client-ports", "60999-32768"],
+        vec!["-i", "inv", "--learn-lines", "-1"],
+    ] {
+        let mut all = vec!["analyze"];
+        all.extend(args.iter().copied());
+        all.push("logs");
+        let out = flowsieve(&all);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{all:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

@@ -69,16 +69,32 @@ pub enum FailOn {
 #[command(after_help = super::EXIT_CODES)]
 pub struct Args {
     /// Inventory: AWS CLI JSON files (describe-security-groups, -security-group-rules,
-    /// -network-interfaces, prefix lists, vpcs) or `terraform show -json` output; files or
-    /// directories. Repeat the flag (`-i a -i b`) or separate paths with commas.
+    /// -network-interfaces, prefix lists, vpcs, subnets, peerings, network ACLs, flow logs,
+    /// elbv2 load balancers and target groups, AWS Config history) or `terraform show -json`
+    /// output; files or directories. Repeat the flag (`-i a -i b`) or separate paths with
+    /// commas. `TIME=PATH` (`2025-04-01=snap/`, RFC 3339, a date or unix seconds) is a
+    /// snapshot captured at TIME: it holds until the next snapshot's time.
     #[arg(
         short,
         long = "inventory",
-        value_name = "PATH",
+        value_name = "[TIME=]PATH",
         required = true,
         value_delimiter = ','
     )]
-    inventory: Vec<PathBuf>,
+    inventory: Vec<flowsieve::sg::SnapshotSpec>,
+    /// Private ranges of your own outside the VPCs (on-premises over VPN or Direct Connect):
+    /// sources there are `on_prem`, never internet noise. Repeatable or comma-separated.
+    #[arg(long, value_name = "CIDR", value_delimiter = ',')]
+    internal_cidr: Vec<flowsieve::sg::Cidr>,
+    /// Lines of each object read first to learn which ports listen (for logs without
+    /// tcp-flags); 0 turns learning off, 0 to 1000000000.
+    #[arg(long, value_name = "N", default_value_t = flowsieve::DEFAULT_LEARN_LINES,
+          value_parser = args::number(args::LEARN_LINES))]
+    learn_lines: u64,
+    /// The port range instances open connections from (weak orientation evidence), e.g.
+    /// 32768-60999 for Linux only. Default 32768-65535 (Linux and Windows).
+    #[arg(long, value_name = "FROM-TO", value_parser = args::parse_port_range)]
+    client_ports: Option<(u16, u16)>,
     /// Flow-log files or directories (walked recursively; `*.partial` files skipped), S3
     /// prefixes (s3://bucket/AWSLogs/…, listed), or `-` for standard input; gzip, text and
     /// Parquet recognised by content; S3 key layouts, plain and Hive-style, understood.
@@ -163,13 +179,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .with_strict(args.strict)
         .with_batch_size(args.batch_size)
         .with_accounts(args.keys.accounts.iter().cloned())
-        .with_regions(args.keys.regions.iter().cloned());
+        .with_regions(args.keys.regions.iter().cloned())
+        .with_learn_lines(args.learn_lines);
+    if let Some((from, to)) = args.client_ports {
+        config = config.with_client_ports(from, to);
+    }
     if let Some(text) = &args.log_format {
         let format: LogFormat = text.parse().context("invalid --log-format")?;
         config = config.with_log_format(format);
     }
-    let network = Network::load(&args.inventory).context("cannot load the inventory")?;
-    verdict::check_inventory(&network, &args.inventory, args.allow_empty)?;
+    let network = load_network(&args.inventory, &args.internal_cidr)?;
+    let inventory_paths: Vec<PathBuf> = args.inventory.iter().map(|s| s.path.clone()).collect();
+    verdict::check_inventory(&network, &inventory_paths, args.allow_empty)?;
     // The error names the location and why (`cannot read PATH: …`, `cannot list s3://…: …`).
     let sources = logs::list(&args.logs, &args.s3)?;
     if sources.is_empty() {
@@ -214,6 +235,23 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(verdict::exit_code(&report, judged, &args.fail_on))
+}
+
+/// The network of `-i` (snapshots with their times) and `--internal-cidr`.
+fn load_network(
+    specs: &[flowsieve::sg::SnapshotSpec],
+    internal: &[flowsieve::sg::Cidr],
+) -> anyhow::Result<Network> {
+    let mut builder = flowsieve::sg::InventoryBuilder::new();
+    for spec in specs {
+        builder
+            .add_spec(spec)
+            .context("cannot load the inventory")?;
+    }
+    for &cidr in internal {
+        builder.add_internal_cidr(cidr);
+    }
+    Ok(Network::new(builder.build()))
 }
 
 /// `--format`, or the one the output's extension names; a mismatch between the two is refused.

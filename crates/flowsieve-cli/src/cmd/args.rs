@@ -16,6 +16,8 @@ pub const THREADS: RangeInclusive<u64> = 1..=1024;
 pub const BATCH_SIZE: RangeInclusive<u64> = 1..=1 << 20;
 /// Rows per section of the table and Markdown reports (`--top`).
 pub const TOP: RangeInclusive<u64> = 1..=100_000;
+/// Lines per object the learning pass reads (`--learn-lines`; 0 turns learning off).
+pub const LEARN_LINES: RangeInclusive<u64> = 0..=1_000_000_000;
 /// Table width in columns (`--width`).
 pub const WIDTH: RangeInclusive<u64> = 60..=1000;
 /// S3 objects fetched at once (`--s3-concurrency`): each buffers at most 1 MiB.
@@ -55,6 +57,18 @@ const TIME_FORMS: &str = "expected RFC 3339 with a zone (2025-04-21T00:00:00Z, \
     unix milliseconds (1745193600000)";
 
 /// Parses `--since` / `--until`.
+/// A port range `FROM-TO` (`--client-ports 32768-60999`).
+pub fn parse_port_range(text: &str) -> Result<(u16, u16), String> {
+    let refuse = || format!("expected FROM-TO with 0 <= FROM <= TO <= 65535, got '{text}'");
+    let (from, to) = text.trim().split_once('-').ok_or_else(refuse)?;
+    let from: u16 = from.trim().parse().map_err(|_| refuse())?;
+    let to: u16 = to.trim().parse().map_err(|_| refuse())?;
+    if from > to {
+        return Err(refuse());
+    }
+    Ok((from, to))
+}
+
 pub fn parse_time(text: &str) -> Result<Time, String> {
     let text = text.trim();
     let refuse = || format!("{TIME_FORMS}; got '{text}'");
