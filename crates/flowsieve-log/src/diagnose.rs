@@ -14,7 +14,7 @@ use crate::field::FlowField;
 use crate::format::LogFormat;
 use crate::stats::{LineIssue, LineIssueKind, LineStats};
 
-/// Malformed lines of an object whose shape is kept for [`diagnose`].
+/// Malformed lines of an object whose shape is kept for [`LineStats::diagnose`](crate::LineStats::diagnose).
 pub const PROBE_LINES: usize = 8;
 /// Tokens of a probed line whose class is kept (the longest format has fewer).
 pub(crate) const PROBE_TOKENS: usize = 64;
