@@ -320,7 +320,7 @@ impl Attributor {
                 let at = first.or(last).unwrap_or(i64::MAX);
                 (
                     EniRef::Known(latest),
-                    version_at(inputs.network, v0, count, at),
+                    Some(version_at(inputs.network, v0, count, at)),
                 )
             }
             EniRef::Known(idx) => (EniRef::Known(idx), Some(idx)),
@@ -491,7 +491,7 @@ impl Attributor {
 /// The version of an ENI with versions `first..first + count` valid at `t`: the one whose
 /// validity holds `t`, else (the record says the ENI existed where the inventory has a gap) the
 /// last one starting before `t`, else the first.
-fn version_at(network: &Network, first: u32, count: u32, t: i64) -> Option<EniIdx> {
+fn version_at(network: &Network, first: u32, count: u32, t: i64) -> EniIdx {
     let m = network.matcher();
     let versions = (first..first + count).map(EniIdx);
     versions
@@ -503,7 +503,7 @@ fn version_at(network: &Network, first: u32, count: u32, t: i64) -> Option<EniId
                 .rev()
                 .find(|&v| m.eni(v).valid.from.is_none_or(|f| f <= t))
         })
-        .or(Some(EniIdx(first)))
+        .unwrap_or(EniIdx(first))
 }
 
 /// The remote ENI version of a record, for [`FlowKey::remote`]: resolved now, at the record's

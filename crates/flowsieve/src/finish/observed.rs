@@ -216,10 +216,13 @@ impl Observed {
             c.dedup();
             c
         };
+        // `spans` is sorted by ENI: a carrier's spans are one contiguous run (a group carried by
+        // thousands of short-lived task ENIs stays linear).
         let fully = |e: EniIdx, lines: Lines| {
-            spans
+            let first = spans.partition_point(|&(c, _)| c < e);
+            spans[first..]
                 .iter()
-                .filter(|(c, _)| *c == e)
+                .take_while(|(c, _)| *c == e)
                 .all(|&(_, span)| self.fully_observed_during(e, lines, span))
         };
         let in_logs = carriers.iter().filter(|&&e| self.any(e)).count() as u64;
