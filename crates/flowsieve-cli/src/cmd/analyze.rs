@@ -224,6 +224,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         );
     }
     let judged = verdict::check_report(&report, &args.keys, args.allow_empty)?;
+    if judged == verdict::Judged::Yes {
+        verdict::print_notices(&report);
+    }
 
     let text = render(&report, format, args.top, args.width)?;
     match &output {
