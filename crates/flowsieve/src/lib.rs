@@ -69,13 +69,13 @@ pub use flowsieve_sg as sg;
 pub use analyze::{Analyzer, analyze, analyze_with_progress, learn_listeners};
 pub use attribute::RowClass;
 pub use config::{
-    ANALYSIS_FIELDS, ATTRIBUTION_FIELDS, AnalysisConfig, DEFAULT_LEARN_LINES, LEARNING_FIELDS,
-    missing_for_attribution,
+    ANALYSIS_FIELDS, ATTRIBUTION_FIELDS, AnalysisConfig, DEFAULT_LEARN_LINES, DEFAULT_TOP,
+    LEARNING_FIELDS, missing_for_attribution,
 };
 pub use distinct::DistinctCounter;
 pub use error::{Error, Result};
 pub use judge::Judgeable;
-pub use learn::{DISTINCT_REMOTE_PORTS, ListenerLearner, Listeners};
+pub use learn::{DISTINCT_REMOTE_PORTS, LEARN_PATIENCE_LINES, ListenerLearner, Listeners};
 pub use network::Network;
 pub use orient::{Evidence, Orientation};
 pub use partial::PARTIAL_FORMAT_VERSION;
