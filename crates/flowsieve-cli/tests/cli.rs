@@ -67,7 +67,7 @@ fn inventory_findings_on_stderr_counted_and_in_every_report() {
     let (code, stdout, stderr) = run(&["analyze", "-i", &inventory, &log]);
     assert_eq!(code, Some(0), "{stderr}");
     let lines: Vec<&str> = stderr.lines().collect();
-    assert_eq!(lines.len(), 11, "{stderr}");
+    assert_eq!(lines.len(), 12, "{stderr}");
     for line in &lines[..10] {
         assert!(
             line.starts_with("flowsieve: inventory warning [unresolved_group_peer]: rule sgr"),
@@ -81,6 +81,12 @@ fn inventory_findings_on_stderr_counted_and_in_every_report() {
     assert_eq!(
         lines[10],
         "flowsieve: … and 2 more inventory findings (all of them in the report)"
+    );
+    // The log holds one REJECT and no ACCEPT: its capture is inferred, and said so.
+    assert_eq!(
+        lines[11],
+        "flowsieve: warning: the objects without a flow-log id in their name hold 1 REJECT \
+         record(s) and no ACCEPT: read as a REJECT-only capture, which proves no rule unused"
     );
     assert!(
         stdout.contains("\nFINDINGS (12): the inventory's validation\n"),

@@ -19,7 +19,7 @@ use crate::attribute::{Attributor, Inputs, RowClass};
 use crate::config::{ATTRIBUTION_FIELDS, AnalysisConfig, missing_for_attribution};
 use crate::error::{Error, Result};
 use crate::finish::build_report;
-use crate::learn::{ListenerLearner, Listeners};
+use crate::learn::{LEARN_PATIENCE_LINES, LearnBudget, ListenerLearner, Listeners};
 use crate::network::Network;
 use crate::report::Report;
 
@@ -193,17 +193,11 @@ fn learn_source(
     reader: flowsieve_log::Result<SourceReader>,
 ) {
     let Ok(reader) = reader else { return };
-    // Exactly the first `lines` rows, whatever the batch size, so that what is learned does
-    // not depend on it.
-    let mut left = lines;
+    // Row by row, whatever the batch size, so that what is learned does not depend on it.
+    let mut budget = LearnBudget::new(lines, LEARN_PATIENCE_LINES);
     for batch in reader {
         let Ok(batch) = batch else { break };
-        let take = usize::try_from(left)
-            .unwrap_or(usize::MAX)
-            .min(batch.num_rows());
-        learner.add_rows(network, &batch, take);
-        left -= take as u64;
-        if left == 0 {
+        if !learner.add_rows_within(network, &batch, &mut budget) {
             break;
         }
     }

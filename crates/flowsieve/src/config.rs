@@ -99,11 +99,18 @@ pub const LEARNING_FIELDS: [FlowField; 10] = [
     FlowField::PktDstAddr,
 ];
 
+/// Top peers, ports and sources kept per rule, hotspot and finding by default (and the rows per
+/// section `flowsieve analyze` prints): the same default for the library and the CLI.
+pub const DEFAULT_TOP: usize = 10;
+
+/// Rows per batch of the learning pass's reader.
+const LEARNING_BATCH_ROWS: usize = 1024;
+
 /// Lines per object the learning pass reads by default.
 pub const DEFAULT_LEARN_LINES: u64 = 8192;
 
 impl AnalysisConfig {
-    /// The defaults: no time window (every record), top 5 peers/ports/sources per item, format
+    /// The defaults: no time window (every record), top 10 peers/ports/sources per item, format
     /// from each object's header (else v2), lenient about malformed lines, batches of 32,768
     /// rows, 5 sampled issues per reason, listeners learned from the first 8,192 lines of every
     /// object.
@@ -111,7 +118,7 @@ impl AnalysisConfig {
         AnalysisConfig {
             since: None,
             until: None,
-            top: 5,
+            top: DEFAULT_TOP,
             log_format: None,
             strict: false,
             batch_size: flowsieve_log::DEFAULT_BATCH_SIZE,
@@ -123,10 +130,11 @@ impl AnalysisConfig {
         }
     }
 
-    /// How many lines of each object the learning pass reads to learn which ports listen
-    /// (see [`crate::ListenerLearner`]); 0 turns learning off, `u64::MAX` reads whole objects
-    /// (twice the reading time). More lines learn more listeners on sparse archives. Default
-    /// 8,192.
+    /// How many lines of each object the learning pass reads at most to learn which ports
+    /// listen (see [`crate::ListenerLearner`]); 0 turns learning off, `u64::MAX` reads whole
+    /// objects when they keep teaching. The pass stops reading an object earlier, once
+    /// [`LEARN_PATIENCE_LINES`](crate::LEARN_PATIENCE_LINES) lines in a row taught nothing new
+    /// about a listener. More lines learn more listeners on sparse archives. Default 8,192.
     pub fn with_learn_lines(mut self, lines: u64) -> Self {
         self.learn_lines = lines;
         self
@@ -152,13 +160,15 @@ impl AnalysisConfig {
         self.learn_lines
     }
 
-    /// The reader options of the learning pass: its projection, batches no larger than the
-    /// line budget (and the default batch size).
+    /// The reader options of the learning pass: its projection, and small batches (no larger
+    /// than the line budget), so that an object whose learning stops early is not parsed
+    /// further than a batch past the stop.
     pub(crate) fn learning_reader_builder(&self) -> flowsieve_log::ReaderBuilder {
-        // Independent of the analysis's batch size (what is learned must not depend on it).
+        // What is learned does not depend on the batch size (the learner counts rows); this
+        // only bounds the lines parsed past an early stop.
         let rows = usize::try_from(self.learn_lines)
             .unwrap_or(usize::MAX)
-            .clamp(1, flowsieve_log::DEFAULT_BATCH_SIZE);
+            .clamp(1, LEARNING_BATCH_ROWS);
         let mut builder = flowsieve_log::ReaderBuilder::new()
             .with_projection(LEARNING_FIELDS.iter().map(|&f| FieldName::from(f)))
             .with_batch_size(rows)
@@ -202,7 +212,7 @@ impl AnalysisConfig {
     }
 
     /// How many top peers, ports and sources each rule and hotspot lists (the lists of rules
-    /// and hotspots themselves are complete). Default 5.
+    /// and hotspots themselves are complete). Default [`DEFAULT_TOP`] (10).
     pub fn with_top(mut self, top: usize) -> Self {
         self.top = top;
         self

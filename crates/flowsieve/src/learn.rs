@@ -86,10 +86,74 @@ impl PortEvidence {
         self.remote_port_zero |= other.remote_port_zero;
     }
 
+    /// What this evidence says about the port, coarsely: whether it served a SYN, opened one,
+    /// and how many distinct remote ports talked to it (capped at the listener threshold).
+    fn class(&self) -> PortClass {
+        PortClass {
+            served: self.served > 0,
+            opened: self.opened > 0,
+            remote_ports: self.distinct_remote_ports().min(DISTINCT_REMOTE_PORTS) as u8,
+        }
+    }
+
     fn distinct_remote_ports(&self) -> usize {
         self.remote_ports.iter().filter(|&&p| p != 0).count() + usize::from(self.remote_port_zero)
     }
 }
+
+/// The coarse state of a port's evidence within one object: what the learning pass's early
+/// stop watches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct PortClass {
+    served: bool,
+    opened: bool,
+    remote_ports: u8,
+}
+
+impl PortClass {
+    /// Whether going from `before` to this class taught something about a listener: the port
+    /// changed class and is now informative (served a SYN, or two or more remote ports). A
+    /// client's fresh ephemeral port (one remote port, perhaps a SYN sent) is not progress:
+    /// it appears with every new connection.
+    fn progressed_from(self, before: PortClass) -> bool {
+        self != before && (self.served || self.remote_ports >= 2)
+    }
+}
+
+/// How much of one object the learning pass still reads: at most a line budget, and it stops
+/// early once [`LEARN_PATIENCE_LINES`] lines in a row taught nothing new about a listener
+/// (a server port seen answering a SYN, a port whose remote ports vary, a listener opening a
+/// connection). Counted per object, so where an object stops depends only on its own lines.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LearnBudget {
+    left: u64,
+    quiet: u64,
+    patience: u64,
+}
+
+impl LearnBudget {
+    /// A budget of `lines` lines, stopping after `patience` lines without progress.
+    pub(crate) fn new(lines: u64, patience: u64) -> Self {
+        LearnBudget {
+            left: lines,
+            quiet: 0,
+            patience: patience.max(1),
+        }
+    }
+
+    fn spent(&self) -> bool {
+        self.left == 0 || self.quiet >= self.patience
+    }
+
+    fn count(&mut self, progressed: bool) {
+        self.left -= 1;
+        self.quiet = if progressed { 0 } else { self.quiet + 1 };
+    }
+}
+
+/// Lines of an object in a row that teach nothing new about a listener before the learning
+/// pass stops reading it (see [`crate::AnalysisConfig::with_learn_lines`]).
+pub const LEARN_PATIENCE_LINES: u64 = 2048;
 
 /// (ENI index, protocol, port).
 type PortKey = (u32, u8, u16);
@@ -136,7 +200,7 @@ impl ListenerLearner {
     }
 
     /// Learns from the first `rows` rows of a batch.
-    pub(crate) fn add_rows(&mut self, network: &Network, batch: &FlowRecordBatch, rows: usize) {
+    fn add_rows(&mut self, network: &Network, batch: &FlowRecordBatch, rows: usize) {
         let Some(view) = LearnView::new(network, batch) else {
             return;
         };
@@ -145,13 +209,36 @@ impl ListenerLearner {
         }
     }
 
-    fn add_row(&mut self, network: &Network, v: &LearnView<'_>, row: usize) {
+    /// Learns from the rows of `batch` while `budget` lasts; returns false once it is spent
+    /// (the object has taught what it will: stop reading it).
+    pub(crate) fn add_rows_within(
+        &mut self,
+        network: &Network,
+        batch: &FlowRecordBatch,
+        budget: &mut LearnBudget,
+    ) -> bool {
+        let Some(view) = LearnView::new(network, batch) else {
+            return true;
+        };
+        for row in 0..batch.num_rows() {
+            if budget.spent() {
+                return false;
+            }
+            let progressed = self.add_row(network, &view, row);
+            budget.count(progressed);
+        }
+        !budget.spent()
+    }
+
+    /// Learns from one row; returns whether it changed what the object says about a listener
+    /// (see [`PortEvidence::class`]).
+    fn add_row(&mut self, network: &Network, v: &LearnView<'_>, row: usize) -> bool {
         let m = network.matcher();
         let (Some(eni), Some(protocol)) = (v.eni(row), v.protocol.get(row)) else {
-            return;
+            return false;
         };
         if protocol != TCP && protocol != UDP {
-            return;
+            return false;
         }
         let (Some(src), Some(dst), Some(sport), Some(dport)) = (
             v.src.get(row),
@@ -159,13 +246,13 @@ impl ListenerLearner {
             v.sport.get(row),
             v.dport.get(row),
         ) else {
-            return;
+            return false;
         };
         let direction = match v.direction(row) {
             Some(d) => d,
             None if network.owns(eni, dst) => Direction::Ingress,
             None if network.owns(eni, src) => Direction::Egress,
-            None => return,
+            None => return false,
         };
         let pkt = |col: &Option<AddressValues<'_>>, fallback: u128| {
             col.as_ref().and_then(|c| c.get(row)).unwrap_or(fallback)
@@ -186,6 +273,7 @@ impl ListenerLearner {
             .pending
             .entry((eni.0, protocol, local_port))
             .or_default();
+        let local_before = local.class();
         local.add_remote_port(remote_port);
         if let Some(sender_is_server) = sender_role {
             // The local side is the server when it sent the SYN-ACK or received the SYN.
@@ -195,11 +283,13 @@ impl ListenerLearner {
                 local.opened = local.opened.saturating_add(1);
             }
         }
+        let mut progressed = local.class().progressed_from(local_before);
         if let Some(remote) = remote_eni {
             let entry = self
                 .pending
                 .entry((remote.0, protocol, remote_port))
                 .or_default();
+            let before = entry.class();
             entry.add_remote_port(local_port);
             if let Some(sender_is_server) = sender_role {
                 if sender_is_server != local_sent {
@@ -208,7 +298,9 @@ impl ListenerLearner {
                     entry.opened = entry.opened.saturating_add(1);
                 }
             }
+            progressed |= entry.class().progressed_from(before);
         }
+        progressed
     }
 
     /// Closes the current object: keeps what it showed of each port when informative.
@@ -508,5 +600,48 @@ mod tests {
         let mut merged = c;
         merged.merge(&a);
         assert_eq!(merged.distinct_remote_ports(), 4);
+    }
+
+    #[test]
+    fn progress_is_new_listener_evidence_not_new_connections() {
+        let mut port = PortEvidence::default();
+        let fresh = port.class();
+        // A client's ephemeral port: one remote port, a SYN sent. Not progress.
+        port.add_remote_port(443);
+        port.opened += 1;
+        assert!(!port.class().progressed_from(fresh));
+        // A second and a third remote port: progress; a fourth changes nothing.
+        let before = port.class();
+        port.add_remote_port(8443);
+        assert!(port.class().progressed_from(before));
+        let before = port.class();
+        port.add_remote_port(9443);
+        assert!(port.class().progressed_from(before));
+        let before = port.class();
+        port.add_remote_port(10443);
+        assert!(!port.class().progressed_from(before));
+        // A server port's first SYN answered: progress.
+        let mut server = PortEvidence::default();
+        server.add_remote_port(40000);
+        let before = server.class();
+        server.served += 1;
+        assert!(server.class().progressed_from(before));
+    }
+
+    #[test]
+    fn the_budget_ends_at_its_lines_or_after_patience_without_progress() {
+        let mut budget = LearnBudget::new(10, 3);
+        budget.count(false);
+        budget.count(false);
+        budget.count(true);
+        budget.count(false);
+        budget.count(false);
+        assert!(!budget.spent(), "progress resets the patience");
+        budget.count(false);
+        assert!(budget.spent());
+        let mut short = LearnBudget::new(2, 100);
+        short.count(true);
+        short.count(true);
+        assert!(short.spent(), "the line budget is a hard cap");
     }
 }

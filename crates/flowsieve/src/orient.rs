@@ -236,16 +236,30 @@ impl Orienter {
             .eni();
         let local_learned = learned.get(r.canonical, r.protocol, lp);
         let remote_learned = remote_eni.and_then(|e| learned.get(e, r.protocol, rp));
+        let mut declared =
+            |eni: Option<EniIdx>, port: u16| self.declares_listener(matcher, eni, r.protocol, port);
         if has_ports
             && let Some(server) = decide(
                 local_learned.is_some_and(|l| l.served_syn),
                 remote_learned.is_some_and(|l| l.served_syn),
             )
         {
-            return (forward_if(server), Evidence::LearnedSyn);
+            // A port learned to serve SYNs is sometimes also a client's ephemeral port (a
+            // Jenkins agent port 50000 reused for an outbound connection). When the other
+            // side's port is a listener too (declared, or its remote ports vary), the learned
+            // SYNs do not say which side this record's connection opened from: fall through.
+            let (other_eni, other_port, other_learned) = match server {
+                Server::Local => (remote_eni, rp, remote_learned),
+                Server::Remote => (Some(r.eni), lp, local_learned),
+            };
+            let other_listens = other_learned.is_some_and(|l| l.fixed_listener())
+                || declared(other_eni, other_port);
+            if !other_listens {
+                return (forward_if(server), Evidence::LearnedSyn);
+            }
         }
-        let local_declares = self.declares_listener(matcher, Some(r.eni), r.protocol, lp);
-        let remote_declares = self.declares_listener(matcher, remote_eni, r.protocol, rp);
+        let local_declares = declared(Some(r.eni), lp);
+        let remote_declares = declared(remote_eni, rp);
         if let Some(server) = decide(local_declares, remote_declares) {
             return (forward_if(server), Evidence::DeclaredListener);
         }

@@ -86,8 +86,9 @@ pub struct Args {
     /// sources there are `on_prem`, never internet noise. Repeatable or comma-separated.
     #[arg(long, value_name = "CIDR", value_delimiter = ',')]
     internal_cidr: Vec<flowsieve::sg::Cidr>,
-    /// Lines of each object read first to learn which ports listen (for logs without
-    /// tcp-flags); 0 turns learning off, 0 to 1000000000.
+    /// Lines of each object read at most, first, to learn which ports listen (for logs without
+    /// tcp-flags; an object is left earlier once 2048 lines in a row taught nothing new); 0
+    /// turns learning off, 0 to 1000000000.
     #[arg(long, value_name = "N", default_value_t = flowsieve::DEFAULT_LEARN_LINES,
           value_parser = args::number(args::LEARN_LINES))]
     learn_lines: u64,
@@ -109,7 +110,8 @@ pub struct Args {
     output: Option<PathBuf>,
     /// Rows per section of the table and Markdown reports, and top peers/ports/sources per
     /// item; 1 to 100000.
-    #[arg(long, value_name = "N", default_value_t = 10, value_parser = args::count(args::TOP))]
+    #[arg(long, value_name = "N", default_value_t = flowsieve::DEFAULT_TOP,
+          value_parser = args::count(args::TOP))]
     top: usize,
     /// Width of the table report in columns, 60 to 1000. Default: the terminal's, 100 when
     /// stdout is not a terminal.
@@ -224,6 +226,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         );
     }
     let judged = verdict::check_report(&report, &args.keys, args.allow_empty)?;
+    if judged == verdict::Judged::Yes {
+        verdict::print_notices(&report);
+    }
 
     let text = render(&report, format, args.top, args.width)?;
     match &output {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::bail;
-use flowsieve::{ATTRIBUTION_FIELDS, Judgeable, Network, Report};
+use flowsieve::{ATTRIBUTION_FIELDS, Judgeable, Network, NoticeCode, Report};
 
 use super::analyze::FailOn;
 use super::logs::KeyArgs;
@@ -208,6 +208,24 @@ pub fn check_report(report: &Report, keys: &KeyArgs, allow_empty: bool) -> anyho
         return Ok(Judged::EmptyAllowed);
     }
     bail!("{empty}; --allow-empty accepts an empty run")
+}
+
+/// Prints the report's notices that change how to read it: what the capture was inferred to be
+/// (a flow log with REJECTs and no ACCEPT is read as REJECT-only; one with no REJECT may capture
+/// ACCEPTs only) as warnings, rule changes inside the window as a note. The others are said by
+/// the summary line or by [`check_report`].
+pub fn print_notices(report: &Report) {
+    let mut warnings = Vec::new();
+    for notice in &report.notices {
+        match notice.code {
+            NoticeCode::RejectOnlyCaptureInferred | NoticeCode::NoRejectsCaptured => {
+                warnings.push(format!("flowsieve: warning: {}", notice.message));
+            }
+            NoticeCode::RulesChangedInWindow => ui::note(&notice.message),
+            _ => {}
+        }
+    }
+    ui::list(&warnings, "flow logs whose capture was inferred");
 }
 
 /// A window bound as UTC text, or `…` when open.

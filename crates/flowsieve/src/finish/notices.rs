@@ -70,17 +70,21 @@ pub(crate) fn build(summary: &Summary, flow_logs: &[FlowLogSummary]) -> Vec<Noti
         });
     }
     for log in flow_logs {
-        let name = if log.id.is_empty() {
-            "objects without a flow-log id in their name".to_owned()
+        // Subject and verb agree: "flow log fl-1 holds", "the objects … hold".
+        let (name, holds) = if log.id.is_empty() {
+            (
+                "the objects without a flow-log id in their name".to_owned(),
+                "hold",
+            )
         } else {
-            format!("flow log {}", log.id)
+            (format!("flow log {}", log.id), "holds")
         };
         if !log.traffic_types_declared && log.accept_records == 0 && log.reject_records > 0 {
             notices.push(Notice {
                 code: NoticeCode::RejectOnlyCaptureInferred,
                 message: format!(
-                    "{name} holds {} REJECT records and no ACCEPT: taken as capturing REJECT \
-                     traffic only, so it proves no rule unused",
+                    "{name} {holds} {} REJECT record(s) and no ACCEPT: read as a REJECT-only \
+                     capture, which proves no rule unused",
                     log.reject_records
                 ),
             });
@@ -92,7 +96,7 @@ pub(crate) fn build(summary: &Summary, flow_logs: &[FlowLogSummary]) -> Vec<Noti
             notices.push(Notice {
                 code: NoticeCode::NoRejectsCaptured,
                 message: format!(
-                    "{name} holds no REJECT record: it may capture ACCEPT traffic only, so no \
+                    "{name} {holds} no REJECT record: the capture may be ACCEPT-only, so no \
                      hotspot there does not mean nothing was refused"
                 ),
             });

@@ -29,9 +29,23 @@ fn set_label(report: &Report, ids: &[String]) -> String {
         .join(" + ")
 }
 
-/// The report as Markdown (GitHub flavour), for pull requests and wikis.
+/// The report as Markdown (GitHub flavour), for pull requests and wikis: one section after the
+/// other, each written by its own function.
 pub fn render_markdown(report: &Report, limit: usize) -> String {
     let mut out = String::new();
+    markdown_head(&mut out, report);
+    markdown_rules(&mut out, report, limit);
+    markdown_hotspots(&mut out, report, limit);
+    markdown_reachability(&mut out, report, limit);
+    markdown_flow_groups(&mut out, report, limit);
+    markdown_unknown_enis(&mut out, report);
+    markdown_orientation(&mut out, report);
+    markdown_accounting(&mut out, report);
+    out
+}
+
+/// The title, the counts and the notices.
+fn markdown_head(out: &mut String, report: &Report) {
     let s = &report.summary;
     let _ = writeln!(out, "# flowsieve report\n");
     let _ = writeln!(
@@ -60,42 +74,50 @@ pub fn render_markdown(report: &Report, limit: usize) -> String {
         }
         let _ = writeln!(out);
     }
-    let rule_table = |out: &mut String,
-                      rules: &[&RuleHits],
-                      last: &str,
-                      value: &dyn Fn(&RuleHits) -> String| {
+}
+
+/// A table of rules whose last column is `last`, valued by `value`.
+fn rule_table(
+    out: &mut String,
+    rules: &[&RuleHits],
+    last: &str,
+    value: &dyn Fn(&RuleHits) -> String,
+) {
+    let _ = writeln!(
+        out,
+        "| rule | group | direction | protocol | ports | peer | {last} |\n|---|---|---|---|---|---|---|"
+    );
+    for r in rules {
         let _ = writeln!(
             out,
-            "| rule | group | direction | protocol | ports | peer | {last} |\n|---|---|---|---|---|---|---|"
+            "| `{}` | {} (`{}`) | {} | {} | {} | `{}` | {} |",
+            r.rule_id,
+            r.group_name,
+            r.group_id,
+            r.direction,
+            proto(r.protocol),
+            ports(r),
+            r.peer,
+            value(r)
         );
-        for r in rules {
-            let _ = writeln!(
-                out,
-                "| `{}` | {} (`{}`) | {} | {} | {} | `{}` | {} |",
-                r.rule_id,
-                r.group_name,
-                r.group_id,
-                r.direction,
-                proto(r.protocol),
-                ports(r),
-                r.peer,
-                value(r)
-            );
-        }
-        let _ = writeln!(out);
-    };
+    }
+    let _ = writeln!(out);
+}
+
+/// Unused rules (all), unknown rules (all, with reasons), used rules (the least used first).
+fn markdown_rules(out: &mut String, report: &Report, limit: usize) {
     let unused: Vec<&RuleHits> = report.rules_with_status(RuleStatus::Unused).collect();
     let _ = writeln!(
         out,
         "## Unused rules ({})\n\nProven unused: no record used them or could have, and every ENI of their group was observed for the whole window.\n",
         unused.len()
     );
-    rule_table(&mut out, &unused, "ENIs observed", &|r| {
+    rule_table(out, &unused, "ENIs observed", &|r| {
         format!("{}/{}", r.coverage.enis_fully_observed, r.coverage.enis)
     });
     let unknown: Vec<&RuleHits> = report.rules_with_status(RuleStatus::Unknown).collect();
     let _ = writeln!(out, "## Unknown rules ({})\n", unknown.len());
-    rule_table(&mut out, &unknown, "reasons", &reasons_text);
+    rule_table(out, &unknown, "reasons", &reasons_text);
     let mut used: Vec<&RuleHits> = report.rules_with_status(RuleStatus::Used).collect();
     used.sort_by(|a, b| {
         a.records
@@ -107,10 +129,13 @@ pub fn render_markdown(report: &Report, limit: usize) -> String {
         out,
         "## Used rules, least used first ({} shown of {})\n",
         used.len(),
-        s.rule_status.used
+        report.summary.rule_status.used
     );
-    rule_table(&mut out, &used, "records", &|r| r.records.to_string());
+    rule_table(out, &used, "records", &|r| r.records.to_string());
+}
 
+/// The first `limit` REJECT hotspots.
+fn markdown_hotspots(out: &mut String, report: &Report, limit: usize) {
     let _ = writeln!(
         out,
         "## REJECT hotspots\n\n| # | target groups | protocol/port | class | records | packets | sources | likely cause | suggested rule |\n|---|---|---|---|---|---|---|---|---|"
@@ -134,6 +159,10 @@ pub fn render_markdown(report: &Report, limit: usize) -> String {
                 .unwrap_or_default()
         );
     }
+}
+
+/// Observed edges (the first `limit`) and declared group edges nothing used (all).
+fn markdown_reachability(out: &mut String, report: &Report, limit: usize) {
     let _ = writeln!(
         out,
         "\n## Observed reachability\n\n| source | target | protocol/port | records | bytes | peers |\n|---|---|---|---|---|---|"
@@ -167,36 +196,55 @@ pub fn render_markdown(report: &Report, limit: usize) -> String {
             d.status
         );
     }
-    let groups = |out: &mut String, title: &str, list: &[FlowGroup]| {
-        let _ = writeln!(out, "\n## {title} ({})\n", list.len());
-        if list.is_empty() {
-            return;
-        }
+}
+
+/// Unallowed initiating accepts, refused responses and egress rejects (the first `limit` of
+/// each).
+fn markdown_flow_groups(out: &mut String, report: &Report, limit: usize) {
+    for (title, list) in [
+        (
+            "Initiating accepts no declared rule allows",
+            &report.unallowed_accepts,
+        ),
+        ("Refused responses", &report.rejected_responses),
+        ("Egress rejects", &report.egress_rejects),
+    ] {
+        flow_group_table(out, report, title, list, limit);
+    }
+}
+
+fn flow_group_table(
+    out: &mut String,
+    report: &Report,
+    title: &str,
+    list: &[FlowGroup],
+    limit: usize,
+) {
+    let _ = writeln!(out, "\n## {title} ({})\n", list.len());
+    if list.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "| groups | direction | protocol/port | class | records | peers |\n|---|---|---|---|---|---|"
+    );
+    for g in list.iter().take(limit) {
         let _ = writeln!(
             out,
-            "| groups | direction | protocol/port | class | records | peers |\n|---|---|---|---|---|---|"
+            "| {} | {} | {}/{} | {} | {} | {} |",
+            set_label(report, &g.group_ids),
+            g.direction,
+            proto(i16::from(g.protocol)),
+            g.port,
+            g.peer_class,
+            g.records,
+            g.distinct_peers
         );
-        for g in list.iter().take(limit) {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {}/{} | {} | {} | {} |",
-                set_label(report, &g.group_ids),
-                g.direction,
-                proto(i16::from(g.protocol)),
-                g.port,
-                g.peer_class,
-                g.records,
-                g.distinct_peers
-            );
-        }
-    };
-    groups(
-        &mut out,
-        "Initiating accepts no declared rule allows",
-        &report.unallowed_accepts,
-    );
-    groups(&mut out, "Refused responses", &report.rejected_responses);
-    groups(&mut out, "Egress rejects", &report.egress_rejects);
+    }
+}
+
+/// ENIs the logs name that the inventory does not hold.
+fn markdown_unknown_enis(out: &mut String, report: &Report) {
     let _ = writeln!(
         out,
         "\n## ENIs in the logs but not in the inventory ({})\n",
@@ -211,11 +259,20 @@ pub fn render_markdown(report: &Report, limit: usize) -> String {
             when(e.last_seen)
         );
     }
+}
+
+/// Records per orientation evidence kind.
+fn markdown_orientation(out: &mut String, report: &Report) {
     let _ = writeln!(
         out,
         "\n## Initiator inference\n\n| evidence | initiating | response |\n|---|---|---|"
     );
-    for o in s.orientation.iter().filter(|o| o.forward + o.reverse > 0) {
+    for o in report
+        .summary
+        .orientation
+        .iter()
+        .filter(|o| o.forward + o.reverse > 0)
+    {
         let _ = writeln!(
             out,
             "| {} | {} | {} |",
@@ -224,8 +281,6 @@ pub fn render_markdown(report: &Report, limit: usize) -> String {
             o.reverse
         );
     }
-    markdown_accounting(&mut out, report);
-    out
 }
 
 /// Markdown's line accounting, unreadable objects, unusable logs and inventory findings.
