@@ -168,8 +168,9 @@
 //! with [`CompiledMatcher::resolve_address`]: private addresses and delegated prefixes only, never
 //! public IPs) carries the group and the reference is not stale. ICMP rules for all types match
 //! any ICMP record of their family; rules for one ICMP type are returned apart, in
-//! [`RuleMatches::icmp_type_unknown`], since flow logs carry no ICMP type. [`NaiveMatcher`] is
-//! this paragraph as a loop, and the oracle of the tests.
+//! [`RuleMatches::icmp_type_unknown`], since flow logs carry no ICMP type. `NaiveMatcher` (behind
+//! the `oracle` feature: the matcher benchmark's peer) is this paragraph as a loop, and the
+//! oracle of the tests; it is not part of the API an analysis uses.
 #![forbid(unsafe_code)]
 
 mod addr;
@@ -181,6 +182,7 @@ pub mod fuzzing;
 mod load;
 mod matcher;
 mod model;
+#[cfg(any(test, feature = "oracle"))]
 mod naive;
 
 pub use addr::{Addr, Cidr, CidrParseError};
@@ -198,4 +200,6 @@ pub use model::{
     SourceKind, Subnet, Target, TargetGroup, TargetType, TrafficType, Vpc, VpcPeering,
     format_timestamp, parse_timestamp,
 };
+/// The reference matcher (feature `oracle`): the test oracle and the benchmark's peer.
+#[cfg(any(test, feature = "oracle"))]
 pub use naive::NaiveMatcher;

@@ -383,6 +383,21 @@ impl Listeners {
 
     /// What was learned of `eni`'s `port` for `protocol`.
     #[inline]
+    /// Listeners as given, for tests of what reads them.
+    #[cfg(test)]
+    pub(crate) fn from_ports(
+        ports: impl IntoIterator<Item = (EniIdx, u8, u16, LearnedPort)>,
+    ) -> Self {
+        let mut learned = HashMap::with_hasher(FixedState::with_seed(0x115e));
+        for (eni, protocol, port, learned_port) in ports {
+            learned.insert((eni.0, protocol, port), learned_port);
+        }
+        Listeners {
+            learned,
+            records: 0,
+        }
+    }
+
     pub(crate) fn get(&self, eni: EniIdx, protocol: u8, port: u16) -> Option<LearnedPort> {
         if self.learned.is_empty() {
             return None;

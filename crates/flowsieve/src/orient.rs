@@ -397,4 +397,48 @@ mod tests {
         ));
         assert!(is_specific(Protocol::Number(50), &PortSpec::All));
     }
+
+    /// A port learned to serve SYNs that is, in this record, a client's port towards a
+    /// declared listener: the learned SYNs do not decide, the declaration does.
+    #[test]
+    fn a_learned_server_port_towards_a_declared_listener_is_not_taken_as_the_server() {
+        use crate::learn::{LearnedPort, Listeners};
+        let network = crate::Network::load(&["../../testdata/demo/inventory"]).unwrap();
+        let m = network.matcher();
+        // A backend task (10.34.19.111) calls the model server (10.34.65.47), whose group
+        // declares `ingress tcp 8001 from the backend's group`, from its port 50000 — a port
+        // the archive showed answering SYNs (say, an agent port of its own).
+        let task = m.eni_index("eni-1dcf65d592c962ce8").unwrap();
+        let served = LearnedPort {
+            served_syn: true,
+            opened_syn: false,
+            remote_ports: 1,
+        };
+        let record = RecordView {
+            eni: task,
+            canonical: task,
+            direction: Direction::Egress,
+            protocol: TCP,
+            local_port: 50000,
+            remote_addr: Addr::from_ipv4(std::net::Ipv4Addr::new(10, 34, 65, 47)),
+            remote_port: 8001,
+            tcp_flags: None,
+            rejected: false,
+        };
+        let mut orienter = Orienter::new(None);
+        let learned = Listeners::from_ports([(task, TCP, 50000, served)]);
+        assert_eq!(
+            orienter.orient(m, &learned, &record),
+            (Orientation::Forward, Evidence::DeclaredListener)
+        );
+        // Towards a port that is no listener, the learned SYNs decide.
+        let undeclared = RecordView {
+            remote_port: 45000,
+            ..record
+        };
+        assert_eq!(
+            orienter.orient(m, &learned, &undeclared),
+            (Orientation::Reverse, Evidence::LearnedSyn)
+        );
+    }
 }

@@ -68,6 +68,7 @@ impl RuleMatches {
     }
 
     /// Replaces the contents (for the naive matcher, which ranks on its own).
+    #[cfg(any(test, feature = "oracle"))]
     pub(crate) fn fill(
         &mut self,
         definite: Vec<RuleIdx>,

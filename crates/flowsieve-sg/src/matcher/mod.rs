@@ -3,7 +3,7 @@
 //! when, in which VPC). This is the hot path of an analysis.
 //!
 //! Owns the precomputed layout; knows nothing about files or flow-log text. The matching contract
-//! is docs/semantics.md ("Which records credit a rule"); [`NaiveMatcher`](crate::NaiveMatcher) is
+//! is docs/semantics.md ("Which records credit a rule"); `NaiveMatcher` (feature `oracle`) is
 //! the same contract written as a plain loop, and a proptest holds the two equal.
 //!
 //! BE ADVISED: the layout, in short.
