@@ -151,4 +151,25 @@ mod tests {
         }
         assert!(files > 20, "{files} fixture files");
     }
+
+    /// Inputs on which the `inventory` target once failed (testdata/fuzz/README.md says what
+    /// each broke) replay through the same function.
+    #[test]
+    fn fuzz_findings_keep_the_invariants() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/fuzz");
+        let mut replayed = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if name.starts_with("inventory-crash-") {
+                super::inventory(&std::fs::read(&path).unwrap());
+                replayed += 1;
+            }
+        }
+        assert!(
+            replayed >= 1,
+            "no inventory finding under {}",
+            dir.display()
+        );
+    }
 }

@@ -139,7 +139,11 @@ impl InventoryBuilder {
             }
             (Some(at_time), ResourceType::NetworkInterface) => {
                 let state = match configuration {
-                    Some(conf) => Some(self.eni_from_aws(file, &cp, typed(file, &cp, conf)?)?),
+                    Some(conf) => {
+                        let eni = self.eni_from_aws(file, &cp, typed(file, &cp, conf)?)?;
+                        same_resource(file, &cp, &id, &eni.id)?;
+                        Some(eni)
+                    }
                     None => None,
                 };
                 let obs = ConfigObservation::new(at_time, created, state);
@@ -149,6 +153,9 @@ impl InventoryBuilder {
                 let state = match configuration {
                     Some(conf) => {
                         let group: aws::SecurityGroup = typed(file, &cp, conf)?;
+                        if let Some(group_id) = &group.group_id {
+                            same_resource(file, &cp, &id, group_id)?;
+                        }
                         let previous =
                             std::mem::replace(&mut self.layer, Layer::Collect(Vec::new()));
                         let added = self.add_aws_group(file, &cp, group, SourceKind::AwsConfig);
@@ -187,6 +194,20 @@ impl InventoryBuilder {
         }
         Ok(())
     }
+}
+
+/// Refuses an item whose configuration describes another resource than its `resourceId` (AWS
+/// never writes one; versions are kept per resource id, so such an item would file one
+/// resource's state under another's history).
+fn same_resource(file: &Path, cp: &str, resource_id: &str, described: &str) -> Result<()> {
+    if resource_id == described {
+        return Ok(());
+    }
+    Err(Error::InvalidValue {
+        path: file.to_owned(),
+        json_path: cp.to_owned(),
+        message: format!("describes {described}, but the item's resourceId is {resource_id}"),
+    })
 }
 
 /// Reads a renamed configuration into a DTO, naming its JSON path on a type error.
