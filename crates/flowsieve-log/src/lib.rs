@@ -86,6 +86,17 @@
 //! every record before the cut has been delivered and counted. No input makes the library panic
 //! or allocate without bound: memory is the batch plus a buffer of at most a few MiB.
 
+//!
+//! ## Features
+//!
+//! Parquet's compression codecs, for reading and writing ([`ParquetCompression`]): gzip, the
+//! codec AWS writes its Parquet flow logs with, is always built; `parquet-snappy` (default:
+//! what pyarrow, DuckDB and Spark write unless told otherwise) adds Snappy; `parquet-zstd`
+//! (zstd, a C library to build; Polars' default) and `parquet-lz4` are off by default — the
+//! `flowsieve` command line turns them on, since `convert` writes them. Without a codec's
+//! feature, a file compressed with it fails to read on its first page, and writing with it is
+//! refused naming the feature.
+
 mod batch;
 mod cloudwatch;
 mod columns;

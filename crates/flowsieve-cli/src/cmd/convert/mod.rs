@@ -131,7 +131,7 @@ pub enum Codec {
 impl Codec {
     fn parquet(self) -> ParquetCompression {
         match self {
-            Codec::Zstd => ParquetCompression::default(),
+            Codec::Zstd => ParquetCompression::Zstd(3),
             Codec::Snappy => ParquetCompression::Snappy,
             Codec::Gzip => ParquetCompression::Gzip,
             Codec::Lz4 => ParquetCompression::Lz4,
