@@ -37,8 +37,9 @@
 //! ```
 //!
 //! Whole archives: [`discover`] walks directories (S3 key layouts understood, see
-//! [`LogObjectKey`]), [`open`] recognises gzip / Parquet / text by content, and
-//! [`read_parallel`] reads many files at once with rayon.
+//! [`LogObjectKey`]), [`open`] recognises gzip / Parquet / text by content, [`read_parallel`]
+//! reads many files at once with rayon, and [`read_in_order`] streams their batches to one
+//! consumer in file order with bounded memory.
 //!
 //! ## Arrow in from any schema
 //!
@@ -108,6 +109,7 @@ mod error;
 mod field;
 mod format;
 mod key;
+mod parallel;
 mod parquet;
 mod plan;
 mod reader;
@@ -125,6 +127,7 @@ pub use error::{Error, ErrorChain, ErrorKind, Result};
 pub use field::{FieldKind, FieldName, FlowField, MAX_TIMESTAMP};
 pub use format::LogFormat;
 pub use key::{FILE_WINDOW_SECONDS, KeyFilter, KeyLayout, LogObjectKey};
+pub use parallel::{IN_ORDER_CHANNEL, read_in_order, read_parallel};
 pub use parquet::{AddressEncoding, FlowParquetWriter, ParquetCompression, ParquetFlowReader};
 pub use reader::{
     DEFAULT_BATCH_SIZE, DEFAULT_MAX_LINE_LENGTH, DEFAULT_SAMPLE_LIMIT, FlowLogReader,
@@ -132,7 +135,7 @@ pub use reader::{
 };
 pub use source::{
     FetchedSource, InputKind, ObjectBodies, ObjectBody, RemoteStore, Source, SourceReader,
-    discover, fetch_in_order, open, open_body, peek_format, read_parallel, sniff,
+    discover, fetch_in_order, open, open_body, peek_format, sniff,
 };
 pub use stats::{LineIssue, LineIssueKind, LineStats, MAX_SAMPLE_LIMIT};
 

@@ -13,8 +13,7 @@
 //!   message, binary content (gzip or not) → refused ([`ErrorKind::BinaryContent`]), anything
 //!   else → plain text.
 //! * [`fetch_in_order`] pairs sources with their bodies in list order (remote ones fetched
-//!   ahead); [`read_parallel`] maps a function over sources with rayon, one reader per source,
-//!   results in source order whatever the number of threads.
+//!   ahead), which [`crate::read_parallel`] builds on.
 
 use std::fmt;
 use std::fs::File;
@@ -23,7 +22,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use flate2::bufread::MultiGzDecoder;
-use rayon::prelude::*;
 
 use crate::batch::FlowRecordBatch;
 use crate::error::{Error, ErrorKind, Result};
@@ -545,44 +543,6 @@ pub fn peek_format(source: &Source) -> Result<Option<LogFormat>> {
     }
 }
 
-/// Runs `f` on every source in parallel (rayon), each with its own reader, and returns the
-/// results in source order: the result does not depend on the number of threads.
-///
-/// ```no_run
-/// use flowsieve_log::{discover, read_parallel, ReaderBuilder};
-///
-/// let sources = discover(&["archive/AWSLogs"])?;
-/// let rows: Vec<u64> = read_parallel(&sources, &ReaderBuilder::new(), |_source, reader| {
-///     reader.map(|r| r.flat_map(|b| b.ok()).map(|b| b.num_rows() as u64).sum()).unwrap_or(0)
-/// });
-/// println!("{} rows", rows.iter().sum::<u64>());
-/// # Ok::<(), flowsieve_log::Error>(())
-/// ```
-pub fn read_parallel<T, F>(sources: &[Source], builder: &ReaderBuilder, f: F) -> Vec<T>
-where
-    T: Send,
-    F: Fn(&Source, Result<SourceReader>) -> T + Sync + Send,
-{
-    if !sources.iter().any(Source::is_remote) {
-        return sources
-            .par_iter()
-            .map(|source| f(source, open(source, builder)))
-            .collect();
-    }
-    // Remote objects arrive in list order (fetched ahead): hand them to workers in that order,
-    // then put the results back in source order.
-    let mut results: Vec<(usize, T)> = fetch_in_order(sources)
-        .enumerate()
-        .par_bridge()
-        .map(|(i, fetched)| {
-            let source = fetched.source();
-            (i, f(source, fetched.open(builder)))
-        })
-        .collect();
-    results.sort_unstable_by_key(|(i, _)| *i);
-    results.into_iter().map(|(_, result)| result).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -691,30 +651,5 @@ mod tests {
         assert!(walked[0].label().ends_with("a.log"));
         let named = discover(&[dir.path().join("c.partial")]).unwrap();
         assert_eq!(named.len(), 1);
-    }
-
-    #[test]
-    fn parallel_results_keep_source_order() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut paths = Vec::new();
-        for i in 0..8 {
-            let path = dir.path().join(format!("{i}.log"));
-            let text: Vec<u8> = DOCS
-                .iter()
-                .copied()
-                .cycle()
-                .take(DOCS.len() * (i + 1))
-                .collect();
-            std::fs::write(&path, text).unwrap();
-            paths.push(path);
-        }
-        let sources = discover(&paths).unwrap();
-        let rows = read_parallel(&sources, &ReaderBuilder::new(), |_, reader| {
-            reader
-                .unwrap()
-                .map(|b| b.unwrap().num_rows())
-                .sum::<usize>()
-        });
-        assert_eq!(rows, (1..=8).map(|i| 7 * i).collect::<Vec<_>>());
     }
 }

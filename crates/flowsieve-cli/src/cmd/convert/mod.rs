@@ -16,9 +16,9 @@
 //!   file's fields.
 //!
 //! Files are read on `--threads` scoped threads (not rayon: the thread count is this command's
-//! own option, and a std pool keeps the CLI's dependencies to the flowsieve crates). An ordered
-//! hand-off ([`ordered`]) bounds memory: a reader may run at most a window of files ahead of the
-//! file being written, and each file's channel holds at most two batches.
+//! own option) by flowsieve-log's [`read_in_order`], which bounds memory: a reader may run at
+//! most a window of files ahead of the file being written, and each file's channel holds at
+//! most two batches.
 //!
 //! A file that fails (cannot be opened, is JSON or a Transit Gateway log, a truncated or corrupt
 //! gzip stream, a write error of its own output file) is reported on stderr, naming it, and the
@@ -43,7 +43,6 @@
 //! (see [`Summary`]); `malformed_by_reason` always lists all nine reasons, zeros included, so
 //! scripts can rely on every key.
 
-mod ordered;
 mod summary;
 
 use std::collections::{BTreeMap, HashSet};
@@ -59,13 +58,12 @@ use flowsieve::log;
 use flowsieve::s3::LogLocation;
 use log::{
     AddressEncoding, DEFAULT_BATCH_SIZE, FieldName, FlowField, FlowParquetWriter, FlowRecordBatch,
-    LineStats, LogFormat, ParquetCompression, ReaderBuilder, Source,
+    LineStats, LogFormat, ParquetCompression, ReaderBuilder, Source, read_in_order,
 };
 
 use super::args;
 use super::output::{self, OutputFile, Pending};
 use super::ui;
-use ordered::ordered;
 use summary::{Summary, Totals, print_summary};
 
 /// Arguments of `flowsieve convert`.
@@ -404,7 +402,7 @@ fn peek_formats(
     threads: usize,
 ) -> Vec<Result<LogFormat, String>> {
     let mut formats = Vec::with_capacity(inputs.len());
-    let collected = ordered(
+    let collected = read_in_order(
         inputs.len(),
         threads,
         threads * 64,
@@ -419,11 +417,11 @@ fn peek_formats(
         },
         |_, messages| {
             formats.extend(messages);
-            Ok(())
+            Ok::<(), std::convert::Infallible>(())
         },
     );
     // The consumer never fails, so every format is there; a missing one would be a worker
-    // panic, which `ordered` propagates.
+    // panic, which `read_in_order` propagates.
     debug_assert!(collected.is_ok() && formats.len() == inputs.len());
     formats.resize_with(inputs.len(), || {
         Err("the format could not be read".to_owned())
@@ -561,7 +559,7 @@ fn to_one_file(
     let mut writer =
         FlowParquetWriter::try_new(&mut out, schema, options.compression, options.addresses)
             .with_context(|| format!("writing {}", path.display()))?;
-    ordered(
+    read_in_order(
         inputs.len(),
         options.threads,
         options.threads * 2,
@@ -635,7 +633,7 @@ fn to_directory(
         .collect();
 
     // A strict run that stops drops the outputs of the failing file and any after it, unrenamed.
-    ordered(
+    read_in_order(
         inputs.len(),
         options.threads,
         options.threads * 64,
