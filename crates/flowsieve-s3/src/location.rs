@@ -41,6 +41,32 @@ impl S3Url {
     pub fn object_url(&self, key: &str) -> String {
         format!("s3://{}/{key}", self.bucket)
     }
+
+    /// An object's key below the prefix, as a relative path: `region/x.log.gz` for the key
+    /// `AWSLogs/1/region/x.log.gz` under `s3://b/AWSLogs/1/`; the key's last segment when the
+    /// URL names the object itself. What [`S3Store::list`](crate::S3Store::list) gives as each
+    /// source's [`relative_path`](flowsieve_log::Source::relative_path).
+    ///
+    /// ```
+    /// use flowsieve_s3::S3Url;
+    ///
+    /// let url: S3Url = "s3://logs/AWSLogs/1/".parse()?;
+    /// assert_eq!(url.key_below("AWSLogs/1/eu-west-1/x.log.gz"), "eu-west-1/x.log.gz");
+    /// let object: S3Url = "s3://logs/AWSLogs/1/x.log.gz".parse()?;
+    /// assert_eq!(object.key_below("AWSLogs/1/x.log.gz"), "x.log.gz");
+    /// # Ok::<(), flowsieve_s3::Error>(())
+    /// ```
+    pub fn key_below<'k>(&self, key: &'k str) -> &'k str {
+        let below = key
+            .strip_prefix(self.prefix.trim_end_matches('/'))
+            .unwrap_or(key)
+            .trim_start_matches('/');
+        if below.is_empty() {
+            key.rsplit('/').next().unwrap_or(key)
+        } else {
+            below
+        }
+    }
 }
 
 impl FromStr for S3Url {

@@ -188,8 +188,9 @@ impl S3Store {
     }
 
     /// Lists the objects under `url` into sources (in key order; folder markers, keys ending
-    /// in `/`, skipped), each labelled `s3://bucket/key` and parsed for pruning. A URL naming
-    /// one object lists that object.
+    /// in `/`, skipped), each labelled `s3://bucket/key`, parsed for pruning, with its key below
+    /// the prefix as its relative path ([`S3Url::key_below`]). A URL naming one object lists
+    /// that object.
     ///
     /// The prefix is matched by whole path segments, as object_store lists:
     /// `s3://b/AWSLogs/1` lists `AWSLogs/1/…`, not `AWSLogs/12/…`. Each page of the listing
@@ -216,11 +217,9 @@ impl S3Store {
             .into_iter()
             .filter(|meta| !meta.location.as_ref().ends_with('/'))
             .map(|meta| {
-                Source::remote(
-                    store.clone(),
-                    url.object_url(meta.location.as_ref()),
-                    meta.size,
-                )
+                let key = meta.location.as_ref();
+                Source::remote(store.clone(), url.object_url(key), meta.size)
+                    .with_relative_path(url.key_below(key))
             })
             .collect();
         sources.sort_by(|a, b| a.label().cmp(b.label()));

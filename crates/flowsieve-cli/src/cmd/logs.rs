@@ -149,7 +149,7 @@ pub fn list(locations: &[LogLocation], s3: &S3Args) -> Result<Vec<Source>, flows
 
 /// Standard input as one source: text or gzip (Parquet too, read whole).
 fn stdin_source() -> Source {
-    Source::remote(Arc::new(Stdin::default()), STDIN_LABEL, 0)
+    Source::remote(Arc::new(Stdin::default()), STDIN_LABEL, 0).with_relative_path("stdin")
 }
 
 /// Bytes of standard input kept so that it can be opened again from its start (a command may

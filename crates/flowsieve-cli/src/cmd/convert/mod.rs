@@ -6,7 +6,7 @@
 //! * **One file** (a path ending in `.parquet`, or an existing file): every input goes into it.
 //!   Its schema is the union of the fields of all inputs' formats (the header of each text
 //!   object, the columns of each Parquet file, `--log-format` or the default v2 format for
-//!   header-less text) in flowsieve's canonical order: [`FlowField::ALL`] order, then unknown
+//!   header-less text) in flowsieve's canonical order: [`log::FlowField::ALL`] order, then unknown
 //!   fields by name. Every input is read with that projection, so a field an input lacks is
 //!   null in its rows. Rows are written in input order (the sorted order of [`log::discover`]), each
 //!   file's batches in order, so the bytes written do not depend on `--threads`.
@@ -57,8 +57,8 @@ use anyhow::{Context as _, bail};
 use flowsieve::log;
 use flowsieve::s3::LogLocation;
 use log::{
-    AddressEncoding, DEFAULT_BATCH_SIZE, FieldName, FlowField, FlowParquetWriter, FlowRecordBatch,
-    LineStats, LogFormat, ParquetCompression, ReaderBuilder, Source, read_in_order,
+    AddressEncoding, DEFAULT_BATCH_SIZE, FieldName, FlowParquetWriter, FlowRecordBatch, LineStats,
+    LogFormat, ParquetCompression, ReaderBuilder, Source, read_in_order,
 };
 
 use super::args;
@@ -296,12 +296,9 @@ impl Target {
     }
 }
 
-/// One input file and where it was found.
+/// One input file (its output path in directory mode: [`Source::output_name`]).
 struct Input {
     source: Source,
-    /// The path relative to the LOGS argument it was found under (the file name for a file
-    /// argument): its output path in directory mode.
-    relative: PathBuf,
 }
 
 /// The inputs of a run, and how many objects were listed and pruned by key.
@@ -343,42 +340,16 @@ fn inputs(
     for root in logs {
         let sources = super::logs::list(std::slice::from_ref(root), s3)?;
         for source in sources {
-            let (identity, relative) = match (source.path(), root) {
-                (Some(path), LogLocation::Local(root)) => {
+            let identity = match source.path() {
+                Some(path) => {
                     if skip(path) {
                         continue;
                     }
-                    let canonical = fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
-                    let relative = match path.strip_prefix(root) {
-                        Ok(rel) if !rel.as_os_str().is_empty() => rel.to_owned(),
-                        _ => path
-                            .file_name()
-                            .map(PathBuf::from)
-                            .unwrap_or_else(|| PathBuf::from("input")),
-                    };
-                    (canonical.into_os_string(), relative)
+                    fs::canonicalize(path)
+                        .unwrap_or_else(|_| path.to_owned())
+                        .into_os_string()
                 }
-                _ => {
-                    // An S3 object: its key below the listed prefix.
-                    let label = source.label().to_string();
-                    let relative = match root {
-                        LogLocation::S3(url) => {
-                            let key = label.strip_prefix(&url.object_url("")).unwrap_or(&label);
-                            let below = key
-                                .strip_prefix(url.prefix().trim_end_matches('/'))
-                                .unwrap_or(key)
-                                .trim_start_matches('/');
-                            let below = if below.is_empty() {
-                                key.rsplit('/').next().unwrap_or("input")
-                            } else {
-                                below
-                            };
-                            PathBuf::from(below)
-                        }
-                        LogLocation::Local(_) => PathBuf::from("stdin"),
-                    };
-                    (OsString::from(label), relative)
-                }
+                None => OsString::from(source.label().to_string()),
             };
             if !seen.insert(identity) {
                 continue;
@@ -388,7 +359,7 @@ fn inputs(
                 listing.pruned += 1;
                 continue;
             }
-            listing.inputs.push(Input { source, relative });
+            listing.inputs.push(Input { source });
         }
     }
     Ok(listing)
@@ -434,32 +405,6 @@ fn file_error(source: &Source, err: &log::Error) -> String {
     match err.source_label() {
         Some(_) => log::ErrorChain(err).to_string(),
         None => format!("{}: {}", source.label(), log::ErrorChain(err)),
-    }
-}
-
-/// The union of the formats' fields in canonical order: [`FlowField::ALL`] order, then unknown
-/// fields by name.
-fn union_fields<'a>(formats: impl IntoIterator<Item = &'a LogFormat>) -> Vec<FieldName> {
-    let mut fields: Vec<FieldName> = formats
-        .into_iter()
-        .flat_map(|format| format.fields().iter().cloned())
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    fields.sort_by(|a, b| canonical_key(a).cmp(&canonical_key(b)));
-    fields
-}
-
-fn canonical_key(field: &FieldName) -> (usize, &str) {
-    match field.known() {
-        Some(known) => (
-            FlowField::ALL
-                .iter()
-                .position(|f| *f == known)
-                .unwrap_or(usize::MAX),
-            "",
-        ),
-        None => (usize::MAX, field.aws_name()),
     }
 }
 
@@ -536,7 +481,7 @@ fn to_one_file(
     totals: &mut Totals,
     done: &dyn Fn(&Input, &LineStats),
 ) -> anyhow::Result<()> {
-    let fields = union_fields(formats.iter().flatten());
+    let fields = LogFormat::union_fields(formats.iter().flatten());
     if fields.is_empty() {
         // Nothing could be read: no schema, so no file; the errors say why.
         for (input, format) in inputs.iter().zip(&formats) {
@@ -618,7 +563,7 @@ fn to_directory(
         .enumerate()
         .map(|(i, (input, format))| {
             let format = format?;
-            let path = dir.join(output_name(&input.relative));
+            let path = dir.join(input.source.output_name("parquet"));
             if let Some(&first) = taken.get(&path) {
                 return Err(format!(
                     "{}: its output {} is already written for {}",
@@ -721,69 +666,4 @@ fn stopped(input: &Input) -> FileOutcome {
         "{}: reading stopped unexpectedly",
         input.source.label()
     ))
-}
-
-/// `a/b.log.gz` → `a/b.parquet`: `.log.gz`, `.log`, `.gz` or `.parquet` replaced by `.parquet`
-/// (other names get `.parquet` appended).
-fn output_name(relative: &Path) -> PathBuf {
-    let name = relative.file_name().unwrap_or(relative.as_os_str());
-    let new_name = match name.to_str() {
-        Some(text) => {
-            let stem = [".log.gz", ".log", ".gz", ".parquet"]
-                .iter()
-                .find_map(|suffix| text.strip_suffix(suffix).filter(|s| !s.is_empty()))
-                .unwrap_or(text);
-            OsString::from(format!("{stem}.parquet"))
-        }
-        None => {
-            let mut name = name.to_owned();
-            name.push(".parquet");
-            name
-        }
-    };
-    relative.with_file_name(new_name)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn output_names_replace_log_suffixes() {
-        let cases = [
-            ("a/b.log.gz", "a/b.parquet"),
-            ("b.log", "b.parquet"),
-            ("c.gz", "c.parquet"),
-            ("d.parquet", "d.parquet"),
-            ("e.txt", "e.txt.parquet"),
-            (".log", ".log.parquet"),
-        ];
-        for (input, expected) in cases {
-            assert_eq!(
-                output_name(Path::new(input)),
-                Path::new(expected),
-                "{input}"
-            );
-        }
-    }
-
-    #[test]
-    fn union_is_in_canonical_order_unknown_fields_last() {
-        let a: LogFormat = "${srcaddr} ${version} ${zeta-field}".parse().unwrap();
-        let b: LogFormat = "${log-status} ${alpha-field} ${version}".parse().unwrap();
-        let names: Vec<String> = union_fields([&a, &b])
-            .iter()
-            .map(|f| f.aws_name().to_owned())
-            .collect();
-        assert_eq!(
-            names,
-            [
-                "version",
-                "srcaddr",
-                "log-status",
-                "alpha-field",
-                "zeta-field"
-            ]
-        );
-    }
 }
