@@ -116,6 +116,7 @@ mod reader;
 mod record;
 mod source;
 mod stats;
+mod stdin;
 mod swar;
 
 pub use batch::{AddressArray, FlowRecordBatch, address_to_ip, flow_schema, ip_to_address};
@@ -138,6 +139,7 @@ pub use source::{
     discover, fetch_in_order, open, open_body, peek_format, sniff,
 };
 pub use stats::{LineIssue, LineIssueKind, LineStats, MAX_SAMPLE_LIMIT};
+pub use stdin::STDIN_LABEL;
 
 /// The fuzzing entry points: each fuzz target of `fuzz/` is one call to a function here, so
 /// its findings replay as ordinary tests. Not part of the API.

@@ -45,8 +45,7 @@
 
 mod summary;
 
-use std::collections::{BTreeMap, HashSet};
-use std::ffi::OsString;
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
@@ -55,7 +54,7 @@ use std::time::Instant;
 
 use anyhow::{Context as _, bail};
 use flowsieve::log;
-use flowsieve::s3::LogLocation;
+use flowsieve::s3::{Discovery, LogLocation};
 use log::{
     AddressEncoding, DEFAULT_BATCH_SIZE, FieldName, FlowParquetWriter, FlowRecordBatch, LineStats,
     LogFormat, ParquetCompression, ReaderBuilder, Source, read_in_order,
@@ -161,8 +160,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .as_deref()
         .map(OutputFile::validate)
         .transpose()?;
-    let listing = inputs(&args.logs, &target, &args.keys, &args.s3)?;
-    let inputs = listing.inputs;
+    let discovery = Discovery::new(args.s3.options()).with_filter(args.keys.filter());
+    // Inputs inside the output are not read: a re-run does not read its own earlier output.
+    let discovery = match &target {
+        Target::File(file) => discovery.excluding_file(file.path()),
+        Target::Directory(dir) => discovery.excluding_directory(dir),
+    };
+    let listing = discovery.list(&args.logs)?;
+    let inputs: Vec<Input> = listing
+        .sources
+        .into_iter()
+        .map(|source| Input { source })
+        .collect();
     if args.logs.iter().any(LogLocation::is_s3) || args.keys.is_set() {
         super::logs::print_counts(
             listing.listed,
@@ -299,70 +308,6 @@ impl Target {
 /// One input file (its output path in directory mode: [`Source::output_name`]).
 struct Input {
     source: Source,
-}
-
-/// The inputs of a run, and how many objects were listed and pruned by key.
-struct Listing {
-    inputs: Vec<Input>,
-    listed: u64,
-    pruned: u64,
-}
-
-/// Discovers the inputs of every LOGS argument, in argument order, each directory's files in
-/// name order (an S3 prefix's objects in key order), the same file once, skipping anything
-/// inside the output and objects whose key `--account` / `--region` rule out.
-fn inputs(
-    logs: &[LogLocation],
-    target: &Target,
-    keys: &super::logs::KeyArgs,
-    s3: &super::logs::S3Args,
-) -> anyhow::Result<Listing> {
-    let written = fs::canonicalize(target.path()).ok();
-    let skip = |path: &Path| -> bool {
-        let Some(written) = &written else {
-            return false;
-        };
-        let path = fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
-        match target {
-            Target::File(_) => path == *written || path == output::partial_path(written),
-            Target::Directory(_) => path.starts_with(written),
-        }
-    };
-    let filter = log::KeyFilter::new()
-        .with_accounts(keys.accounts.iter().cloned())
-        .with_regions(keys.regions.iter().cloned());
-    let mut seen = HashSet::new();
-    let mut listing = Listing {
-        inputs: Vec::new(),
-        listed: 0,
-        pruned: 0,
-    };
-    for root in logs {
-        let sources = super::logs::list(std::slice::from_ref(root), s3)?;
-        for source in sources {
-            let identity = match source.path() {
-                Some(path) => {
-                    if skip(path) {
-                        continue;
-                    }
-                    fs::canonicalize(path)
-                        .unwrap_or_else(|_| path.to_owned())
-                        .into_os_string()
-                }
-                None => OsString::from(source.label().to_string()),
-            };
-            if !seen.insert(identity) {
-                continue;
-            }
-            listing.listed += 1;
-            if !filter.selects(source.key()) {
-                listing.pruned += 1;
-                continue;
-            }
-            listing.inputs.push(Input { source });
-        }
-    }
-    Ok(listing)
 }
 
 /// Each input's format: its header or Parquet columns, else `default` (header-less text); an
