@@ -102,6 +102,7 @@ mod batch;
 mod cloudwatch;
 mod columns;
 mod conform;
+mod convert;
 mod decoder;
 mod diagnose;
 mod enums;
@@ -121,6 +122,10 @@ mod swar;
 
 pub use batch::{AddressArray, FlowRecordBatch, address_to_ip, flow_schema, ip_to_address};
 pub use conform::FlowConformer;
+pub use convert::{
+    BoxError, ConversionSummary, ConvertError, ConvertTarget, ConvertedFile, Converter,
+    FileFailure, MalformedByReason, OutputKind, ParquetOutputs, PlainFiles, SampleLine,
+};
 pub use decoder::FlowDecoder;
 pub use diagnose::{Diagnosis, FormatOrigin, LineProbe, MALFORMED_SHARE_PERCENT, PROBE_LINES};
 pub use enums::{Action, EnumArray, FlowDirection, FlowEnum, LogStatus, TrafficKind};
