@@ -39,7 +39,9 @@
 //! Whole archives: [`discover`] walks directories (S3 key layouts understood, see
 //! [`LogObjectKey`]), [`open`] recognises gzip / Parquet / text by content, [`read_parallel`]
 //! reads many files at once with rayon, and [`read_in_order`] streams their batches to one
-//! consumer in file order with bounded memory.
+//! consumer in file order with bounded memory. [`Converter`] writes an archive to Parquet (one
+//! file, or one per input) and accounts for every line ([`ConversionSummary`], a serde
+//! document).
 //!
 //! ## Arrow in from any schema
 //!

@@ -1,28 +1,5 @@
-//! Flow-log objects (text, gzip, Parquet) to Parquet, with every input line accounted for: the
-//! engine of `flowsieve convert` ([`Converter`]), and its accounting ([`ConversionSummary`]).
-//!
-//! Two shapes of output ([`ConvertTarget`]):
-//!
-//! * **One file**: every input goes into it. Its schema is the union of the fields of all
-//!   inputs' formats (each text object's header, each Parquet file's columns, else the reader's
-//!   format or the default v2) in canonical order ([`LogFormat::union_fields`]). Every input is
-//!   read with that projection, so a field an input lacks is null in its rows. Rows are written
-//!   in input order, each input's batches in order ([`read_in_order`]), so the bytes written do
-//!   not depend on the thread count.
-//! * **A directory**: one Parquet file per input at its [`Source::output_name`] below the
-//!   directory, each with its own input's fields.
-//!
-//! Files are read on [`Converter::threads`] scoped threads; a reader runs at most a window
-//! of files ahead of the file being written, and each file's channel holds at most two batches.
-//! A file that fails (cannot be opened, is JSON or a Transit Gateway log, a truncated or corrupt
-//! gzip stream, a write error of its own output file) is a [`FileFailure`] naming it and the
-//! conversion goes on; the records read before a gzip stream's cut are written and counted. A
-//! strict reader ([`ReaderBuilder::with_strict`]) stops the conversion at the first malformed
-//! line or failing file, in input order ([`ConvertError::Stopped`]), and no output of that
-//! file or a later one is put in place.
-//!
-//! Where the bytes go is the caller's ([`ParquetOutputs`]): plain files ([`PlainFiles`]), or
-//! `flowsieve convert`'s outputs written beside their target and renamed into place.
+//! Flow-log objects to Parquet, every input line accounted for: [`Converter`], the engine of
+//! `flowsieve convert`, and its accounting, [`ConversionSummary`].
 
 mod summary;
 
@@ -155,8 +132,31 @@ pub enum ConvertError {
     },
 }
 
-/// Converts flow-log objects to Parquet ([module docs](self)): the options are its fields,
-/// [`Self::new`] gives their defaults.
+/// Converts flow-log objects (text, gzip, Parquet) to Parquet, with every input line accounted
+/// for: the engine of `flowsieve convert`. The options are its fields; [`Self::new`] gives their
+/// defaults.
+///
+/// Two shapes of output ([`ConvertTarget`]):
+///
+/// * **One file**: every input goes into it. Its schema is the union of the fields of all
+///   inputs' formats (each text object's header, each Parquet file's columns, else the reader's
+///   format or the default v2) in canonical order ([`LogFormat::union_fields`]). Every input is
+///   read with that projection, so a field an input lacks is null in its rows. Rows are written
+///   in input order, each input's batches in order ([`read_in_order`]), so the bytes written do
+///   not depend on the thread count.
+/// * **A directory**: one Parquet file per input at its [`Source::output_name`] below the
+///   directory, each with its own input's fields.
+///
+/// Files are read on [`Self::threads`] scoped threads; a reader runs at most a window of files
+/// ahead of the file being written, and each file's channel holds at most two batches. A file
+/// that fails (cannot be opened, is JSON or a Transit Gateway log, a truncated or corrupt gzip
+/// stream, a write error of its own output file) is a [`FileFailure`] naming it and the
+/// conversion goes on; the records read before a gzip stream's cut are written and counted. A
+/// strict reader ([`ReaderBuilder::with_strict`]) stops the conversion at the first malformed
+/// line or failing file, in input order ([`ConvertError::Stopped`]), and no output of that file
+/// or a later one is put in place. Where the bytes go is the caller's ([`ParquetOutputs`]):
+/// plain files ([`PlainFiles`]), or `flowsieve convert`'s outputs, written beside their target
+/// and renamed into place.
 ///
 /// ```
 /// use flowsieve_log::{discover, ConvertTarget, Converter, PlainFiles, ReaderBuilder};
