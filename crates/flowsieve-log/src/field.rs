@@ -272,6 +272,21 @@ impl FieldName {
             FieldName::Unknown(_) => None,
         }
     }
+
+    /// The key of flowsieve's canonical field order: known fields in [`FlowField::ALL`] order,
+    /// then unknown ones by name ([`crate::LogFormat::union_fields`] sorts by it).
+    pub fn canonical_key(&self) -> (usize, &str) {
+        match self.known() {
+            Some(known) => (
+                FlowField::ALL
+                    .iter()
+                    .position(|f| *f == known)
+                    .unwrap_or(usize::MAX),
+                "",
+            ),
+            None => (usize::MAX, self.aws_name()),
+        }
+    }
 }
 
 impl From<FlowField> for FieldName {

@@ -105,6 +105,32 @@ impl LogFormat {
             .unwrap_or(2)
     }
 
+    /// The union of the fields of `formats`, each once, in canonical order
+    /// ([`FieldName::canonical_key`]: [`FlowField::ALL`] order, then unknown fields by name):
+    /// the one schema that holds rows of every format (`flowsieve convert` writes inputs of
+    /// several formats into one file with it).
+    ///
+    /// ```
+    /// use flowsieve_log::LogFormat;
+    ///
+    /// let a: LogFormat = "${srcaddr} ${version} ${zeta-field}".parse()?;
+    /// let b: LogFormat = "${log-status} ${alpha-field} ${version}".parse()?;
+    /// let names: Vec<String> =
+    ///     LogFormat::union_fields([&a, &b]).iter().map(|f| f.aws_name().to_owned()).collect();
+    /// assert_eq!(names, ["version", "srcaddr", "log-status", "alpha-field", "zeta-field"]);
+    /// # Ok::<(), flowsieve_log::Error>(())
+    /// ```
+    pub fn union_fields<'a>(formats: impl IntoIterator<Item = &'a LogFormat>) -> Vec<FieldName> {
+        let mut fields: Vec<FieldName> = formats
+            .into_iter()
+            .flat_map(|format| format.fields().iter().cloned())
+            .collect::<std::collections::HashSet<_>>()
+            .into_iter()
+            .collect();
+        fields.sort_by(|a, b| a.canonical_key().cmp(&b.canonical_key()));
+        fields
+    }
+
     /// The format as AWS writes it in a flow log's `LogFormat` (`${version} ${account-id} …`).
     pub fn to_aws_string(&self) -> String {
         self.fields

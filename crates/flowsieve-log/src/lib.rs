@@ -37,8 +37,11 @@
 //! ```
 //!
 //! Whole archives: [`discover`] walks directories (S3 key layouts understood, see
-//! [`LogObjectKey`]), [`open`] recognises gzip / Parquet / text by content, and
-//! [`read_parallel`] reads many files at once with rayon.
+//! [`LogObjectKey`]), [`open`] recognises gzip / Parquet / text by content, [`read_parallel`]
+//! reads many files at once with rayon, and [`read_in_order`] streams their batches to one
+//! consumer in file order with bounded memory. [`Converter`] writes an archive to Parquet (one
+//! file, or one per input) and accounts for every line ([`ConversionSummary`], a serde
+//! document).
 //!
 //! ## Arrow in from any schema
 //!
@@ -86,10 +89,22 @@
 //! every record before the cut has been delivered and counted. No input makes the library panic
 //! or allocate without bound: memory is the batch plus a buffer of at most a few MiB.
 
+//!
+//! ## Features
+//!
+//! Parquet's compression codecs, for reading and writing ([`ParquetCompression`]): gzip, the
+//! codec AWS writes its Parquet flow logs with, is always built; `parquet-snappy` (default:
+//! what pyarrow, DuckDB and Spark write unless told otherwise) adds Snappy; `parquet-zstd`
+//! (zstd, a C library to build; Polars' default) and `parquet-lz4` are off by default — the
+//! `flowsieve` command line turns them on, since `convert` writes them. Without a codec's
+//! feature, a file compressed with it fails to read on its first page, and writing with it is
+//! refused naming the feature.
+
 mod batch;
 mod cloudwatch;
 mod columns;
 mod conform;
+mod convert;
 mod decoder;
 mod diagnose;
 mod enums;
@@ -97,16 +112,22 @@ mod error;
 mod field;
 mod format;
 mod key;
+mod parallel;
 mod parquet;
 mod plan;
 mod reader;
 mod record;
 mod source;
 mod stats;
+mod stdin;
 mod swar;
 
 pub use batch::{AddressArray, FlowRecordBatch, address_to_ip, flow_schema, ip_to_address};
 pub use conform::FlowConformer;
+pub use convert::{
+    BoxError, ConversionSummary, ConvertError, ConvertTarget, ConvertedFile, Converter,
+    FileFailure, MalformedByReason, OutputKind, ParquetOutputs, PlainFiles, SampleLine,
+};
 pub use decoder::FlowDecoder;
 pub use diagnose::{Diagnosis, FormatOrigin, LineProbe, MALFORMED_SHARE_PERCENT, PROBE_LINES};
 pub use enums::{Action, EnumArray, FlowDirection, FlowEnum, LogStatus, TrafficKind};
@@ -114,6 +135,7 @@ pub use error::{Error, ErrorChain, ErrorKind, Result};
 pub use field::{FieldKind, FieldName, FlowField, MAX_TIMESTAMP};
 pub use format::LogFormat;
 pub use key::{FILE_WINDOW_SECONDS, KeyFilter, KeyLayout, LogObjectKey};
+pub use parallel::{IN_ORDER_CHANNEL, read_in_order, read_parallel};
 pub use parquet::{AddressEncoding, FlowParquetWriter, ParquetCompression, ParquetFlowReader};
 pub use reader::{
     DEFAULT_BATCH_SIZE, DEFAULT_MAX_LINE_LENGTH, DEFAULT_SAMPLE_LIMIT, FlowLogReader,
@@ -121,9 +143,10 @@ pub use reader::{
 };
 pub use source::{
     FetchedSource, InputKind, ObjectBodies, ObjectBody, RemoteStore, Source, SourceReader,
-    discover, fetch_in_order, open, open_body, peek_format, read_parallel, sniff,
+    discover, fetch_in_order, open, open_body, peek_format, sniff,
 };
 pub use stats::{LineIssue, LineIssueKind, LineStats, MAX_SAMPLE_LIMIT};
+pub use stdin::STDIN_LABEL;
 
 /// The fuzzing entry points: each fuzz target of `fuzz/` is one call to a function here, so
 /// its findings replay as ordinary tests. Not part of the API.

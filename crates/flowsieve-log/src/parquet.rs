@@ -135,24 +135,73 @@ impl Iterator for ParquetFlowReader {
 }
 
 /// Parquet compression codec of [`FlowParquetWriter`].
+///
+/// Gzip, the codec AWS writes its Parquet flow logs with, is always built. The others are
+/// features of flowsieve-log, for reading and writing alike: `parquet-snappy` (on by default:
+/// pyarrow, DuckDB and Spark write Snappy unless told otherwise), `parquet-zstd` and
+/// `parquet-lz4` (off by default; the `flowsieve` command line turns them on for `convert`).
+/// Writing with a codec this build lacks is an error naming its feature
+/// ([`Self::feature`]); reading a file compressed with one fails on its first page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ParquetCompression {
-    /// zstd at the given level (1–22); the default, level 3.
+    /// zstd at the given level (1–22); needs the `parquet-zstd` feature.
     Zstd(i32),
-    /// Snappy.
+    /// Snappy; needs the `parquet-snappy` feature (a default one).
     Snappy,
-    /// Gzip (what AWS itself writes).
+    /// Gzip (what AWS itself writes); always built.
     Gzip,
-    /// LZ4 (raw).
+    /// LZ4 (raw); needs the `parquet-lz4` feature.
     Lz4,
     /// No compression.
     Uncompressed,
 }
 
+impl ParquetCompression {
+    /// The flowsieve-log feature the codec needs (`None` for gzip and no compression, which
+    /// every build has).
+    pub fn feature(self) -> Option<&'static str> {
+        match self {
+            ParquetCompression::Zstd(_) => Some("parquet-zstd"),
+            ParquetCompression::Snappy => Some("parquet-snappy"),
+            ParquetCompression::Lz4 => Some("parquet-lz4"),
+            ParquetCompression::Gzip | ParquetCompression::Uncompressed => None,
+        }
+    }
+
+    /// Whether this build can write (and read) the codec.
+    pub fn is_built(self) -> bool {
+        match self {
+            ParquetCompression::Zstd(_) => cfg!(feature = "parquet-zstd"),
+            ParquetCompression::Snappy => cfg!(feature = "parquet-snappy"),
+            ParquetCompression::Lz4 => cfg!(feature = "parquet-lz4"),
+            ParquetCompression::Gzip | ParquetCompression::Uncompressed => true,
+        }
+    }
+
+    /// The codec's name: `zstd`, `snappy`, `gzip`, `lz4`, `uncompressed`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ParquetCompression::Zstd(_) => "zstd",
+            ParquetCompression::Snappy => "snappy",
+            ParquetCompression::Gzip => "gzip",
+            ParquetCompression::Lz4 => "lz4",
+            ParquetCompression::Uncompressed => "uncompressed",
+        }
+    }
+}
+
 impl Default for ParquetCompression {
+    /// The best codec this build has: zstd at level 3 with `parquet-zstd` (the command line's
+    /// `convert`), else Snappy with `parquet-snappy`, else gzip.
     fn default() -> Self {
-        ParquetCompression::Zstd(3)
+        if cfg!(feature = "parquet-zstd") {
+            ParquetCompression::Zstd(3)
+        } else if cfg!(feature = "parquet-snappy") {
+            ParquetCompression::Snappy
+        } else {
+            ParquetCompression::Gzip
+        }
     }
 }
 
@@ -218,6 +267,16 @@ impl<W: Write + Send> FlowParquetWriter<W> {
                     .collect::<Vec<_>>(),
             )),
         };
+        if let Some(feature) = compression.feature().filter(|_| !compression.is_built()) {
+            return Err(Error::parquet(
+                "<parquet writer>",
+                parquet::errors::ParquetError::General(format!(
+                    "{} compression is not built into this flowsieve-log: enable its `{feature}` \
+                     feature",
+                    compression.name()
+                )),
+            ));
+        }
         let codec = match compression {
             ParquetCompression::Zstd(level) => Compression::ZSTD(
                 ZstdLevel::try_new(level).map_err(|err| Error::parquet("<parquet writer>", err))?,
@@ -311,12 +370,7 @@ mod tests {
 
     #[test]
     fn round_trips_through_parquet_both_encodings() {
-        let text = ReaderBuilder::new()
-            .build(DOCS.as_bytes())
-            .unwrap()
-            .next()
-            .unwrap()
-            .unwrap();
+        let text = crate::reader::first_batch(DOCS);
         for encoding in [AddressEncoding::Text, AddressEncoding::Binary] {
             let file = write_parquet(&text, encoding);
             let mut reader =
@@ -328,6 +382,41 @@ mod tests {
                 "{encoding:?}"
             );
             assert_eq!(reader.stats().records, 2);
+        }
+    }
+
+    #[test]
+    fn every_codec_built_round_trips_and_the_others_are_refused_by_name() {
+        let text = crate::reader::first_batch(DOCS);
+        // Gzip is AWS's codec: every build reads and writes it.
+        assert!(ParquetCompression::Gzip.is_built());
+        assert!(ParquetCompression::default().is_built());
+        for codec in [
+            ParquetCompression::Zstd(3),
+            ParquetCompression::Snappy,
+            ParquetCompression::Gzip,
+            ParquetCompression::Lz4,
+            ParquetCompression::Uncompressed,
+        ] {
+            let mut out = Vec::new();
+            let writer =
+                FlowParquetWriter::try_new(&mut out, text.schema(), codec, AddressEncoding::Text);
+            if !codec.is_built() {
+                let err = writer.unwrap_err();
+                let feature = codec.feature().unwrap();
+                assert!(
+                    crate::ErrorChain(&err).to_string().contains(feature),
+                    "{codec:?}: {err}"
+                );
+                continue;
+            }
+            let mut writer = writer.unwrap();
+            writer.write(&text).unwrap();
+            writer.close().unwrap();
+            let mut reader =
+                ParquetFlowReader::try_new(bytes::Bytes::from(out), ReaderBuilder::new()).unwrap();
+            let back = reader.next().unwrap().unwrap();
+            assert_eq!(back.as_record_batch(), text.as_record_batch(), "{codec:?}");
         }
     }
 

@@ -365,6 +365,17 @@ impl<R: Read> Iterator for FlowLogReader<R> {
     }
 }
 
+/// The first batch of `text` read with the default builder (tests of other modules).
+#[cfg(test)]
+pub(crate) fn first_batch(text: &str) -> crate::batch::FlowRecordBatch {
+    ReaderBuilder::new()
+        .build(text.as_bytes())
+        .expect("a reader")
+        .next()
+        .expect("a batch")
+        .expect("a readable batch")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,8 +13,7 @@
 //!   message, binary content (gzip or not) → refused ([`ErrorKind::BinaryContent`]), anything
 //!   else → plain text.
 //! * [`fetch_in_order`] pairs sources with their bodies in list order (remote ones fetched
-//!   ahead); [`read_parallel`] maps a function over sources with rayon, one reader per source,
-//!   results in source order whatever the number of threads.
+//!   ahead), which [`crate::read_parallel`] builds on.
 
 use std::fmt;
 use std::fs::File;
@@ -23,7 +22,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use flate2::bufread::MultiGzDecoder;
-use rayon::prelude::*;
 
 use crate::batch::FlowRecordBatch;
 use crate::error::{Error, ErrorKind, Result};
@@ -102,13 +100,24 @@ impl PartialEq for Origin {
 impl Eq for Origin {}
 
 /// One flow-log object to read: a local file or an object of a [`RemoteStore`].
+///
+/// Besides where its bytes are, a source knows its path relative to the location it was found
+/// under ([`Self::relative_path`]), from which a conversion names its output
+/// ([`Self::output_name`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Source {
     origin: Origin,
     label: Arc<str>,
     key: LogObjectKey,
     size: u64,
+    relative: Arc<Path>,
 }
+
+/// The relative path of a source with no better name.
+const UNNAMED: &str = "input";
+
+/// The suffixes flow-log objects end in, which [`Source::output_name`] replaces.
+const LOG_SUFFIXES: [&str; 4] = [".log.gz", ".log", ".gz", ".parquet"];
 
 impl Source {
     /// A local file. The label (used in issues and errors) is the path as given.
@@ -124,11 +133,13 @@ impl Source {
             .len();
         let label: Arc<str> = Arc::from(path.display().to_string());
         let key = LogObjectKey::parse(&label);
+        let relative = Arc::from(Path::new(path.file_name().unwrap_or(UNNAMED.as_ref())));
         Ok(Source {
             origin: Origin::Local(path),
             label,
             key,
             size,
+            relative,
         })
     }
 
@@ -161,15 +172,71 @@ impl Source {
     pub fn remote(store: Arc<dyn RemoteStore>, location: impl Into<Arc<str>>, size: u64) -> Source {
         let location: Arc<str> = location.into();
         let key = LogObjectKey::parse(&location);
+        let name = location.rsplit('/').next().filter(|n| !n.is_empty());
         Source {
             origin: Origin::Remote {
                 store,
                 location: location.clone(),
             },
-            label: location,
+            label: location.clone(),
             key,
             size,
+            relative: Arc::from(Path::new(name.unwrap_or(UNNAMED))),
         }
+    }
+
+    /// The same source with another relative path (an empty one is ignored): what a listing
+    /// sets, the path below the directory or prefix it was found under.
+    pub fn with_relative_path(mut self, relative: impl AsRef<Path>) -> Source {
+        let relative = relative.as_ref();
+        if !relative.as_os_str().is_empty() {
+            self.relative = Arc::from(relative);
+        }
+        self
+    }
+
+    /// The source's path relative to the location it was found under: below a walked directory
+    /// or a listed S3 prefix, the rest of its path or key (`a/b/x.log.gz`); a file or object
+    /// named directly, its name. A source made by [`Self::local`] or [`Self::remote`] and not
+    /// listed has its name.
+    pub fn relative_path(&self) -> &Path {
+        &self.relative
+    }
+
+    /// The relative path an output derived from this source takes: [`Self::relative_path`]
+    /// with the suffix of a flow-log object (`.log.gz`, `.log`, `.gz`, `.parquet`) replaced by
+    /// `.{extension}`; other names get `.{extension}` appended.
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// # use flowsieve_log::{ObjectBody, RemoteStore, Source};
+    /// # #[derive(Debug)] struct Nothing;
+    /// # impl RemoteStore for Nothing {
+    /// #     fn open(&self, _: &str, _: u64) -> std::io::Result<ObjectBody> { Ok(Box::new(&b""[..])) }
+    /// # }
+    /// # let store = std::sync::Arc::new(Nothing);
+    /// let source = Source::remote(store, "s3://b/AWSLogs/1/x.log.gz", 0)
+    ///     .with_relative_path("1/x.log.gz");
+    /// assert_eq!(source.output_name("parquet"), Path::new("1/x.parquet"));
+    /// ```
+    pub fn output_name(&self, extension: &str) -> PathBuf {
+        let relative = self.relative_path();
+        let name = relative.file_name().unwrap_or(relative.as_os_str());
+        let new_name = match name.to_str() {
+            Some(text) => {
+                let stem = LOG_SUFFIXES
+                    .iter()
+                    .find_map(|suffix| text.strip_suffix(suffix).filter(|s| !s.is_empty()))
+                    .unwrap_or(text);
+                std::ffi::OsString::from(format!("{stem}.{extension}"))
+            }
+            None => {
+                let mut name = name.to_owned();
+                name.push(format!(".{extension}"));
+                name
+            }
+        };
+        relative.with_file_name(new_name)
     }
 
     /// The file path of a local source; `None` for a remote object.
@@ -204,7 +271,8 @@ impl Source {
 /// Walks files and directories (recursively, in name order, skipping hidden entries and the
 /// `*.partial` files a writer has not finished) into a list of sources. A file named explicitly
 /// is read whatever its name. A path that does not exist is an error naming it. The same file
-/// reached twice is listed once.
+/// reached twice is listed once. Each source's [`Source::relative_path`] is its path below the
+/// directory walked (its name for a file named explicitly).
 pub fn discover<P: AsRef<Path>>(paths: &[P]) -> Result<Vec<Source>> {
     let mut sources = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -239,7 +307,8 @@ pub fn discover<P: AsRef<Path>>(paths: &[P]) -> Result<Vec<Source>> {
                 && !is_partial(entry.path())
                 && seen.insert(canonical(entry.path()))
             {
-                sources.push(Source::local(entry.path())?);
+                let below = entry.path().strip_prefix(path).unwrap_or(entry.path());
+                sources.push(Source::local(entry.path())?.with_relative_path(below));
             }
         }
     }
@@ -545,44 +614,6 @@ pub fn peek_format(source: &Source) -> Result<Option<LogFormat>> {
     }
 }
 
-/// Runs `f` on every source in parallel (rayon), each with its own reader, and returns the
-/// results in source order: the result does not depend on the number of threads.
-///
-/// ```no_run
-/// use flowsieve_log::{discover, read_parallel, ReaderBuilder};
-///
-/// let sources = discover(&["archive/AWSLogs"])?;
-/// let rows: Vec<u64> = read_parallel(&sources, &ReaderBuilder::new(), |_source, reader| {
-///     reader.map(|r| r.flat_map(|b| b.ok()).map(|b| b.num_rows() as u64).sum()).unwrap_or(0)
-/// });
-/// println!("{} rows", rows.iter().sum::<u64>());
-/// # Ok::<(), flowsieve_log::Error>(())
-/// ```
-pub fn read_parallel<T, F>(sources: &[Source], builder: &ReaderBuilder, f: F) -> Vec<T>
-where
-    T: Send,
-    F: Fn(&Source, Result<SourceReader>) -> T + Sync + Send,
-{
-    if !sources.iter().any(Source::is_remote) {
-        return sources
-            .par_iter()
-            .map(|source| f(source, open(source, builder)))
-            .collect();
-    }
-    // Remote objects arrive in list order (fetched ahead): hand them to workers in that order,
-    // then put the results back in source order.
-    let mut results: Vec<(usize, T)> = fetch_in_order(sources)
-        .enumerate()
-        .par_bridge()
-        .map(|(i, fetched)| {
-            let source = fetched.source();
-            (i, f(source, fetched.open(builder)))
-        })
-        .collect();
-    results.sort_unstable_by_key(|(i, _)| *i);
-    results.into_iter().map(|(_, result)| result).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -681,6 +712,69 @@ mod tests {
     }
 
     #[test]
+    fn discovered_sources_know_their_path_below_the_walked_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in [
+            "a/b/one.log.gz",
+            "a/two.log",
+            "three.gz",
+            "four.txt",
+            "five.parquet",
+        ] {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, DOCS).unwrap();
+        }
+        let named = dir.path().join("a/two.log");
+        let walked = discover(&[dir.path().to_path_buf()]).unwrap();
+        let relative: Vec<(&Path, PathBuf)> = walked
+            .iter()
+            .map(|s| (s.relative_path(), s.output_name("parquet")))
+            .collect();
+        let expected = [
+            ("a/b/one.log.gz", "a/b/one.parquet"),
+            ("a/two.log", "a/two.parquet"),
+            ("five.parquet", "five.parquet"),
+            ("four.txt", "four.txt.parquet"),
+            ("three.gz", "three.parquet"),
+        ];
+        assert_eq!(relative.len(), expected.len());
+        for ((relative, output), (want, want_output)) in relative.iter().zip(expected) {
+            assert_eq!(
+                (*relative, output.as_path()),
+                (Path::new(want), Path::new(want_output))
+            );
+        }
+        let file = discover(&[named]).unwrap();
+        assert_eq!(file[0].relative_path(), Path::new("two.log"));
+    }
+
+    #[test]
+    fn output_names_replace_log_suffixes_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.log");
+        std::fs::write(&path, DOCS).unwrap();
+        let source = Source::local(&path).unwrap();
+        assert_eq!(source.relative_path(), Path::new("x.log"));
+        let local = |name: &str| {
+            source
+                .clone()
+                .with_relative_path(name)
+                .output_name("parquet")
+        };
+        for (name, expected) in [
+            ("a/b.log.gz", "a/b.parquet"),
+            ("b.log", "b.parquet"),
+            ("c.gz", "c.parquet"),
+            ("d.parquet", "d.parquet"),
+            ("e.txt", "e.txt.parquet"),
+            (".log", ".log.parquet"),
+        ] {
+            assert_eq!(local(name), Path::new(expected), "{name}");
+        }
+    }
+
+    #[test]
     fn discover_skips_unfinished_outputs_in_walks_only() {
         let dir = tempfile::tempdir().unwrap();
         for name in ["a.log", "b.parquet.partial", "c.partial"] {
@@ -691,30 +785,5 @@ mod tests {
         assert!(walked[0].label().ends_with("a.log"));
         let named = discover(&[dir.path().join("c.partial")]).unwrap();
         assert_eq!(named.len(), 1);
-    }
-
-    #[test]
-    fn parallel_results_keep_source_order() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut paths = Vec::new();
-        for i in 0..8 {
-            let path = dir.path().join(format!("{i}.log"));
-            let text: Vec<u8> = DOCS
-                .iter()
-                .copied()
-                .cycle()
-                .take(DOCS.len() * (i + 1))
-                .collect();
-            std::fs::write(&path, text).unwrap();
-            paths.push(path);
-        }
-        let sources = discover(&paths).unwrap();
-        let rows = read_parallel(&sources, &ReaderBuilder::new(), |_, reader| {
-            reader
-                .unwrap()
-                .map(|b| b.unwrap().num_rows())
-                .sum::<usize>()
-        });
-        assert_eq!(rows, (1..=8).map(|i| 7 * i).collect::<Vec<_>>());
     }
 }

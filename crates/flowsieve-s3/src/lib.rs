@@ -1,24 +1,28 @@
 //! # flowsieve-s3: flow-log archives straight from S3
 //!
-//! Lists `s3://bucket/prefix` locations into [`flowsieve_log::Source`]s (pruned by their keys
-//! before anything is fetched, by the caller's [`flowsieve_log::KeyFilter`]) and serves their
-//! bytes to flowsieve-log's readers as a [`flowsieve_log::RemoteStore`]: streamed, a bounded
-//! number of objects fetched ahead of the ones being parsed, transient errors retried with
-//! backoff. It owns everything networked — the `object_store` S3 client, a tokio runtime of its
-//! own, credentials and endpoints — so flowsieve-log, and the analysis above it, stay
-//! synchronous and know nothing of S3.
+//! Lists flow-log locations — `s3://bucket/prefix` URLs, local files and directories, `-` for
+//! standard input — into [`flowsieve_log::Source`]s with one [`Discovery`] (pruned by their
+//! keys before anything is fetched, by the caller's [`flowsieve_log::KeyFilter`]; one S3 store
+//! however many URLs), and serves their bytes to flowsieve-log's readers as a
+//! [`flowsieve_log::RemoteStore`]: streamed, a bounded number of objects fetched ahead of the
+//! ones being parsed, transient errors retried with backoff. It owns everything networked — the
+//! `object_store` S3 client, a tokio runtime of its own, credentials and endpoints — so
+//! flowsieve-log, and the analysis above it, stay synchronous and know nothing of S3.
 //!
 //! ```no_run
 //! use flowsieve_log::{KeyFilter, ReaderBuilder};
-//! use flowsieve_s3::{LogLocation, S3Options};
+//! use flowsieve_s3::{Discovery, LogLocation, S3Options};
 //!
-//! let locations: Vec<LogLocation> =
-//!     vec!["s3://my-logs/AWSLogs/123456789012/vpcflowlogs/eu-west-1/2026/11/".parse()?];
-//! let sources = flowsieve_s3::discover(&locations, &S3Options::new())?;
-//! let filter = KeyFilter::new().with_regions(["eu-west-1"]);
-//! let selected: Vec<_> = sources.iter().filter(|s| filter.selects(s.key())).collect();
+//! let locations: Vec<LogLocation> = vec![
+//!     "s3://my-logs/AWSLogs/123456789012/vpcflowlogs/eu-west-1/2026/11/".parse()?,
+//!     "s3://my-logs/AWSLogs/210987654321/vpcflowlogs/eu-west-1/2026/11/".parse()?,
+//! ];
+//! let listing = Discovery::new(S3Options::new())
+//!     .with_filter(KeyFilter::new().with_regions(["eu-west-1"]))
+//!     .list(&locations)?;
+//! println!("{} listed, {} pruned by key", listing.listed, listing.pruned);
 //! let mut rows = 0;
-//! for fetched in flowsieve_log::fetch_in_order(selected) {
+//! for fetched in flowsieve_log::fetch_in_order(&listing.sources) {
 //!     for batch in fetched.open(&ReaderBuilder::new())? {
 //!         rows += batch?.num_rows();
 //!     }
@@ -70,6 +74,7 @@
 //! [`flowsieve_log::open_body`]).
 
 mod client;
+mod discover;
 mod error;
 mod failure;
 mod location;
@@ -79,6 +84,7 @@ mod settings;
 mod store;
 mod watch;
 
+pub use discover::{Discovery, Listing, discover};
 pub use error::{Error, Result};
 pub use failure::{Failure, FailureKind};
 pub use location::{LogLocation, S3Url};
@@ -89,42 +95,3 @@ pub use options::{
 };
 pub use settings::CredentialSource;
 pub use store::{BUFFERED_PER_OBJECT, S3Store};
-
-use flowsieve_log::Source;
-
-/// Lists every location into sources, in argument order: local files and directories as
-/// [`flowsieve_log::discover`] walks them, S3 prefixes by listing their objects (in key order,
-/// folder markers skipped) through one [`S3Store`] made from `options` when the first S3
-/// location is met. The same local file, or the same object, reached twice is listed once.
-pub fn discover(locations: &[LogLocation], options: &S3Options) -> Result<Vec<Source>> {
-    let mut store: Option<std::sync::Arc<S3Store>> = None;
-    let mut sources: Vec<Source> = Vec::new();
-    let mut seen_remote = std::collections::HashSet::new();
-    let mut local_seen = std::collections::HashSet::new();
-    for location in locations {
-        match location {
-            LogLocation::Local(path) => {
-                for source in flowsieve_log::discover(std::slice::from_ref(path))? {
-                    let canonical = source
-                        .path()
-                        .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_owned()));
-                    if local_seen.insert(canonical) {
-                        sources.push(source);
-                    }
-                }
-            }
-            LogLocation::S3(url) => {
-                let store = match &store {
-                    Some(store) => store.clone(),
-                    None => store.insert(S3Store::new(options.clone())?).clone(),
-                };
-                for source in store.list(url)? {
-                    if seen_remote.insert(source.label().clone()) {
-                        sources.push(source);
-                    }
-                }
-            }
-        }
-    }
-    Ok(sources)
-}

@@ -1,5 +1,5 @@
-//! [`LogLocation`]: a log location as the user gives it — a local path or an `s3://bucket/prefix`
-//! URL ([`S3Url`]). Pure string work: no I/O.
+//! [`LogLocation`]: a log location as the user gives it — a local path, an `s3://bucket/prefix`
+//! URL ([`S3Url`]) or `-` (standard input). Pure string work: no I/O.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -40,6 +40,32 @@ impl S3Url {
     /// The URL of one object of the bucket: `s3://bucket/key`.
     pub fn object_url(&self, key: &str) -> String {
         format!("s3://{}/{key}", self.bucket)
+    }
+
+    /// An object's key below the prefix, as a relative path: `region/x.log.gz` for the key
+    /// `AWSLogs/1/region/x.log.gz` under `s3://b/AWSLogs/1/`; the key's last segment when the
+    /// URL names the object itself. What [`S3Store::list`](crate::S3Store::list) gives as each
+    /// source's [`relative_path`](flowsieve_log::Source::relative_path).
+    ///
+    /// ```
+    /// use flowsieve_s3::S3Url;
+    ///
+    /// let url: S3Url = "s3://logs/AWSLogs/1/".parse()?;
+    /// assert_eq!(url.key_below("AWSLogs/1/eu-west-1/x.log.gz"), "eu-west-1/x.log.gz");
+    /// let object: S3Url = "s3://logs/AWSLogs/1/x.log.gz".parse()?;
+    /// assert_eq!(object.key_below("AWSLogs/1/x.log.gz"), "x.log.gz");
+    /// # Ok::<(), flowsieve_s3::Error>(())
+    /// ```
+    pub fn key_below<'k>(&self, key: &'k str) -> &'k str {
+        let below = key
+            .strip_prefix(self.prefix.trim_end_matches('/'))
+            .unwrap_or(key)
+            .trim_start_matches('/');
+        if below.is_empty() {
+            key.rsplit('/').next().unwrap_or(key)
+        } else {
+            below
+        }
     }
 }
 
@@ -86,21 +112,25 @@ impl fmt::Display for S3Url {
     }
 }
 
-/// Where flow logs are: a local file or directory, or an S3 prefix.
+/// Where flow logs are: a local file or directory, an S3 prefix, or standard input.
 ///
 /// ```
 /// use flowsieve_s3::LogLocation;
 ///
 /// assert!(matches!("s3://b-1/AWSLogs/".parse::<LogLocation>()?, LogLocation::S3(_)));
 /// assert!(matches!("AWSLogs/".parse::<LogLocation>()?, LogLocation::Local(_)));
+/// assert_eq!("-".parse::<LogLocation>()?, LogLocation::Stdin);
 /// # Ok::<(), flowsieve_s3::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum LogLocation {
     /// A local file or directory.
     Local(PathBuf),
     /// An S3 prefix.
     S3(S3Url),
+    /// `-`: standard input, read as one object ([`flowsieve_log::Source::stdin`]).
+    Stdin,
 }
 
 impl LogLocation {
@@ -108,13 +138,22 @@ impl LogLocation {
     pub fn is_s3(&self) -> bool {
         matches!(self, LogLocation::S3(_))
     }
+
+    /// Whether this is standard input (`-`).
+    pub fn is_stdin(&self) -> bool {
+        matches!(self, LogLocation::Stdin)
+    }
 }
 
 impl FromStr for LogLocation {
     type Err = Error;
 
-    /// `s3://…` (any case of the scheme) is an S3 URL; anything else a local path.
+    /// `s3://…` (any case of the scheme) is an S3 URL, `-` standard input, anything else a
+    /// local path (`./-` names a file called `-`).
     fn from_str(text: &str) -> Result<LogLocation, Error> {
+        if text == "-" {
+            return Ok(LogLocation::Stdin);
+        }
         // `get`, not `[..5]`: the fifth byte may be inside a character (`s3:/é`).
         if text
             .get(..5)
@@ -131,6 +170,7 @@ impl fmt::Display for LogLocation {
         match self {
             LogLocation::Local(path) => write!(f, "{}", path.display()),
             LogLocation::S3(url) => url.fmt(f),
+            LogLocation::Stdin => f.write_str("-"),
         }
     }
 }
@@ -167,6 +207,11 @@ mod tests {
         assert_eq!(
             "./s3:/x".parse::<LogLocation>().unwrap(),
             LogLocation::Local(PathBuf::from("./s3:/x"))
+        );
+        assert_eq!("-".parse::<LogLocation>().unwrap().to_string(), "-");
+        assert_eq!(
+            "./-".parse::<LogLocation>().unwrap(),
+            LogLocation::Local(PathBuf::from("./-"))
         );
         // A fifth byte inside a character once panicked the scheme test (seen while writing
         // the `s3_url` fuzz target, which checks it); such a path is local.

@@ -115,6 +115,17 @@ enum Stop {
     TimeLimit,
 }
 
+/// Makes ring rustls's process-wide crypto provider, once, before any client is built: reqwest is
+/// built without a provider of its own (the workspace's Cargo.toml says why), and panics when it
+/// finds none. A provider installed earlier by the embedding program is kept.
+fn install_crypto_provider() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        // `Err` means a provider is installed already: that one serves.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
 /// `future`, unless `limit` passes first.
 async fn within<F: Future>(limit: Duration, future: F) -> Result<F::Output, Stop> {
     tokio::time::timeout(limit, future)
@@ -127,6 +138,7 @@ impl S3Store {
     /// missing profile or half a key pair is an error here) and starts the client's runtime
     /// (two I/O threads). Nothing is sent over the network until a bucket is listed or read.
     pub fn new(options: S3Options) -> Result<Arc<S3Store>> {
+        install_crypto_provider();
         let settings = Settings::from_env(&options)?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -176,8 +188,9 @@ impl S3Store {
     }
 
     /// Lists the objects under `url` into sources (in key order; folder markers, keys ending
-    /// in `/`, skipped), each labelled `s3://bucket/key` and parsed for pruning. A URL naming
-    /// one object lists that object.
+    /// in `/`, skipped), each labelled `s3://bucket/key`, parsed for pruning, with its key below
+    /// the prefix as its relative path ([`S3Url::key_below`]). A URL naming one object lists
+    /// that object.
     ///
     /// The prefix is matched by whole path segments, as object_store lists:
     /// `s3://b/AWSLogs/1` lists `AWSLogs/1/…`, not `AWSLogs/12/…`. Each page of the listing
@@ -204,11 +217,9 @@ impl S3Store {
             .into_iter()
             .filter(|meta| !meta.location.as_ref().ends_with('/'))
             .map(|meta| {
-                Source::remote(
-                    store.clone(),
-                    url.object_url(meta.location.as_ref()),
-                    meta.size,
-                )
+                let key = meta.location.as_ref();
+                Source::remote(store.clone(), url.object_url(key), meta.size)
+                    .with_relative_path(url.key_below(key))
             })
             .collect();
         sources.sort_by(|a, b| a.label().cmp(b.label()));
@@ -480,6 +491,19 @@ fn split_location(location: &str) -> io::Result<(&str, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_crypto_provider_is_installed_once_and_an_earlier_one_kept() {
+        install_crypto_provider();
+        let installed = rustls::crypto::CryptoProvider::get_default().expect("a provider");
+        install_crypto_provider();
+        let again = rustls::crypto::CryptoProvider::get_default().expect("a provider");
+        assert!(Arc::ptr_eq(installed, again));
+        // What the client builds on: a TLS client configuration with it.
+        let config = rustls::ClientConfig::builder_with_provider(installed.clone())
+            .with_safe_default_protocol_versions();
+        assert!(config.is_ok());
+    }
 
     #[test]
     fn locations() {

@@ -174,6 +174,7 @@
 #![forbid(unsafe_code)]
 
 mod addr;
+mod document;
 mod dto;
 mod error;
 /// The fuzzing entry point of the loaders (`fuzz/`); not part of the API.
@@ -186,6 +187,10 @@ mod model;
 mod naive;
 
 pub use addr::{Addr, Cidr, CidrParseError};
+pub use document::{
+    FindingEntry, GroupEntry, InterfaceEntry, InventoryCounts, InventoryDocument, PrefixListEntry,
+    RuleEntry, SourceEntry,
+};
 pub use error::{Error, Result};
 pub use load::{Inventory, InventoryBuilder, SnapshotSpec, SnapshotSpecError};
 pub use matcher::{

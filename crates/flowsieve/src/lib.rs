@@ -115,7 +115,9 @@
 //! The crate re-exports its foundations: [`log`] (flow-log text/gzip/Parquet → Arrow), [`sg`]
 //! (the declared network and the compiled rule matcher) and, with the default `s3` feature,
 //! `s3` (archives read straight from S3: `flowsieve::s3::discover(&["s3://bucket/AWSLogs/"
-//! .parse()?], &Default::default())?` gives sources [`analyze`] reads like local files).
+//! .parse()?], &Default::default())?` gives sources [`analyze`] reads like local files;
+//! `flowsieve::s3::Discovery` lists local paths, `s3://` prefixes and `-` alike, with one S3
+//! store however many prefixes, pruning by key and leaving a run's outputs out).
 
 mod accum;
 mod analyze;

@@ -11,7 +11,6 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use flowsieve::sg;
-use serde_json::{Value, json};
 
 /// Arguments of `flowsieve inventory`.
 #[derive(Debug, clap::Args)]
@@ -37,7 +36,8 @@ pub struct Args {
 enum Format {
     /// Human-readable tables, as wide as the terminal.
     Table,
-    /// One JSON document: `counts`, `groups`, `network_interfaces`, `prefix_lists`, `findings`.
+    /// One JSON document: `counts`, `groups`, `network_interfaces`, `prefix_lists`, `findings`
+    /// (docs/inventory-json.md).
     Json,
 }
 
@@ -48,7 +48,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut out = BufWriter::new(stdout.lock());
     match args.format {
         Format::Json => {
-            serde_json::to_writer_pretty(&mut out, &to_json(&inventory))?;
+            let document = sg::InventoryDocument::from(&inventory);
+            serde_json::to_writer_pretty(&mut out, &document)?;
             writeln!(out)?;
         }
         Format::Table => write_table(
@@ -70,103 +71,6 @@ fn file_name(path: &Path) -> String {
 
 fn strings<T: ToString>(items: &[T]) -> Vec<String> {
     items.iter().map(ToString::to_string).collect()
-}
-
-fn to_json(inv: &sg::Inventory) -> Value {
-    let groups: Vec<Value> = inv
-        .security_groups()
-        .iter()
-        .map(|g| {
-            let rules: Vec<Value> = inv
-                .rules_of_group(&g.id)
-                .map(|r| {
-                    let sources: Vec<Value> = r
-                        .sources
-                        .iter()
-                        .map(|s| json!({"kind": s.kind.as_str(), "file": s.file.display().to_string(), "location": s.location}))
-                        .collect();
-                    json!({
-                        "rule_id": r.id.as_str(),
-                        "direction": r.direction.as_str(),
-                        "protocol": r.protocol.name(),
-                        "from_port": r.from_port(),
-                        "to_port": r.to_port(),
-                        "peer": r.peer_string(),
-                        "peer_owner_id": match &r.peer { sg::Peer::Group { owner_id, .. } => owner_id.clone(), _ => None },
-                        "description": r.description,
-                        "source": r.sources.first().map(|s| s.file.display().to_string()),
-                        "sources": sources,
-                    })
-                })
-                .collect();
-            let tags: serde_json::Map<String, Value> = g.tags.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect();
-            json!({
-                "id": g.id,
-                "name": g.name,
-                "description": g.description,
-                "vpc_id": g.vpc_id,
-                "owner_id": g.owner_id,
-                "is_default": g.is_default,
-                "tags": tags,
-                "rules": rules,
-            })
-        })
-        .collect();
-    let enis: Vec<Value> = inv
-        .network_interfaces()
-        .iter()
-        .map(|e| {
-            json!({
-                "id": e.id,
-                "kind": e.kind().as_str(),
-                "interface_type": e.interface_type,
-                "requester_managed": e.requester_managed,
-                "requester_id": e.requester_id,
-                "description": e.description,
-                "vpc_id": e.vpc_id,
-                "subnet_id": e.subnet_id,
-                "instance_id": e.instance_id,
-                "groups": e.group_ids,
-                "private_ipv4": strings(&e.private_ipv4),
-                "ipv4_prefixes": strings(&e.ipv4_prefixes),
-                "ipv6": strings(&e.ipv6),
-                "ipv6_prefixes": strings(&e.ipv6_prefixes),
-                "public_ipv4": strings(&e.public_ipv4),
-            })
-        })
-        .collect();
-    let lists: Vec<Value> = inv
-        .prefix_lists()
-        .iter()
-        .map(|l| {
-            json!({
-                "id": l.id,
-                "name": l.name,
-                "address_family": l.address_family,
-                "version": l.version,
-                "entries": l.entries.as_ref().map(|e| strings(e)),
-            })
-        })
-        .collect();
-    let findings: Vec<Value> = inv
-        .findings()
-        .iter()
-        .map(|f| json!({"severity": f.severity.as_str(), "code": f.code, "message": f.message, "source": f.source, "subject": f.subject}))
-        .collect();
-    json!({
-        "counts": {
-            "groups": inv.security_groups().len(),
-            "rules": inv.rules().len(),
-            "network_interfaces": inv.network_interfaces().len(),
-            "prefix_lists": inv.prefix_lists().len(),
-            "vpc_cidrs": inv.vpc_cidrs().len(),
-            "findings": inv.findings().len(),
-        },
-        "groups": groups,
-        "network_interfaces": enis,
-        "prefix_lists": lists,
-        "findings": findings,
-    })
 }
 
 /// Splits `text` into lines of at most `width` characters at spaces; a word longer than a line

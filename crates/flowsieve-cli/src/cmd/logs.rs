@@ -1,32 +1,23 @@
 //! The LOGS arguments the reading commands (`analyze`, `convert`) share: locations that are
 //! local paths, `s3://bucket/prefix` URLs or `-` (standard input), the key filters
 //! (`--account`, `--region`), and the S3 settings (`--endpoint-url`, `--s3-concurrency`,
-//! `--s3-retries`, the timeouts). Listing goes through `flowsieve::s3`; this module maps flags,
-//! reads standard input as one object, and prints the listing counts.
+//! `--s3-retries`, the timeouts). Listing, standard input included, is `flowsieve::s3`'s
+//! `Discovery` (one S3 store however many URLs); this module maps flags and prints the listing
+//! counts.
 
-use std::io::{self, Read};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use flowsieve::log::{LineStats, ObjectBody, RemoteStore, Source};
+use flowsieve::log::{KeyFilter, LineStats, Source};
 use flowsieve::s3::{LogLocation, RetryNotice, S3Options};
 
 use super::args;
-
-/// How standard input is named in messages and reports.
-pub const STDIN_LABEL: &str = "<stdin>";
 
 /// Parses one LOGS argument: `s3://bucket/prefix`, `-` (standard input) or a local path.
 pub fn parse_location(text: &str) -> Result<LogLocation, String> {
     text.parse()
         .map_err(|err: flowsieve::s3::Error| err.to_string())
-}
-
-/// Whether a location is `-`, standard input.
-pub fn is_stdin(location: &LogLocation) -> bool {
-    matches!(location, LogLocation::Local(path) if path == Path::new("-"))
 }
 
 /// `--account` and `--region`: which objects to read, judged from their keys.
@@ -47,6 +38,13 @@ impl KeyArgs {
     /// Whether a filter is set.
     pub fn is_set(&self) -> bool {
         !self.accounts.is_empty() || !self.regions.is_empty()
+    }
+
+    /// The objects to read, by their key.
+    pub fn filter(&self) -> KeyFilter {
+        KeyFilter::new()
+            .with_accounts(self.accounts.iter().cloned())
+            .with_regions(self.regions.iter().cloned())
     }
 
     /// The key filters given, as their flags (for the "listed, pruned, read" line).
@@ -127,84 +125,10 @@ fn print_retry_notice(notice: &RetryNotice) {
     }
 }
 
-/// Lists every location (local walks, S3 listings, standard input) in argument order.
+/// Lists every location (local walks, S3 listings, standard input) in argument order, with one
+/// S3 store however many `s3://` locations there are.
 pub fn list(locations: &[LogLocation], s3: &S3Args) -> Result<Vec<Source>, flowsieve::s3::Error> {
-    let mut sources = Vec::new();
-    let mut rest = locations;
-    while !rest.is_empty() {
-        let split = rest.iter().position(is_stdin).unwrap_or(rest.len());
-        let (listed, after) = rest.split_at(split);
-        if !listed.is_empty() {
-            sources.extend(flowsieve::s3::discover(listed, &s3.options())?);
-        }
-        if let Some((_, after)) = after.split_first() {
-            sources.push(stdin_source());
-            rest = after;
-        } else {
-            rest = after;
-        }
-    }
-    Ok(sources)
-}
-
-/// Standard input as one source: text or gzip (Parquet too, read whole).
-fn stdin_source() -> Source {
-    Source::remote(Arc::new(Stdin::default()), STDIN_LABEL, 0)
-}
-
-/// Bytes of standard input kept so that it can be opened again from its start (a command may
-/// peek at an object's header before reading it): 8 MiB, far more than a header takes.
-const STDIN_REPLAY: usize = 8 << 20;
-
-/// Standard input as a [`RemoteStore`] of one object. Each [`RemoteStore::open`] replays the
-/// bytes read so far, then goes on reading standard input; once more than [`STDIN_REPLAY`]
-/// bytes have been read, it cannot be opened again.
-#[derive(Debug, Default)]
-struct Stdin {
-    seen: Arc<Mutex<Replay>>,
-}
-
-#[derive(Debug, Default)]
-struct Replay {
-    bytes: Vec<u8>,
-    overflowed: bool,
-}
-
-impl RemoteStore for Stdin {
-    fn open(&self, _location: &str, _size: u64) -> io::Result<ObjectBody> {
-        let replay = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
-        if replay.overflowed {
-            return Err(io::Error::other(format!(
-                "{STDIN_LABEL}: standard input can be read only once past its first {} MiB",
-                STDIN_REPLAY >> 20
-            )));
-        }
-        let prefix = io::Cursor::new(replay.bytes.clone());
-        Ok(Box::new(prefix.chain(Recording {
-            seen: self.seen.clone(),
-        })))
-    }
-}
-
-/// Standard input, keeping what it reads for the next opener (up to [`STDIN_REPLAY`]).
-struct Recording {
-    seen: Arc<Mutex<Replay>>,
-}
-
-impl Read for Recording {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = io::stdin().lock().read(buf)?;
-        let mut replay = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
-        if !replay.overflowed {
-            if replay.bytes.len() + n > STDIN_REPLAY {
-                replay.overflowed = true;
-                replay.bytes = Vec::new();
-            } else {
-                replay.bytes.extend_from_slice(&buf[..n]);
-            }
-        }
-        Ok(n)
-    }
+    flowsieve::s3::discover(locations, &s3.options())
 }
 
 /// When every source is a local `*.json` file: LOGS names an inventory, not flow logs.

@@ -240,7 +240,6 @@ impl OutputFile {
                     target: path.clone(),
                     given: self.given.clone(),
                     permissions: None,
-                    written: 0,
                 })
             }
         }
@@ -291,8 +290,6 @@ pub struct Pending {
     target: PathBuf,
     given: PathBuf,
     permissions: Option<Permissions>,
-    /// Bytes written so far.
-    written: u64,
 }
 
 impl Pending {
@@ -328,13 +325,7 @@ impl Pending {
             target: target.to_owned(),
             given: given.to_owned(),
             permissions: None,
-            written: 0,
         })
-    }
-
-    /// Bytes written so far.
-    pub fn bytes_written(&self) -> u64 {
-        self.written
     }
 
     /// Flushes the output and renames the temporary onto the target.
@@ -367,11 +358,7 @@ impl Pending {
 impl Write for Pending {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match &mut self.file {
-            Some(file) => {
-                let n = file.write(buf)?;
-                self.written += n as u64;
-                Ok(n)
-            }
+            Some(file) => file.write(buf),
             None => Err(io::Error::other("the output is closed")),
         }
     }

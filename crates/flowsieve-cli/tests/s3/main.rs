@@ -363,6 +363,29 @@ fn convert_reads_s3_like_local_files() {
     assert_eq!(remote["files_listed"].as_u64(), Some(2 * n));
     assert_eq!(remote["files_pruned"].as_u64(), Some(n));
     assert!(stderr.contains("pruned by key (--region)"), "{stderr}");
+    // Two S3 locations in one run (one store, one read-ahead budget: flowsieve-s3's
+    // `Discovery`), and an object reached through both listed once.
+    let (both, stderr) = convert(
+        &format!("s3://{BUCKET}/plain/"),
+        "both.parquet",
+        &[
+            &format!("s3://{BUCKET}/hive/"),
+            &format!("s3://{BUCKET}/plain/AWSLogs/"),
+            "--s3-concurrency",
+            "1",
+        ],
+    );
+    for key in ["rows_written", "records", "files"] {
+        assert_eq!(
+            both[key].as_u64(),
+            local[key].as_u64().map(|v| 2 * v),
+            "{key}"
+        );
+    }
+    assert!(
+        stderr.contains(&format!("{} objects listed, 0 pruned by key", 2 * n)),
+        "{stderr}"
+    );
     // Directory mode: one output per object, at its key below the prefix.
     let (_, _) = convert(&format!("s3://{BUCKET}/hive/"), "by-object", &[]);
     let outputs = common::tree(&dir.path().join("by-object"));

@@ -24,12 +24,7 @@ const TEXT: &str = "\
 ";
 
 fn text_batch() -> FlowRecordBatch {
-    ReaderBuilder::new()
-        .build(TEXT.as_bytes())
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
+    crate::reader::first_batch(TEXT)
 }
 
 fn batch(columns: Vec<(&str, ArrayRef)>) -> RecordBatch {
