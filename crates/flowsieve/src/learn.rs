@@ -149,6 +149,12 @@ impl LearnBudget {
         self.left -= 1;
         self.quiet = if progressed { 0 } else { self.quiet + 1 };
     }
+
+    /// Counts `rows` lines that taught nothing.
+    fn pass(&mut self, rows: u64) {
+        self.left = self.left.saturating_sub(rows);
+        self.quiet = self.quiet.saturating_add(rows);
+    }
 }
 
 /// Lines of an object in a row that teach nothing new about a listener before the learning
@@ -218,7 +224,10 @@ impl ListenerLearner {
         budget: &mut LearnBudget,
     ) -> bool {
         let Some(view) = LearnView::new(network, batch) else {
-            return true;
+            // Nothing to learn from these columns: the rows still count, so an object of an
+            // unusable format is not read to its end.
+            budget.pass(batch.num_rows() as u64);
+            return !budget.spent();
         };
         for row in 0..batch.num_rows() {
             if budget.spent() {
@@ -654,6 +663,14 @@ mod tests {
         assert!(!budget.spent(), "progress resets the patience");
         budget.count(false);
         assert!(budget.spent());
+        let mut unusable = LearnBudget::new(10_000, 2048);
+        unusable.pass(1024);
+        assert!(!unusable.spent());
+        unusable.pass(1024);
+        assert!(
+            unusable.spent(),
+            "rows without the columns learning needs teach nothing"
+        );
         let mut short = LearnBudget::new(2, 100);
         short.count(true);
         short.count(true);
