@@ -270,10 +270,14 @@ impl Orienter {
             ) {
                 return (forward_if(server), Evidence::PrivilegedPort);
             }
-            if let Some(server) = decide(
-                local_learned.is_some_and(|l| l.fixed_listener()),
-                remote_learned.is_some_and(|l| l.fixed_listener()),
-            ) {
+            // Both ports declared listeners: one of them is a client's port this time, and
+            // varying remote ports seen in a sample of the archive do not say which.
+            if !(local_declares && remote_declares)
+                && let Some(server) = decide(
+                    local_learned.is_some_and(|l| l.fixed_listener()),
+                    remote_learned.is_some_and(|l| l.fixed_listener()),
+                )
+            {
                 return (forward_if(server), Evidence::LearnedListener);
             }
         }
