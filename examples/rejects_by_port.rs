@@ -65,10 +65,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "{} objects: {} records, {} NODATA, {} SKIPDATA, {} malformed",
         sources.len(),
-        lines.records,
-        lines.nodata,
-        lines.skipdata,
-        lines.malformed
+        lines.counts.records,
+        lines.counts.nodata,
+        lines.counts.skipdata,
+        lines.counts.malformed
     );
     for issue in &lines.samples {
         println!("  {issue}");

@@ -56,10 +56,10 @@ fn main() {
     println!(
         "{{\"files\": {}, \"rows\": {rows}, \"records\": {}, \"nodata\": {}, \"skipdata\": {}, \"malformed\": {}, \"bytes\": {}, \"threads\": {threads}}}",
         sources.len(),
-        stats.records,
-        stats.nodata,
-        stats.skipdata,
-        stats.malformed,
+        stats.counts.records,
+        stats.counts.nodata,
+        stats.counts.skipdata,
+        stats.counts.malformed,
         stats.bytes
     );
 }

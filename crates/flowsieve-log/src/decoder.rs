@@ -45,7 +45,7 @@ const BYTE_ORDER_MARK: &[u8] = b"\xEF\xBB\xBF";
 /// decoder.finish(&[], false)?;
 /// let batch = decoder.flush()?.expect("one row");
 /// assert_eq!(batch.num_rows(), 1);
-/// assert_eq!(decoder.stats().records, 1);
+/// assert_eq!(decoder.stats().counts.records, 1);
 /// # Ok::<(), flowsieve_log::Error>(())
 /// ```
 #[derive(Debug)]
@@ -274,7 +274,7 @@ impl FlowDecoder {
         let line = raw.strip_suffix(b"\r").unwrap_or(raw);
         let line = line.strip_prefix(BYTE_ORDER_MARK).unwrap_or(line);
         if line.is_empty() {
-            self.stats.blank += 1;
+            self.stats.counts.blank += 1;
             return Ok(());
         }
         let first = !self.seen_first_line;
@@ -283,7 +283,7 @@ impl FlowDecoder {
             // A Logs Insights download (or one more, concatenated): its records are header-less
             // lines of the configured format, else the default.
             self.insights_csv = true;
-            self.stats.header += 1;
+            self.stats.counts.header += 1;
             return Ok(());
         }
         let line = if self.insights_csv {
@@ -293,7 +293,7 @@ impl FlowDecoder {
             if (first || LogFormat::may_be_header(line))
                 && let Some(format) = LogFormat::from_header_line(line, &self.source)?
             {
-                self.stats.header += 1;
+                self.stats.counts.header += 1;
                 self.origin = FormatOrigin::Header;
                 self.use_format(format)?;
                 return Ok(());
@@ -332,9 +332,9 @@ impl FlowDecoder {
     fn count_row(&mut self, status: LogStatus) {
         self.rows += 1;
         match status {
-            LogStatus::Ok => self.stats.records += 1,
-            LogStatus::NoData => self.stats.nodata += 1,
-            LogStatus::SkipData => self.stats.skipdata += 1,
+            LogStatus::Ok => self.stats.counts.records += 1,
+            LogStatus::NoData => self.stats.counts.nodata += 1,
+            LogStatus::SkipData => self.stats.counts.skipdata += 1,
         }
         if self.rows >= self.options.batch_size {
             self.full = true;
@@ -471,7 +471,7 @@ mod tests {
                 .collect::<Vec<_>>(),
             [2, 2, 1]
         );
-        assert_eq!(stats.records, 5);
+        assert_eq!(stats.counts.records, 5);
     }
 
     #[test]
@@ -497,7 +497,7 @@ mod tests {
         let text = b"version account-id interface-id srcaddr dstaddr protocol dstport srcport packets bytes start end action log-status\n\
                      2 1 eni-1 10.0.0.1 10.0.0.2 6 22 100 1 1 1 2 ACCEPT OK\n";
         let (batches, stats) = decode_all(ReaderBuilder::new(), text);
-        assert_eq!((stats.header, stats.records), (1, 1));
+        assert_eq!((stats.counts.header, stats.counts.records), (1, 1));
         let batch = &batches[0];
         assert_eq!(batch.uint8(FlowField::Protocol).unwrap().value(0), 6);
         assert_eq!(batch.uint16(FlowField::DstPort).unwrap().value(0), 22);
@@ -511,7 +511,10 @@ mod tests {
         let text = b"2 1 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 1 1 2 ACCEPT OK\n\
                      5 1-1\n234 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 1 1 2 ACCEPT OK\n";
         let (batches, stats) = decode_all(ReaderBuilder::new(), text);
-        assert_eq!((stats.records, stats.malformed, stats.lines()), (1, 2, 3));
+        assert_eq!(
+            (stats.counts.records, stats.counts.malformed, stats.lines()),
+            (1, 2, 3)
+        );
         assert_eq!(batches[0].num_rows(), 1);
     }
 
@@ -519,7 +522,7 @@ mod tests {
     fn a_new_header_mid_stream_starts_a_new_batch() {
         let text = b"version interface-id\n2 eni-a\nversion interface-id srcport\n3 eni-b 22\n";
         let (batches, stats) = decode_all(ReaderBuilder::new(), text);
-        assert_eq!(stats.header, 2);
+        assert_eq!(stats.counts.header, 2);
         assert_eq!(batches.len(), 2);
         assert_eq!(batches[0].schema().fields().len(), 2);
         assert_eq!(batches[1].schema().fields().len(), 3);

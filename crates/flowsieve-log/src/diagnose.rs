@@ -426,8 +426,9 @@ impl LineProbe {
 
 /// [`LineStats::diagnose`].
 pub(crate) fn diagnose(stats: &LineStats) -> Option<Diagnosis> {
-    let data = stats.records + stats.nodata + stats.skipdata + stats.malformed;
-    if stats.malformed == 0 || stats.malformed * 100 <= data * MALFORMED_SHARE_PERCENT {
+    let data = stats.counts.data_lines();
+    if stats.counts.malformed == 0 || stats.counts.malformed * 100 <= data * MALFORMED_SHARE_PERCENT
+    {
         return None;
     }
     let lines = &stats.probe.lines;

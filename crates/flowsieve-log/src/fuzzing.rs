@@ -67,8 +67,11 @@ fn check_diagnosis(stats: &LineStats) {
     let Some(diagnosis) = stats.diagnose() else {
         return;
     };
-    let data = stats.records + stats.nodata + stats.skipdata + stats.malformed;
-    assert!(stats.malformed * 2 > data, "{diagnosis:?} of {stats:?}");
+    let data = stats.counts.data_lines();
+    assert!(
+        stats.counts.malformed * 2 > data,
+        "{diagnosis:?} of {stats:?}"
+    );
     let _ = diagnosis.to_string();
     match &diagnosis {
         Diagnosis::FieldCount {

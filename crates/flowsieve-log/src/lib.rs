@@ -28,7 +28,7 @@
 //!
 //! // Every line is accounted for; the bad one is located, and the stream went on.
 //! let stats = reader.stats();
-//! assert_eq!((stats.header, stats.records, stats.nodata, stats.malformed), (1, 2, 1, 1));
+//! assert_eq!((stats.counts.header, stats.counts.records, stats.counts.nodata, stats.counts.malformed), (1, 2, 1, 1));
 //! assert_eq!(
 //!     stats.samples[0].to_string(),
 //!     "<input>:5: malformed line: number_out_of_range in field `dstport`: \"99999\""
@@ -145,7 +145,7 @@ pub use source::{
     FetchedSource, InputKind, ObjectBodies, ObjectBody, RemoteStore, Source, SourceReader,
     discover, fetch_in_order, open, open_body, peek_format, sniff,
 };
-pub use stats::{LineIssue, LineIssueKind, LineStats, MAX_SAMPLE_LIMIT};
+pub use stats::{LineCounts, LineIssue, LineIssueKind, LineSample, LineStats, MAX_SAMPLE_LIMIT};
 pub use stdin::STDIN_LABEL;
 
 /// The fuzzing entry points: each fuzz target of `fuzz/` is one call to a function here, so

@@ -381,7 +381,7 @@ mod tests {
                 text.as_record_batch(),
                 "{encoding:?}"
             );
-            assert_eq!(reader.stats().records, 2);
+            assert_eq!(reader.stats().counts.records, 2);
         }
     }
 
@@ -480,7 +480,14 @@ mod tests {
         assert_eq!(out.uint16(FlowField::DstPort).unwrap().value(0), 443);
         assert_eq!(out.uint8(FlowField::TcpFlags).unwrap().null_count(), 2);
         let stats = reader.stats();
-        assert_eq!((stats.records, stats.nodata, stats.malformed), (1, 1, 2));
+        assert_eq!(
+            (
+                stats.counts.records,
+                stats.counts.nodata,
+                stats.counts.malformed
+            ),
+            (1, 1, 2)
+        );
         assert_eq!(
             stats.samples[0].to_string(),
             "aws.parquet:2: malformed line: invalid_address in field `srcaddr`: \"bogus\""

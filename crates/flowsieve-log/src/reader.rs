@@ -46,8 +46,8 @@ const READ_BUFFER: usize = 1 << 20;
 /// assert_eq!(batch.uint16(FlowField::DstPort).unwrap().value(0), 22);
 /// // tcp-flags is not in this format: the column is there, all null.
 /// assert_eq!(batch.uint8(FlowField::TcpFlags).unwrap().null_count(), 1);
-/// assert_eq!(reader.stats().records, 1);
-/// assert_eq!(reader.stats().header, 1);
+/// assert_eq!(reader.stats().counts.records, 1);
+/// assert_eq!(reader.stats().counts.header, 1);
 /// # Ok::<(), flowsieve_log::Error>(())
 /// ```
 #[derive(Debug, Clone)]

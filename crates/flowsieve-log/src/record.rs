@@ -770,7 +770,7 @@ mod tests {
         assert_eq!(column(FlowField::PktSrcAddr)[0], Some("10.0.0.1".into()));
         assert_eq!(column(FlowField::PktDstAddr)[0], Some("10.0.0.2".into()));
         // Row 2 of the text (a prefix of an earlier address, and a bad one) is malformed.
-        assert_eq!(reader.stats().malformed, 1);
+        assert_eq!(reader.stats().counts.malformed, 1);
         assert_eq!(
             reader.stats().samples[0].to_string(),
             "<input>:3: malformed line: invalid_address in field `pkt-dstaddr`: \"10.0.0.2x\""

@@ -607,7 +607,7 @@ pub fn peek_format(source: &Source) -> Result<Option<LogFormat>> {
             // Reading the first batch of one row reads the header (if any) first.
             match reader.next() {
                 Some(Err(err)) if !matches!(err.kind(), ErrorKind::Truncated { .. }) => Err(err),
-                _ if reader.stats().header > 0 => Ok(Some(reader.format().clone())),
+                _ if reader.stats().counts.header > 0 => Ok(Some(reader.format().clone())),
                 _ => Ok(None),
             }
         }
@@ -654,7 +654,7 @@ mod tests {
         let (rows_gz, stats_gz, err) = count(&Source::local(&multi).unwrap());
         assert!(err.is_none());
         assert_eq!((rows_plain, rows_gz), (7, 7));
-        assert_eq!(stats_plain.records, stats_gz.records);
+        assert_eq!(stats_plain.counts.records, stats_gz.counts.records);
     }
 
     #[test]

@@ -9,6 +9,8 @@ use std::cmp::Ordering;
 use std::fmt;
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
+
 use crate::diagnose::{Diagnosis, LineProbe};
 
 /// The most issues kept per reason, whatever sample limit is asked for (a reader's or a
@@ -127,13 +129,71 @@ impl fmt::Display for LineIssue {
     }
 }
 
-/// Counts of lines by bucket, malformed lines by reason, and a bounded sample of issues.
+/// A sampled malformed line as the documents show it (the report's `summary.samples`,
+/// `flowsieve convert --summary-json`'s `samples`): a [`LineIssue`] with its reason as the
+/// key of [`LineIssueKind::as_str`].
 ///
-/// Buckets are disjoint: `lines() == header + records + nodata + skipdata + blank + malformed`.
+/// ```
+/// use std::sync::Arc;
+/// use flowsieve_log::{LineIssue, LineIssueKind, LineSample};
+///
+/// let issue = LineIssue {
+///     source: Arc::from("a.log"),
+///     line: 2,
+///     byte_offset: 86,
+///     field: Some("dstport".into()),
+///     text: "99999".into(),
+///     kind: LineIssueKind::NumberOutOfRange,
+/// };
+/// let sample = LineSample::from(&issue);
+/// assert_eq!((sample.file.as_str(), sample.reason.as_str()), ("a.log", "number_out_of_range"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineSample {
+    /// The object (source label).
+    pub file: String,
+    /// 1-based line number (row number for Parquet).
+    pub line: u64,
+    /// Byte offset of the line in the decompressed text.
+    pub byte_offset: u64,
+    /// The field at fault (AWS name), when one is.
+    pub field: Option<String>,
+    /// The offending text (at most 80 bytes).
+    pub text: String,
+    /// The reason key (`field_count`, …: [`LineIssueKind::REASONS`]).
+    pub reason: String,
+}
+
+impl From<&LineIssue> for LineSample {
+    fn from(issue: &LineIssue) -> LineSample {
+        LineSample {
+            file: issue.source.to_string(),
+            line: issue.line,
+            byte_offset: issue.byte_offset,
+            field: issue.field.clone(),
+            text: issue.text.clone(),
+            reason: issue.kind.as_str().to_owned(),
+        }
+    }
+}
+
+/// Lines by bucket: every line is in exactly one, so
+/// `lines() == header + records + nodata + skipdata + blank + malformed`.
+///
 /// `records` counts data lines with `log-status` `OK` (or formats without `log-status`);
 /// NODATA and SKIPDATA lines are rows of the batches too, counted in their own buckets.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct LineStats {
+/// Serialised, the six buckets are keys of that name (they are the line accounting of
+/// `flowsieve convert --summary-json`).
+///
+/// ```
+/// use flowsieve_log::LineCounts;
+///
+/// let mut counts = LineCounts { header: 1, records: 2, nodata: 1, ..LineCounts::default() };
+/// counts.add(&LineCounts { malformed: 1, ..LineCounts::default() });
+/// assert_eq!((counts.lines(), counts.rows()), (5, 3));
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineCounts {
     /// Header lines (one per text object, plus repeated headers of concatenated objects).
     pub header: u64,
     /// Data lines with log-status `OK`.
@@ -146,6 +206,41 @@ pub struct LineStats {
     pub blank: u64,
     /// Malformed lines (all reasons).
     pub malformed: u64,
+}
+
+impl LineCounts {
+    /// All lines, every bucket.
+    pub fn lines(&self) -> u64 {
+        self.header + self.records + self.nodata + self.skipdata + self.blank + self.malformed
+    }
+
+    /// Rows delivered in batches (records, NODATA and SKIPDATA).
+    pub fn rows(&self) -> u64 {
+        self.records + self.nodata + self.skipdata
+    }
+
+    /// Data lines: records, NODATA, SKIPDATA and malformed lines (not headers, not blanks).
+    pub fn data_lines(&self) -> u64 {
+        self.records + self.nodata + self.skipdata + self.malformed
+    }
+
+    /// Adds another's counts, bucket by bucket.
+    pub fn add(&mut self, other: &LineCounts) {
+        self.header += other.header;
+        self.records += other.records;
+        self.nodata += other.nodata;
+        self.skipdata += other.skipdata;
+        self.blank += other.blank;
+        self.malformed += other.malformed;
+    }
+}
+
+/// The accounting of one or more sources: lines by bucket ([`LineCounts`]), malformed lines
+/// by reason, and a bounded sample of issues.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LineStats {
+    /// Lines by bucket.
+    pub counts: LineCounts,
     /// Malformed lines by reason, indexed like [`LineIssueKind::REASONS`].
     pub malformed_by_reason: [u64; 9],
     /// Up to `sample_limit` (at most [`MAX_SAMPLE_LIMIT`]) issues per reason: of one source,
@@ -161,12 +256,12 @@ pub struct LineStats {
 impl LineStats {
     /// All lines, every bucket.
     pub fn lines(&self) -> u64 {
-        self.header + self.records + self.nodata + self.skipdata + self.blank + self.malformed
+        self.counts.lines()
     }
 
     /// Rows delivered in batches (records, NODATA and SKIPDATA).
     pub fn rows(&self) -> u64 {
-        self.records + self.nodata + self.skipdata
+        self.counts.rows()
     }
 
     /// Malformed lines by reason key, only reasons with a count.
@@ -191,12 +286,7 @@ impl LineStats {
     /// are merged. A merge costs the size of the two samples (bounded), not the number of
     /// merges before it; one whose issues all come after those held costs no copy.
     pub fn merge(&mut self, other: &LineStats, sample_limit: usize) {
-        self.header += other.header;
-        self.records += other.records;
-        self.nodata += other.nodata;
-        self.skipdata += other.skipdata;
-        self.blank += other.blank;
-        self.malformed += other.malformed;
+        self.counts.add(&other.counts);
         self.bytes += other.bytes;
         for (mine, theirs) in self
             .malformed_by_reason
@@ -256,7 +346,7 @@ impl LineStats {
 
     /// Counts a malformed line without sampling it (its reason's sample is full).
     pub(crate) fn count_issue(&mut self, kind: LineIssueKind) {
-        self.malformed += 1;
+        self.counts.malformed += 1;
         self.malformed_by_reason[kind.reason_index()] += 1;
     }
 }
@@ -296,7 +386,7 @@ mod tests {
             stats.record_issue(issue(line, LineIssueKind::NumberOutOfRange), 2);
         }
         stats.record_issue(issue(9, LineIssueKind::InvalidAddress), 2);
-        assert_eq!(stats.malformed, 6);
+        assert_eq!(stats.counts.malformed, 6);
         assert_eq!(
             stats.malformed_reasons().collect::<Vec<_>>(),
             vec![("number_out_of_range", 5), ("invalid_address", 1)]
@@ -311,19 +401,25 @@ mod tests {
     #[test]
     fn merge_adds_counts_and_caps_samples() {
         let mut a = LineStats {
-            records: 3,
-            header: 1,
+            counts: LineCounts {
+                records: 3,
+                header: 1,
+                ..LineCounts::default()
+            },
             ..LineStats::default()
         };
         a.record_issue(issue(2, LineIssueKind::EmptyField), 1);
         let mut b = LineStats {
-            records: 4,
-            nodata: 1,
+            counts: LineCounts {
+                records: 4,
+                nodata: 1,
+                ..LineCounts::default()
+            },
             ..LineStats::default()
         };
         b.record_issue(issue(7, LineIssueKind::EmptyField), 1);
         a.merge(&b, 1);
-        assert_eq!(a.records, 7);
+        assert_eq!(a.counts.records, 7);
         assert_eq!(a.lines(), 1 + 7 + 1 + 2);
         assert_eq!(a.malformed_by_reason[1], 2);
         assert_eq!(a.samples.len(), 1);

@@ -234,7 +234,7 @@ fn read_source(
         match batch {
             Ok(batch) => {
                 let lacking = missing_for_attribution(reader.format());
-                let records = reader.stats().records;
+                let records = reader.stats().counts.records;
                 if lacking.is_empty() {
                     attributor.add_batch(inputs, acc, &batch);
                 } else {

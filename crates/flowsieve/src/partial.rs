@@ -30,7 +30,7 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::{Int64Type, UInt8Type, UInt16Type, UInt32Type, UInt64Type};
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
-use flowsieve_log::{LineIssue, LineIssueKind, LineStats};
+use flowsieve_log::{LineCounts, LineIssue, LineIssueKind, LineStats};
 use flowsieve_sg::Direction;
 use serde::{Deserialize, Serialize};
 
@@ -342,12 +342,12 @@ fn restore_small_state(acc: &mut FlowAccumulator, s: SmallState, enis: usize) ->
 
 fn lines_dto(lines: &LineStats) -> LinesDto {
     LinesDto {
-        header: lines.header,
-        records: lines.records,
-        nodata: lines.nodata,
-        skipdata: lines.skipdata,
-        blank: lines.blank,
-        malformed: lines.malformed,
+        header: lines.counts.header,
+        records: lines.counts.records,
+        nodata: lines.counts.nodata,
+        skipdata: lines.counts.skipdata,
+        blank: lines.counts.blank,
+        malformed: lines.counts.malformed,
         malformed_by_reason: lines.malformed_by_reason.to_vec(),
         samples: lines.samples.iter().map(issue_dto).collect(),
         bytes: lines.bytes,
@@ -375,12 +375,14 @@ fn issue_dto(issue: &LineIssue) -> IssueDto {
 
 fn lines_from_dto(d: LinesDto) -> Result<LineStats> {
     let mut lines = LineStats {
-        header: d.header,
-        records: d.records,
-        nodata: d.nodata,
-        skipdata: d.skipdata,
-        blank: d.blank,
-        malformed: d.malformed,
+        counts: LineCounts {
+            header: d.header,
+            records: d.records,
+            nodata: d.nodata,
+            skipdata: d.skipdata,
+            blank: d.blank,
+            malformed: d.malformed,
+        },
         bytes: d.bytes,
         ..LineStats::default()
     };

@@ -308,7 +308,8 @@ fn analyze_sources(
                     .unwrap_or_else(PoisonError::into_inner)
                     .push(line);
             }
-            let done = records.fetch_add(stats.records, Ordering::Relaxed) + stats.records;
+            let done =
+                records.fetch_add(stats.counts.records, Ordering::Relaxed) + stats.counts.records;
             progress.inc(source.size());
             progress.message(|| {
                 let rate = done as f64 / started.elapsed().as_secs_f64().max(1e-3);

@@ -174,7 +174,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             &SafeOutputs(&target),
             |file| {
                 progress.inc(file.source.size());
-                progress.message(|| format!("{} records", file.stats.records));
+                progress.message(|| format!("{} records", file.stats.counts.records));
                 said.file(file, args.strict);
             },
         )
@@ -311,14 +311,14 @@ fn print_summary(
         out,
         "lines         {}: header {}, records {}, NODATA {}, SKIPDATA {}, blank {}, malformed {}",
         summary.lines,
-        summary.header,
-        summary.records,
-        summary.nodata,
-        summary.skipdata,
-        summary.blank,
-        summary.malformed
+        summary.counts.header,
+        summary.counts.records,
+        summary.counts.nodata,
+        summary.counts.skipdata,
+        summary.counts.blank,
+        summary.counts.malformed
     )?;
-    if summary.malformed > 0 {
+    if summary.counts.malformed > 0 {
         let reasons: Vec<String> = summary
             .malformed_by_reason
             .nonzero()
@@ -327,7 +327,7 @@ fn print_summary(
         writeln!(
             out,
             "malformed     {}: {}",
-            summary.malformed,
+            summary.counts.malformed,
             reasons.join(", ")
         )?;
         for sample in &summary.samples {

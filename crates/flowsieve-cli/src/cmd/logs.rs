@@ -157,10 +157,10 @@ pub fn display(locations: &[LogLocation]) -> String {
 /// guess one).
 pub fn diagnosis(label: &str, stats: &LineStats) -> Option<String> {
     let diagnosis = stats.diagnose()?;
-    let data = stats.records + stats.nodata + stats.skipdata + stats.malformed;
+    let data = stats.counts.data_lines();
     Some(format!(
         "flowsieve: warning: {label}: {} of {data} lines malformed: {diagnosis}",
-        stats.malformed
+        stats.counts.malformed
     ))
 }
 

@@ -86,7 +86,7 @@ use convert::{Refusal, Refusals, accepts, convert, expected_types};
 /// assert_eq!(flows.uint16(FlowField::DstPort).unwrap().value(1), 22);
 /// assert_eq!(flows.actions().unwrap().get(1), Some(Action::Reject));
 /// let stats = conformer.stats();
-/// assert_eq!((stats.records, stats.malformed), (2, 1));
+/// assert_eq!((stats.counts.records, stats.counts.malformed), (2, 1));
 /// assert_eq!(
 ///     stats.samples[0].to_string(),
 ///     "duckdb:2: malformed line: number_out_of_range in field `dstport`: \"70000\""
@@ -267,7 +267,7 @@ impl FlowConformer {
     /// Counts the kept rows by log-status.
     fn count_rows(&mut self, statuses: Option<&ArrayRef>, refusals: &Refusals) {
         let Some(statuses) = statuses.and_then(|s| s.as_dictionary_opt::<Int32Type>()) else {
-            self.stats.records += refusals.mask().iter().filter(|g| **g).count() as u64;
+            self.stats.counts.records += refusals.mask().iter().filter(|g| **g).count() as u64;
             return;
         };
         for (row, key) in statuses.keys().iter().enumerate() {
@@ -275,9 +275,9 @@ impl FlowConformer {
                 continue;
             }
             match key.and_then(|k| LogStatus::ALL.get(usize::try_from(k).ok()?)) {
-                Some(LogStatus::NoData) => self.stats.nodata += 1,
-                Some(LogStatus::SkipData) => self.stats.skipdata += 1,
-                _ => self.stats.records += 1,
+                Some(LogStatus::NoData) => self.stats.counts.nodata += 1,
+                Some(LogStatus::SkipData) => self.stats.counts.skipdata += 1,
+                _ => self.stats.counts.records += 1,
             }
         }
     }

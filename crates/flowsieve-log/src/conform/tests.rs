@@ -139,7 +139,14 @@ fn foreign_types_give_the_text_readers_batch() {
     let text = text_batch();
     assert_eq!(out.schema(), text.schema());
     assert_eq!(out.as_record_batch(), text.as_record_batch());
-    assert_eq!((stats.records, stats.nodata, stats.malformed), (3, 1, 0));
+    assert_eq!(
+        (
+            stats.counts.records,
+            stats.counts.nodata,
+            stats.counts.malformed
+        ),
+        (3, 1, 0)
+    );
 }
 
 #[test]
@@ -177,7 +184,10 @@ fn a_projection_picks_fills_and_ignores() {
         .unwrap()
         .unwrap();
     assert_eq!(out.as_record_batch(), text.as_record_batch());
-    assert_eq!(stats.nodata, 1, "log-status is read for the accounting");
+    assert_eq!(
+        stats.counts.nodata, 1,
+        "log-status is read for the accounting"
+    );
     // Without a projection, the boolean column would be text: it is printable.
     let (all, _) = conform(ReaderBuilder::new(), &input);
     let flags = all.as_record_batch().column_by_name("is_test").unwrap();
@@ -267,7 +277,7 @@ fn every_refusal_is_accounted_by_reason_and_row() {
     let (out, stats) = conform(builder, &input);
     assert_eq!(out.num_rows(), 1);
     assert_eq!(out.uint16(FlowField::DstPort).unwrap().value(0), 22);
-    assert_eq!((stats.records, stats.malformed), (1, 9));
+    assert_eq!((stats.counts.records, stats.counts.malformed), (1, 9));
     let issues: Vec<String> = stats.samples.iter().map(ToString::to_string).collect();
     assert_eq!(
         issues,
@@ -318,7 +328,7 @@ fn rows_are_numbered_across_batches() {
     conformer.conform(&input).unwrap();
     let lines: Vec<u64> = conformer.stats().samples.iter().map(|i| i.line).collect();
     assert_eq!(lines, [2, 4]);
-    assert_eq!(conformer.stats().records, 2);
+    assert_eq!(conformer.stats().counts.records, 2);
 }
 
 #[test]
@@ -402,7 +412,7 @@ fn an_all_null_column_is_null_whatever_the_field() {
         out.actions().unwrap().iter().collect::<Vec<_>>(),
         [None, None]
     );
-    assert_eq!(stats.records, 2);
+    assert_eq!(stats.counts.records, 2);
 }
 
 #[test]
@@ -518,7 +528,7 @@ mod properties {
             let out = conformer.conform(&input).unwrap();
             let stats = conformer.stats();
             prop_assert_eq!(stats.rows(), out.num_rows() as u64);
-            prop_assert_eq!(stats.rows() + stats.malformed, 6);
+            prop_assert_eq!(stats.rows() + stats.counts.malformed, 6);
             prop_assert!(FlowRecordBatch::try_new(out.into_record_batch()).is_ok());
         }
     }

@@ -172,8 +172,8 @@ pub enum ConvertError {
 ///     }
 /// })?;
 /// // Every line accounted for: 7 + 7 rows, two headers, one malformed line.
-/// assert_eq!((summary.files, summary.rows_written, summary.malformed), (2, 14, 1));
-/// assert_eq!(summary.samples[0].reason, "empty_field");
+/// assert_eq!((summary.files, summary.rows_written, summary.counts.malformed), (2, 14, 1));
+/// assert_eq!(summary.samples[0].sample.reason, "empty_field");
 /// println!("{}", serde_json::to_string_pretty(&summary)?);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::stats::{LineIssue, LineIssueKind, LineStats};
+use crate::stats::{LineCounts, LineIssue, LineIssueKind, LineSample, LineStats};
 
 /// The accounting of a conversion ([`crate::Converter::convert`]): files, every line in its
 /// bucket, malformed lines by reason with samples, the files that failed, rows and bytes.
@@ -13,8 +13,7 @@ use crate::stats::{LineIssue, LineIssueKind, LineStats};
 /// `files_listed` counts the objects found under the locations listed (directory walks, S3
 /// listings), `files_pruned` those a key filter ruled out, unread, and `files` those read:
 /// [`crate::Converter::convert`] sets the first two to `files` and 0, and a caller that listed
-/// and pruned sets them from its listing. `lines == header + records + nodata + skipdata +
-/// blank + malformed`. `bytes_in` counts the inputs as stored (compressed for gzip),
+/// and pruned sets them from its listing. `lines == counts.lines()`. `bytes_in` counts the inputs as stored (compressed for gzip),
 /// `bytes_decompressed` the text the parser saw (Parquet inputs add nothing to it), `bytes_out`
 /// the Parquet written.
 ///
@@ -50,20 +49,12 @@ pub struct ConversionSummary {
     /// Files that could not be read (or written) completely: `errors.len()`.
     pub files_failed: u64,
     /// Physical lines (rows of Parquet inputs), every one in exactly one of the six buckets
-    /// below.
+    /// that follow.
     pub lines: u64,
-    /// Header lines.
-    pub header: u64,
-    /// Data lines with log-status `OK` (or formats without log-status).
-    pub records: u64,
-    /// NODATA lines.
-    pub nodata: u64,
-    /// SKIPDATA lines.
-    pub skipdata: u64,
-    /// Blank lines.
-    pub blank: u64,
-    /// Malformed lines.
-    pub malformed: u64,
+    /// The six buckets (`header`, `records`, `nodata`, `skipdata`, `blank`, `malformed`),
+    /// keys of the document itself.
+    #[serde(flatten)]
+    pub counts: LineCounts,
     /// Malformed lines by reason: every reason, zeros included.
     pub malformed_by_reason: MalformedByReason,
     /// At most five malformed lines per reason, in input order.
@@ -141,21 +132,12 @@ impl<'de> Deserialize<'de> for MalformedByReason {
     }
 }
 
-/// One sampled malformed line.
+/// One sampled malformed line: the [`LineSample`] keys, then `message`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SampleLine {
-    /// The file (source label).
-    pub file: String,
-    /// Its 1-based line number (row number for Parquet).
-    pub line: u64,
-    /// The byte offset of the line in the decompressed text.
-    pub byte_offset: u64,
-    /// The field the problem is in (AWS name), when it is in one.
-    pub field: Option<String>,
-    /// The offending text (at most 80 bytes).
-    pub text: String,
-    /// The reason key (`field_count`, …).
-    pub reason: String,
+    /// Where the line is and what is wrong with it.
+    #[serde(flatten)]
+    pub sample: LineSample,
     /// The whole of it on one line: `file:line: reason in field `x`: "text"`.
     pub message: String,
 }
@@ -168,12 +150,7 @@ impl From<&LineIssue> for SampleLine {
         }
         message.push_str(&format!(": {:?}", issue.text));
         SampleLine {
-            file: issue.source.to_string(),
-            line: issue.line,
-            byte_offset: issue.byte_offset,
-            field: issue.field.clone(),
-            text: issue.text.clone(),
-            reason: issue.kind.as_str().to_owned(),
+            sample: LineSample::from(issue),
             message,
         }
     }
@@ -208,12 +185,7 @@ impl ConversionSummary {
             files_pruned: 0,
             files_failed: 0,
             lines: stats.lines(),
-            header: stats.header,
-            records: stats.records,
-            nodata: stats.nodata,
-            skipdata: stats.skipdata,
-            blank: stats.blank,
-            malformed: stats.malformed,
+            counts: stats.counts,
             malformed_by_reason: MalformedByReason(stats.malformed_by_reason),
             samples: stats.samples.iter().map(SampleLine::from).collect(),
             rows_written: 0,
@@ -277,6 +249,6 @@ mod tests {
             sample.message,
             "a.log:2: number_out_of_range in field `dstport`: \"99999\""
         );
-        assert_eq!(sample.reason, "number_out_of_range");
+        assert_eq!(sample.sample.reason, "number_out_of_range");
     }
 }

@@ -34,13 +34,23 @@ fn a_byte_order_mark_before_a_header_is_skipped() {
     let text = format!("{BOM}{HEADER}\n{GOOD}\n{GOOD}\n");
     let outcome = read(ReaderBuilder::new(), text.as_bytes()).ok();
     let stats = &outcome.stats;
-    assert_eq!((stats.header, stats.records, stats.malformed), (1, 2, 0));
+    assert_eq!(
+        (
+            stats.counts.header,
+            stats.counts.records,
+            stats.counts.malformed
+        ),
+        (1, 2, 0)
+    );
     assert_eq!(stats.lines(), 3, "the mark is not a line");
     assert_eq!(outcome.columns().len(), 16);
     // Before a header-less record too.
     let text = format!("{BOM}{V2}\n");
     let outcome = read(ReaderBuilder::new(), text.as_bytes()).ok();
-    assert_eq!((outcome.stats.records, outcome.stats.lines()), (1, 1));
+    assert_eq!(
+        (outcome.stats.counts.records, outcome.stats.lines()),
+        (1, 1)
+    );
 }
 
 #[test]
@@ -53,7 +63,14 @@ fn each_gzip_member_may_start_with_a_byte_order_mark() {
     std::fs::write(&path, bytes).unwrap();
     let outcome = read_file(&path, &ReaderBuilder::new()).unwrap().ok();
     let stats = &outcome.stats;
-    assert_eq!((stats.header, stats.records, stats.malformed), (2, 2, 0));
+    assert_eq!(
+        (
+            stats.counts.header,
+            stats.counts.records,
+            stats.counts.malformed
+        ),
+        (2, 2, 0)
+    );
     assert_eq!(stats.lines(), 4);
 }
 
@@ -71,11 +88,11 @@ fn a_logs_insights_csv_download_is_read_as_its_messages() {
     let stats = &outcome.stats;
     assert_eq!(
         (
-            stats.header,
-            stats.nodata,
-            stats.records,
-            stats.blank,
-            stats.malformed
+            stats.counts.header,
+            stats.counts.nodata,
+            stats.counts.records,
+            stats.counts.blank,
+            stats.counts.malformed
         ),
         (1, 1, 1, 1, 1)
     );
@@ -105,7 +122,10 @@ fn a_logs_insights_csv_takes_the_configured_format() {
     let format: LogFormat = "${interface-id} ${dstport} ${action}".parse().unwrap();
     let text = "\"@timestamp\",\"@message\"\n1,eni-1 22 ACCEPT\n2,eni-2 443 REJECT\n";
     let outcome = read(ReaderBuilder::new().with_format(format), text.as_bytes()).ok();
-    assert_eq!((outcome.stats.header, outcome.stats.records), (1, 2));
+    assert_eq!(
+        (outcome.stats.counts.header, outcome.stats.counts.records),
+        (1, 2)
+    );
     assert_eq!(
         outcome.rendered(),
         [r#""eni-1" 22u16 "ACCEPT""#, r#""eni-2" 443u16 "REJECT""#]
@@ -147,7 +167,10 @@ fn binary_content_is_refused_naming_the_object() {
     let latin = dir.path().join("latin.log");
     std::fs::write(&latin, format!("{V2}\n{V2} caf\u{e9}\n")).unwrap();
     let outcome = read_file(&latin, &ReaderBuilder::new()).unwrap();
-    assert_eq!((outcome.stats.records, outcome.stats.malformed), (1, 1));
+    assert_eq!(
+        (outcome.stats.counts.records, outcome.stats.counts.malformed),
+        (1, 1)
+    );
 }
 
 /// The demo's custom format with numbers in AWS's order: a guess from the values can name
@@ -167,7 +190,7 @@ fn custom_text() -> String {
 fn headerless_custom_lines_are_diagnosed_with_a_guessed_format() {
     let text = custom_text();
     let stats = read(ReaderBuilder::new(), text.as_bytes()).ok().stats;
-    assert_eq!((stats.records, stats.malformed), (0, 3));
+    assert_eq!((stats.counts.records, stats.counts.malformed), (0, 3));
     let diagnosis = stats.diagnose().expect("every line is malformed");
     let guess: LogFormat = CUSTOM.parse().unwrap();
     assert_eq!(
@@ -189,7 +212,10 @@ fn headerless_custom_lines_are_diagnosed_with_a_guessed_format() {
     );
     // The guess reads the lines.
     let again = read(ReaderBuilder::new().with_format(guess), text.as_bytes()).ok();
-    assert_eq!((again.stats.records, again.stats.malformed), (3, 0));
+    assert_eq!(
+        (again.stats.counts.records, again.stats.counts.malformed),
+        (3, 0)
+    );
     assert_eq!(again.stats.diagnose(), None);
     // Two positions that look alike (a vpc id where the subnet was): no guess.
     let text = text.replace("subnet-9f8e7d6c", "vpc-9f8e7d6c");
@@ -236,7 +262,7 @@ fn a_header_that_does_not_describe_its_lines() {
     let header = header.replacen("interface-id ", "dstaddr ", 1);
     let text = format!("{header}\n{GOOD}\n{GOOD}\n");
     let stats = read(ReaderBuilder::new(), text.as_bytes()).ok().stats;
-    assert_eq!((stats.header, stats.malformed), (1, 2));
+    assert_eq!((stats.counts.header, stats.counts.malformed), (1, 2));
     match stats.diagnose().unwrap() {
         Diagnosis::WrongFormat {
             origin: FormatOrigin::Header,
@@ -261,7 +287,7 @@ fn headerless_transit_gateway_records_are_named() {
         .flat_map(|line| line.iter().copied().chain([b'\n']))
         .collect();
     let stats = read(ReaderBuilder::new(), &records).ok().stats;
-    assert!(stats.malformed > 0);
+    assert!(stats.counts.malformed > 0);
     assert_eq!(stats.diagnose(), Some(Diagnosis::TransitGateway));
 }
 
@@ -280,7 +306,7 @@ fn binary_lines_given_to_a_reader_are_diagnosed() {
 fn healthy_or_mostly_healthy_objects_have_no_diagnosis() {
     let text = format!("{HEADER}\n{GOOD}\n{GOOD}\n{GOOD} x\n");
     let stats = read(ReaderBuilder::new(), text.as_bytes()).ok().stats;
-    assert_eq!(stats.malformed, 1);
+    assert_eq!(stats.counts.malformed, 1);
     assert_eq!(stats.diagnose(), None, "one line of three");
     // Half is not more than half.
     let text = format!("{V2}\n{V2} x\n");

@@ -130,7 +130,14 @@ fn pyarrow_duckdb_and_polars_batches_conform_to_the_text_readers() {
                     assert_eq!(batch.schema(), schema, "{what}");
                 }
                 assert_eq!(all_rows(&batches), expected.named_rows(), "{what}");
-                let counts = |s: &LineStats| (s.records, s.nodata, s.skipdata, s.malformed);
+                let counts = |s: &LineStats| {
+                    (
+                        s.counts.records,
+                        s.counts.nodata,
+                        s.counts.skipdata,
+                        s.counts.malformed,
+                    )
+                };
                 assert_eq!(counts(&stats), counts(&expected.stats), "{what}");
                 assert_eq!(refusals(&stats), refusals(&expected.stats), "{what}");
             }
@@ -146,9 +153,9 @@ fn the_fixtures_exercise_refusals_nodata_and_every_closed_column() {
         .map(|(_, text)| read(ReaderBuilder::new(), &text).ok())
         .collect();
     let stats: Vec<&LineStats> = outcomes.iter().map(|o| &o.stats).collect();
-    assert_eq!(stats.iter().map(|s| s.malformed).sum::<u64>(), 4);
-    assert!(stats.iter().map(|s| s.nodata).sum::<u64>() >= 2);
-    assert!(stats.iter().map(|s| s.skipdata).sum::<u64>() >= 1);
+    assert_eq!(stats.iter().map(|s| s.counts.malformed).sum::<u64>(), 4);
+    assert!(stats.iter().map(|s| s.counts.nodata).sum::<u64>() >= 2);
+    assert!(stats.iter().map(|s| s.counts.skipdata).sum::<u64>() >= 1);
     let columns: Vec<FieldName> = outcomes
         .iter()
         .flat_map(|o| o.columns())

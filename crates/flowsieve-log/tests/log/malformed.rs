@@ -167,7 +167,12 @@ fn check_case(case: &Case) {
         assert_eq!(outcome.rendered(), [GOOD_ROW, GOOD_ROW], "{context}: rows");
         let stats = &outcome.stats;
         assert_eq!(
-            (stats.header, stats.records, stats.malformed, stats.lines()),
+            (
+                stats.counts.header,
+                stats.counts.records,
+                stats.counts.malformed,
+                stats.lines()
+            ),
             (1, 2, 1, 4),
             "{context}: buckets"
         );
@@ -291,7 +296,14 @@ fn a_line_longer_than_the_bound_is_skipped_and_located() {
             common::read_from(builder, common::OneByte(text.as_bytes())).ok()
         };
         let stats = &outcome.stats;
-        assert_eq!((stats.header, stats.records, stats.malformed), (1, 2, 2));
+        assert_eq!(
+            (
+                stats.counts.header,
+                stats.counts.records,
+                stats.counts.malformed
+            ),
+            (1, 2, 2)
+        );
         assert_eq!(stats.lines(), 5);
         assert_eq!(stats.malformed_by_reason[7], 2);
         let second = outcome.issue_at(3);
@@ -340,7 +352,7 @@ fn samples_are_bounded_per_reason_and_counts_are_not() {
     }
     let outcome = read(ReaderBuilder::new().with_sample_limit(3), text.as_bytes()).ok();
     let stats = &outcome.stats;
-    assert_eq!(stats.malformed, 40);
+    assert_eq!(stats.counts.malformed, 40);
     assert_eq!(
         stats.malformed_reasons().collect::<Vec<_>>(),
         [("number_out_of_range", 20), ("invalid_value", 20)]
@@ -363,7 +375,7 @@ fn samples_are_bounded_per_reason_and_counts_are_not() {
     );
     let none = read(ReaderBuilder::new().with_sample_limit(0), text.as_bytes()).ok();
     assert!(none.stats.samples.is_empty());
-    assert_eq!(none.stats.malformed, 40);
+    assert_eq!(none.stats.counts.malformed, 40);
 }
 
 #[test]
@@ -376,10 +388,10 @@ fn blank_lines_and_crlf_are_counted_and_offsets_include_the_cr() {
     let stats = &outcome.stats;
     assert_eq!(
         (
-            stats.header,
-            stats.blank,
-            stats.records,
-            stats.malformed,
+            stats.counts.header,
+            stats.counts.blank,
+            stats.counts.records,
+            stats.counts.malformed,
             stats.lines()
         ),
         (1, 2, 2, 1, 6)
@@ -437,14 +449,14 @@ fn the_mixed_fixture_reports_exactly_its_expected_issues() {
         assert_eq!(&*issue.source, &**source.label());
     }
     let stats = &outcome.stats;
-    assert_eq!(stats.malformed, expected.len() as u64);
+    assert_eq!(stats.counts.malformed, expected.len() as u64);
     assert_eq!(
         (
-            stats.header,
-            stats.records,
-            stats.nodata,
-            stats.skipdata,
-            stats.blank
+            stats.counts.header,
+            stats.counts.records,
+            stats.counts.nodata,
+            stats.counts.skipdata,
+            stats.counts.blank
         ),
         (1, 3, 1, 1, 1)
     );
@@ -576,10 +588,13 @@ fn a_cut_gzip_file_delivers_every_earlier_record_then_fails_naming_the_file() {
         assert_eq!(stats.bytes, *bytes_read);
         let partial = &delivered[line_offset(delivered, *line) as usize..];
         if partial.is_empty() {
-            assert_eq!(stats.malformed, 0, "cut at {cut}: at a line boundary");
+            assert_eq!(
+                stats.counts.malformed, 0,
+                "cut at {cut}: at a line boundary"
+            );
         } else {
             assert_eq!(
-                (stats.malformed, stats.malformed_by_reason[8]),
+                (stats.counts.malformed, stats.malformed_by_reason[8]),
                 (1, 1),
                 "cut at {cut}"
             );
@@ -705,7 +720,7 @@ proptest! {
         let outcome = read(builder, &text).ok();
         prop_assert_eq!(outcome.stats.lines(), physical_lines(&text));
         prop_assert_eq!(outcome.stats.bytes, text.len() as u64);
-        prop_assert_eq!(outcome.stats.samples.len() as u64, outcome.stats.malformed);
+        prop_assert_eq!(outcome.stats.samples.len() as u64, outcome.stats.counts.malformed);
         let mut previous = 0;
         for issue in &outcome.stats.samples {
             prop_assert!(issue.line > previous, "issues in line order");
@@ -745,7 +760,10 @@ fn an_unfinished_gzip_stream_is_truncated_not_silently_short() {
         "{err:?}"
     );
     assert_eq!(outcome.num_rows(), 9);
-    assert_eq!((outcome.stats.header, outcome.stats.malformed), (1, 0));
+    assert_eq!(
+        (outcome.stats.counts.header, outcome.stats.counts.malformed),
+        (1, 0)
+    );
 }
 
 /// Inputs the fuzz targets (`fuzz/`) found, run through the same entry points.
@@ -832,7 +850,7 @@ fn merged_samples_stay_bounded_and_deterministic() {
         grouped.merge(&partial, LIMIT);
     }
     assert_eq!(
-        (forward.malformed, forward.header),
+        (forward.counts.malformed, forward.counts.header),
         (2 * OBJECTS as u64, OBJECTS as u64)
     );
     let sample = |stats: &LineStats| -> Vec<String> {
@@ -880,7 +898,10 @@ fn a_null_log_status_is_invalid_value() {
     )
     .ok();
     assert_eq!(outcome.rendered(), [GOOD_ROW], "the `-` line is not a row");
-    assert_eq!((outcome.stats.records, outcome.stats.malformed), (1, 1));
+    assert_eq!(
+        (outcome.stats.counts.records, outcome.stats.counts.malformed),
+        (1, 1)
+    );
     let issue = outcome.issue_at(3);
     assert_eq!(issue.kind, LineIssueKind::InvalidValue);
     assert_eq!(issue.field.as_deref(), Some("log-status"));

@@ -230,7 +230,10 @@ fn fields_not_asked_for_are_skipped_unvalidated_but_log_status_always_counts() {
         || ReaderBuilder::new().with_projection([FlowField::InterfaceId, FlowField::DstPort]);
     let outcome = read(builder(), line.as_bytes()).ok();
     assert_eq!(outcome.rendered(), [r#""eni-1" 22u16"#]);
-    assert_eq!((outcome.stats.nodata, outcome.stats.malformed), (1, 0));
+    assert_eq!(
+        (outcome.stats.counts.nodata, outcome.stats.counts.malformed),
+        (1, 0)
+    );
     // log-status is read for the accounting even when not projected, so a bad one is seen.
     let bad = line.replace("NODATA", "NOTHING");
     let outcome = read(builder(), bad.as_bytes()).ok();

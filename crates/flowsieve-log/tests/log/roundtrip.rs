@@ -228,7 +228,7 @@ proptest! {
             (case.records.len() as u64, 0, 0)
         };
         prop_assert_eq!(
-            (stats.header, stats.records, stats.nodata, stats.skipdata, stats.blank, stats.malformed),
+            (stats.counts.header, stats.counts.records, stats.counts.nodata, stats.counts.skipdata, stats.counts.blank, stats.counts.malformed),
             (u64::from(case.header), records, nodata, skipdata, 0, 0)
         );
         prop_assert_eq!(stats.lines(), physical_lines(&text));
@@ -532,7 +532,7 @@ proptest! {
         }
         prop_assert_eq!(rows.next(), None);
         let stats = &outcome.stats;
-        prop_assert_eq!((stats.records, stats.nodata, stats.skipdata), statuses);
+        prop_assert_eq!((stats.counts.records, stats.counts.nodata, stats.counts.skipdata), statuses);
         prop_assert_eq!(stats.lines(), physical_lines(&text));
     }
 }

@@ -37,12 +37,12 @@ pub(crate) fn build(
         files_listed,
         files_pruned,
         bytes: acc.bytes_read,
-        records: lines.records,
-        nodata: lines.nodata,
-        skipdata: lines.skipdata,
-        malformed: lines.malformed,
-        header: lines.header,
-        blank: lines.blank,
+        records: lines.counts.records,
+        nodata: lines.counts.nodata,
+        skipdata: lines.counts.skipdata,
+        malformed: lines.counts.malformed,
+        header: lines.counts.header,
+        blank: lines.counts.blank,
         malformed_by_reason: lines
             .malformed_reasons()
             .map(|(r, n)| (r.to_owned(), n))
@@ -73,20 +73,7 @@ pub(crate) fn build(
 
 /// Sampled malformed lines: the first few per reason, by (file, line).
 fn samples(ctx: &Context<'_>) -> Vec<LineSample> {
-    let mut samples: Vec<LineSample> = ctx
-        .acc
-        .lines
-        .samples
-        .iter()
-        .map(|s| LineSample {
-            file: s.source.to_string(),
-            line: s.line,
-            byte_offset: s.byte_offset,
-            field: s.field.clone(),
-            text: s.text.clone(),
-            reason: s.kind.as_str().to_owned(),
-        })
-        .collect();
+    let mut samples: Vec<LineSample> = ctx.acc.lines.samples.iter().map(LineSample::from).collect();
     samples.sort_by(|a, b| a.file.cmp(&b.file).then(a.line.cmp(&b.line)));
     let mut kept: BTreeMap<String, usize> = BTreeMap::new();
     samples.retain(|s| {

@@ -179,22 +179,9 @@ pub struct Summary {
     pub distinct_tuples: u64,
 }
 
-/// A sampled malformed line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LineSample {
-    /// The object.
-    pub file: String,
-    /// 1-based line number (row number for Parquet).
-    pub line: u64,
-    /// Byte offset of the line.
-    pub byte_offset: u64,
-    /// The field at fault, when one is.
-    pub field: Option<String>,
-    /// The offending text.
-    pub text: String,
-    /// The reason key.
-    pub reason: String,
-}
+/// A sampled malformed line (file, line, byte offset, field, text, reason key): the type
+/// flowsieve-log's documents share.
+pub use flowsieve_log::LineSample;
 
 /// An object that could not be read completely.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -78,7 +78,7 @@ fn pyarrow_duckdb_and_polars_batches_give_the_texts_report() {
                     conformed += batch.num_rows();
                     analyzer.add_batch(&batch);
                 }
-                assert_eq!(conformer.stats().malformed, 0, "{engine}: {name}");
+                assert_eq!(conformer.stats().counts.malformed, 0, "{engine}: {name}");
             }
         });
         assert_eq!(conformed, rows, "{engine}");
