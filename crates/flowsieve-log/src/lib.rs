@@ -127,6 +127,7 @@ pub use conform::FlowConformer;
 pub use convert::{
     BoxError, ConversionSummary, ConvertError, ConvertTarget, ConvertedFile, Converter,
     FileFailure, MalformedByReason, OutputKind, ParquetOutputs, PlainFiles, SampleLine,
+    union_input_fields,
 };
 pub use decoder::FlowDecoder;
 pub use diagnose::{Diagnosis, FormatOrigin, LineProbe, MALFORMED_SHARE_PERCENT, PROBE_LINES};

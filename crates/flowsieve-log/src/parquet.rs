@@ -215,6 +215,61 @@ pub enum AddressEncoding {
     Binary,
 }
 
+impl AddressEncoding {
+    /// A flow schema with its address columns as this encoding holds them (`Utf8` for text).
+    pub fn schema(self, schema: &SchemaRef) -> SchemaRef {
+        match self {
+            AddressEncoding::Binary => schema.clone(),
+            AddressEncoding::Text => Arc::new(Schema::new(
+                schema
+                    .fields()
+                    .iter()
+                    .map(|f| match f.data_type() {
+                        DataType::FixedSizeBinary(16) => Field::new(f.name(), DataType::Utf8, true),
+                        _ => f.as_ref().clone(),
+                    })
+                    .collect::<Vec<_>>(),
+            )),
+        }
+    }
+
+    /// A flow batch with its addresses in this encoding, in `schema` (from [`Self::schema`] of
+    /// the batch's schema).
+    ///
+    /// ```
+    /// use flowsieve_log::{AddressEncoding, ReaderBuilder};
+    ///
+    /// let text = "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK\n";
+    /// let batch = ReaderBuilder::new().build(text.as_bytes())?.next().unwrap()?;
+    /// let schema = AddressEncoding::Text.schema(&batch.schema());
+    /// let encoded = AddressEncoding::Text.encode(&batch, &schema)?;
+    /// let srcaddr = encoded.column_by_name("srcaddr").unwrap();
+    /// assert_eq!(srcaddr.data_type(), &arrow_schema::DataType::Utf8);
+    /// # Ok::<(), flowsieve_log::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// When `schema` is not the encoded schema of the batch's.
+    pub fn encode(self, batch: &FlowRecordBatch, schema: &SchemaRef) -> Result<RecordBatch> {
+        let batch = batch.as_record_batch();
+        Ok(match self {
+            AddressEncoding::Binary => batch.clone(),
+            AddressEncoding::Text => {
+                let columns = batch
+                    .columns()
+                    .iter()
+                    .map(|c| match c.data_type() {
+                        DataType::FixedSizeBinary(16) => addresses_as_text(c),
+                        _ => c.clone(),
+                    })
+                    .collect();
+                RecordBatch::try_new(schema.clone(), columns)?
+            }
+        })
+    }
+}
+
 /// Writes flow batches to a Parquet file.
 ///
 /// ```
@@ -254,19 +309,7 @@ impl<W: Write + Send> FlowParquetWriter<W> {
         compression: ParquetCompression,
         addresses: AddressEncoding,
     ) -> Result<Self> {
-        let schema = match addresses {
-            AddressEncoding::Binary => schema,
-            AddressEncoding::Text => Arc::new(Schema::new(
-                schema
-                    .fields()
-                    .iter()
-                    .map(|f| match f.data_type() {
-                        DataType::FixedSizeBinary(16) => Field::new(f.name(), DataType::Utf8, true),
-                        _ => f.as_ref().clone(),
-                    })
-                    .collect::<Vec<_>>(),
-            )),
-        };
+        let schema = addresses.schema(&schema);
         if let Some(feature) = compression.feature().filter(|_| !compression.is_built()) {
             return Err(Error::parquet(
                 "<parquet writer>",
@@ -299,21 +342,7 @@ impl<W: Write + Send> FlowParquetWriter<W> {
 
     /// Writes one batch (its schema must be the writer's flow schema).
     pub fn write(&mut self, batch: &FlowRecordBatch) -> Result<()> {
-        let batch = batch.as_record_batch();
-        let batch = match self.addresses {
-            AddressEncoding::Binary => batch.clone(),
-            AddressEncoding::Text => {
-                let columns = batch
-                    .columns()
-                    .iter()
-                    .map(|c| match c.data_type() {
-                        DataType::FixedSizeBinary(16) => addresses_as_text(c),
-                        _ => c.clone(),
-                    })
-                    .collect();
-                RecordBatch::try_new(self.schema.clone(), columns)?
-            }
-        };
+        let batch = self.addresses.encode(batch, &self.schema)?;
         self.writer
             .write(&batch)
             .map_err(|err| Error::parquet("<parquet writer>", err))?;

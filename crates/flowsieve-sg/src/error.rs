@@ -100,12 +100,18 @@ pub enum Error {
         /// The version found.
         version: String,
     },
+    /// Bytes given to [`crate::InventoryFiles::from_bytes`] that it did not write.
+    #[error("invalid serialised inventory files: {reason}")]
+    InvalidFiles {
+        /// What is wrong with them.
+        reason: String,
+    },
 }
 
 impl Error {
-    /// The file or directory the error is about.
-    pub fn path(&self) -> &Path {
-        match self {
+    /// The file or directory the error is about (`None` for serialised inventory files).
+    pub fn path(&self) -> Option<&Path> {
+        Some(match self {
             Error::Io { path, .. }
             | Error::Json { path, .. }
             | Error::MissingField { path, .. }
@@ -114,7 +120,8 @@ impl Error {
             | Error::UnnamedPrefixListEntries { path, .. }
             | Error::UnnamedTargetGroup { path, .. }
             | Error::UnsupportedFormat { path, .. } => path,
-        }
+            Error::InvalidFiles { .. } => return None,
+        })
     }
 
     /// The JSON path inside the file, when the error is about one value.

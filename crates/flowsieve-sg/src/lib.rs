@@ -192,7 +192,7 @@ pub use document::{
     RuleEntry, SourceEntry,
 };
 pub use error::{Error, Result};
-pub use load::{Inventory, InventoryBuilder, SnapshotSpec, SnapshotSpecError};
+pub use load::{Inventory, InventoryBuilder, InventoryFiles, SnapshotSpec, SnapshotSpecError};
 pub use matcher::{
     AddressOwner, CompiledMatcher, EniIdx, EpochIdx, FlowQuery, GroupSetIdx, RuleIdx, RuleMatches,
     SubnetIdx, VpcIdx,

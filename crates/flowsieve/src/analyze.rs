@@ -47,10 +47,26 @@ pub fn analyze_with_progress(
     let (selected, pruned): (Vec<&Source>, Vec<&Source>) =
         sources.iter().partition(|s| filter.selects(s.key()));
     let listeners = learn_from(config, network, &selected);
-    let inputs = Inputs {
+    let accumulator = accumulate(config, network, &listeners, &selected, progress)?;
+    Ok(build_report(
+        accumulator,
         network,
-        listeners: &listeners,
-    };
+        config,
+        sources.len() as u64,
+        pruned.len() as u64,
+    ))
+}
+
+/// Reads `selected` in parallel into one accumulator (the body of [`analyze_with_progress`]
+/// and [`Analyzer::add_sources`]).
+fn accumulate(
+    config: &AnalysisConfig,
+    network: &Network,
+    listeners: &Listeners,
+    selected: &[&Source],
+    progress: &(dyn Fn(&Source, &LineStats) + Sync),
+) -> Result<FlowAccumulator> {
+    let inputs = Inputs { network, listeners };
     let builder = config.reader_builder();
     let enis = network.matcher().eni_count();
     // One accumulator per concurrently running task, not per rayon split: `try_fold` would start
@@ -70,7 +86,7 @@ pub fn analyze_with_progress(
     if selected.iter().any(|s| s.is_remote()) {
         // Remote objects: workers take them in list order as they become free (`par_bridge`),
         // the order their store fetches them ahead in (bounded; see flowsieve-s3).
-        fetch_in_order(selected)
+        fetch_in_order(selected.to_vec())
             .par_bridge()
             .try_for_each(|fetched| {
                 let source = fetched.source();
@@ -81,14 +97,7 @@ pub fn analyze_with_progress(
             .par_iter()
             .try_for_each(|source| read(source, flowsieve_log::open(source, &builder)))?;
     }
-    let accumulator = pool.merged();
-    Ok(build_report(
-        accumulator,
-        network,
-        config,
-        sources.len() as u64,
-        pruned.len() as u64,
-    ))
+    Ok(pool.merged())
 }
 
 /// Idle accumulators, shared by the workers of one analysis.
@@ -147,21 +156,36 @@ pub fn learn_listeners(
     network: &Network,
     sources: &[Source],
 ) -> Listeners {
+    learn_sources(config, network, sources).finish()
+}
+
+/// [`learn_listeners`] without the last step: the learner, to merge with those of other
+/// processes ([`ListenerLearner::to_bytes`]) before [`ListenerLearner::finish`] (a distributed
+/// run learns from each worker's share of the objects).
+pub fn learn_sources(
+    config: &AnalysisConfig,
+    network: &Network,
+    sources: &[Source],
+) -> ListenerLearner {
     let filter = config.key_filter();
     let selected: Vec<&Source> = sources.iter().filter(|s| filter.selects(s.key())).collect();
-    learn_from(config, network, &selected)
+    learner_of(config, network, &selected)
 }
 
 fn learn_from(config: &AnalysisConfig, network: &Network, selected: &[&Source]) -> Listeners {
+    learner_of(config, network, selected).finish()
+}
+
+fn learner_of(config: &AnalysisConfig, network: &Network, selected: &[&Source]) -> ListenerLearner {
     if config.learn_lines == 0 || selected.is_empty() {
-        return Listeners::none();
+        return ListenerLearner::new();
     }
     let builder = config.learning_reader_builder();
     let learn_one = |mut learner: ListenerLearner, source: &Source, reader| {
         learn_source(&mut learner, network, config.learn_lines, source, reader);
         learner
     };
-    let learner = if selected.iter().any(|s| s.is_remote()) {
+    if selected.iter().any(|s| s.is_remote()) {
         fetch_in_order(selected.to_vec())
             .par_bridge()
             .fold(ListenerLearner::new, |learner, fetched| {
@@ -176,8 +200,7 @@ fn learn_from(config: &AnalysisConfig, network: &Network, selected: &[&Source]) 
                 learn_one(learner, source, flowsieve_log::open(source, &builder))
             })
             .reduce(ListenerLearner::new, merge_learners)
-    };
-    learner.finish()
+    }
 }
 
 fn merge_learners(mut a: ListenerLearner, b: ListenerLearner) -> ListenerLearner {
@@ -309,6 +332,8 @@ pub struct Analyzer {
     config: AnalysisConfig,
     acc: FlowAccumulator,
     attributor: Attributor,
+    /// Objects a key filter ruled out, for the summary (not part of partials).
+    pruned: u64,
 }
 
 impl Analyzer {
@@ -321,6 +346,7 @@ impl Analyzer {
             listeners: Arc::new(Listeners::none()),
             config: config.clone(),
             attributor: Attributor::new(config),
+            pruned: 0,
         }
     }
 
@@ -363,6 +389,52 @@ impl Analyzer {
         classes
     }
 
+    /// Reads `sources` into this analysis, in parallel (rayon's current pool), as [`analyze`]
+    /// reads them: those the config's key filter rules out are counted, unread; a source that
+    /// fails is listed in `summary.file_errors` unless the config is strict. The analyzer's
+    /// listeners orient flag-less records ([`Self::with_listeners`]; [`learn_listeners`] or
+    /// [`learn_sources`] learn them from the same sources).
+    ///
+    /// ```
+    /// use flowsieve::{AnalysisConfig, Analyzer, Network};
+    ///
+    /// let network = Network::load(&["../../testdata/demo/inventory"])?;
+    /// let sources = flowsieve::log::discover(&["../../testdata/demo/logs"])?;
+    /// let config = AnalysisConfig::new();
+    /// let listeners = flowsieve::learn_listeners(&config, &network, &sources);
+    /// let mut analyzer = Analyzer::new(&config, network).with_listeners(listeners);
+    /// analyzer.add_sources(&sources)?;
+    /// let report = analyzer.finish();
+    /// assert_eq!(report.summary.files, sources.len() as u64);
+    /// # Ok::<(), flowsieve::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// With a strict config, the first source that fails.
+    pub fn add_sources(&mut self, sources: &[Source]) -> Result<()> {
+        let filter = self.config.key_filter();
+        let (selected, pruned): (Vec<&Source>, Vec<&Source>) =
+            sources.iter().partition(|s| filter.selects(s.key()));
+        let acc = accumulate(
+            &self.config,
+            &self.network,
+            &self.listeners,
+            &selected,
+            &|_, _| {},
+        )?;
+        self.acc.merge(acc);
+        self.add_pruned(pruned.len() as u64);
+        Ok(())
+    }
+
+    /// Counts objects a key filter ruled out, unread, for the summary (`files_listed`,
+    /// `files_pruned`): for callers that list and prune objects themselves. Partials do not
+    /// carry this count: the process that listed the objects adds it before finishing.
+    pub fn add_pruned(&mut self, objects: u64) {
+        self.pruned += objects;
+    }
+
     /// Adds the line accounting of a source the batches came from (for the summary).
     pub fn add_line_stats(&mut self, stats: &LineStats) {
         self.acc.files += 1;
@@ -403,6 +475,7 @@ impl Analyzer {
             });
         }
         self.acc.merge(other.acc);
+        self.pruned += other.pruned;
         Ok(())
     }
 
@@ -444,8 +517,8 @@ impl Analyzer {
 
     /// The report.
     pub fn finish(self) -> Report {
-        let files = self.acc.files;
-        build_report(self.acc, &self.network, &self.config, files, 0)
+        let listed = self.acc.files + self.pruned;
+        build_report(self.acc, &self.network, &self.config, listed, self.pruned)
     }
 }
 
@@ -492,5 +565,52 @@ mod tests {
         let only = run(&[("lacking.log", LACKING)]);
         assert_eq!(only.judgeable(), Judgeable::NoUsableLogs { records: 2 });
         assert!(only.unknown_enis.is_empty());
+    }
+
+    /// A distributed run: learners of two shards shipped as bytes and merged, then analyzers
+    /// of the shards with those listeners, shipped as partials, merged and given the pruned
+    /// count, give `analyze`'s report.
+    #[test]
+    fn shards_learned_and_analysed_apart_give_one_runs_report() {
+        let network = Arc::new(Network::load(&["../../testdata/demo/inventory"]).unwrap());
+        let sources = flowsieve_log::discover(&["../../testdata/demo/logs"]).unwrap();
+        let config = AnalysisConfig::new();
+        let expected = analyze(&config, &network, &sources).unwrap();
+        let (left, right) = sources.split_at(sources.len() / 3);
+
+        let mut learner = ListenerLearner::new();
+        for shard in [left, right] {
+            let bytes = learn_sources(&config, &network, shard).to_bytes();
+            learner.merge(ListenerLearner::from_bytes(&bytes).unwrap());
+        }
+        let listeners = Arc::new(learner.finish());
+        assert_eq!(
+            listeners.fingerprint(),
+            learn_listeners(&config, &network, &sources).fingerprint()
+        );
+
+        let mut merged =
+            Analyzer::new(&config, Arc::clone(&network)).with_listeners(Arc::clone(&listeners));
+        for shard in [right, left] {
+            let mut analyzer =
+                Analyzer::new(&config, Arc::clone(&network)).with_listeners(Arc::clone(&listeners));
+            analyzer.add_sources(shard).unwrap();
+            merged.merge_partial(&analyzer.partial().unwrap()).unwrap();
+        }
+        assert_eq!(merged.finish(), expected);
+    }
+
+    #[test]
+    fn pruned_objects_are_counted_by_add_sources_and_add_pruned() {
+        let network = Network::load(&["../../testdata/demo/inventory"]).unwrap();
+        let sources = flowsieve_log::discover(&["../../testdata/demo/logs"]).unwrap();
+        let config = AnalysisConfig::new().with_regions(["eu-north-1"]);
+        let mut analyzer = Analyzer::new(&config, network);
+        analyzer.add_sources(&sources).unwrap();
+        analyzer.add_pruned(2);
+        let s = analyzer.finish().summary;
+        assert_eq!(s.files, 0);
+        assert_eq!(s.files_pruned, sources.len() as u64 + 2);
+        assert_eq!(s.files_listed, s.files_pruned);
     }
 }

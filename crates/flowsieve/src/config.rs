@@ -290,3 +290,20 @@ mod tests {
         );
     }
 }
+
+/// The ranges the analysis options accept, the same for the CLI's flags and the Python
+/// package's keywords, so that a value valid in one is valid in the other.
+pub mod limits {
+    use std::ops::RangeInclusive;
+
+    /// Worker threads: at most 1,024 whatever the machine, so that a value valid on one
+    /// machine is valid on every other (threads beyond the cores only add memory).
+    pub const THREADS: RangeInclusive<u64> = 1..=1024;
+    /// Rows per batch: a batch's column builders are allocated up front, so the bound keeps a
+    /// typo from asking for terabytes (a million rows is also Parquet's default row group).
+    pub const BATCH_SIZE: RangeInclusive<u64> = 1..=1 << 20;
+    /// Rows per section of the table and Markdown reports, and top peers per item.
+    pub const TOP: RangeInclusive<u64> = 1..=100_000;
+    /// Lines per object the learning pass reads (0 turns learning off).
+    pub const LEARN_LINES: RangeInclusive<u64> = 0..=1_000_000_000;
+}

@@ -337,6 +337,48 @@ impl ListenerLearner {
         self.records
     }
 
+    /// What was learned so far as bytes (JSON; the current object closed first), to merge it
+    /// in another process: a distributed run learns on each worker, merges the learners
+    /// ([`Self::from_bytes`], [`Self::merge`]) and finishes once, which gives the same
+    /// [`Listeners`] as one learner over every object.
+    ///
+    /// ```
+    /// use flowsieve::ListenerLearner;
+    ///
+    /// let learner = ListenerLearner::new();
+    /// let shipped = ListenerLearner::from_bytes(&learner.to_bytes())?;
+    /// assert_eq!(shipped.finish().fingerprint(), learner.finish().fingerprint());
+    /// # Ok::<(), flowsieve::Error>(())
+    /// ```
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut closed = self.clone();
+        closed.end_object();
+        let mut ports: Vec<(PortKey, PortEvidence)> =
+            closed.ports.iter().map(|(&k, &v)| (k, v)).collect();
+        ports.sort_unstable_by_key(|&(k, _)| k);
+        let wire = LearnerWire {
+            records: closed.records,
+            ports,
+        };
+        serde_json::to_vec(&wire).unwrap_or_default()
+    }
+
+    /// Reads what [`Self::to_bytes`] wrote.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::Error::InvalidPartial`] for bytes that are not a serialised learner.
+    pub fn from_bytes(bytes: &[u8]) -> crate::Result<ListenerLearner> {
+        let wire: LearnerWire =
+            serde_json::from_slice(bytes).map_err(|e| crate::Error::InvalidPartial {
+                reason: format!("listener learner: {e}"),
+            })?;
+        let mut learner = ListenerLearner::new();
+        learner.records = wire.records;
+        learner.ports.extend(wire.ports);
+        Ok(learner)
+    }
+
     /// Freezes what was learned (closing the current object).
     pub fn finish(mut self) -> Listeners {
         self.end_object();
@@ -497,6 +539,13 @@ impl Listeners {
             records: wire.records,
         })
     }
+}
+
+/// [`ListenerLearner`] on the wire.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct LearnerWire {
+    records: u64,
+    ports: Vec<(PortKey, PortEvidence)>,
 }
 
 /// [`Listeners`] on the wire.

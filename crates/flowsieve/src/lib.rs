@@ -142,11 +142,11 @@ pub use flowsieve_log as log;
 pub use flowsieve_s3 as s3;
 pub use flowsieve_sg as sg;
 
-pub use analyze::{Analyzer, analyze, analyze_with_progress, learn_listeners};
+pub use analyze::{Analyzer, analyze, analyze_with_progress, learn_listeners, learn_sources};
 pub use attribute::RowClass;
 pub use config::{
     ANALYSIS_FIELDS, ATTRIBUTION_FIELDS, AnalysisConfig, DEFAULT_LEARN_LINES, DEFAULT_TOP,
-    LEARNING_FIELDS, missing_for_attribution,
+    LEARNING_FIELDS, limits, missing_for_attribution,
 };
 pub use distinct::DistinctCounter;
 pub use error::{Error, Result};

@@ -7,17 +7,15 @@ use std::ops::RangeInclusive;
 
 use clap::builder::{RangedU64ValueParser, TypedValueParser};
 
-/// Worker threads (`--threads`): at most 1,024 whatever the machine, so that a command line
-/// valid on one machine is valid on every other. Threads beyond the cores only add memory.
-pub const THREADS: RangeInclusive<u64> = 1..=1024;
-/// Rows per batch (`--batch-size`): a batch's column builders are allocated up front, so the
-/// bound keeps a typo from asking for terabytes (a million rows is also Parquet's default row
-/// group).
-pub const BATCH_SIZE: RangeInclusive<u64> = 1..=1 << 20;
-/// Rows per section of the table and Markdown reports (`--top`).
-pub const TOP: RangeInclusive<u64> = 1..=100_000;
-/// Lines per object the learning pass reads (`--learn-lines`; 0 turns learning off).
-pub const LEARN_LINES: RangeInclusive<u64> = 0..=1_000_000_000;
+/// Worker threads (`--threads`): [`flowsieve::limits::THREADS`].
+pub const THREADS: RangeInclusive<u64> = flowsieve::limits::THREADS;
+/// Rows per batch (`--batch-size`): [`flowsieve::limits::BATCH_SIZE`].
+pub const BATCH_SIZE: RangeInclusive<u64> = flowsieve::limits::BATCH_SIZE;
+/// Rows per section of the table and Markdown reports (`--top`): [`flowsieve::limits::TOP`].
+pub const TOP: RangeInclusive<u64> = flowsieve::limits::TOP;
+/// Lines per object the learning pass reads (`--learn-lines`):
+/// [`flowsieve::limits::LEARN_LINES`].
+pub const LEARN_LINES: RangeInclusive<u64> = flowsieve::limits::LEARN_LINES;
 /// Table width in columns (`--width`).
 pub const WIDTH: RangeInclusive<u64> = 60..=1000;
 /// S3 objects fetched at once (`--s3-concurrency`): each buffers at most 1 MiB.

@@ -256,6 +256,18 @@ impl Converter {
     }
 }
 
+/// The union of the inputs' fields, in canonical order ([`LogFormat::union_fields`]): the
+/// schema a [`Converter`] gives one file holding them all. Reads each input's header (or
+/// Parquet schema) only, `threads` at a time; inputs that cannot be read add nothing.
+pub fn union_input_fields(
+    inputs: &[Source],
+    reader: &ReaderBuilder,
+    threads: usize,
+) -> Vec<FieldName> {
+    let formats = peek_formats(inputs, reader, threads.max(1));
+    LogFormat::union_fields(formats.iter().flatten())
+}
+
 /// Each input's format: its header or Parquet columns, else the reader's format or the default
 /// v2 (header-less text); a message naming the file when it cannot be read at all.
 fn peek_formats(

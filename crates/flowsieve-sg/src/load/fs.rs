@@ -18,66 +18,71 @@ impl InventoryBuilder {
     ///
     /// As [`Inventory::load`](crate::Inventory::load). After an error the builder may hold part of the failed file.
     pub fn add_path(&mut self, path: impl AsRef<Path>) -> Result<&mut Self> {
-        let path = path.as_ref();
-        let meta = std::fs::metadata(path).map_err(|source| Error::Io {
-            path: path.to_owned(),
-            source,
-        })?;
-        if meta.is_dir() {
-            self.add_dir(path, 0)?;
-        } else {
-            self.add_file(path, true)?;
+        for (file, explicit) in files_of(path.as_ref())? {
+            let bytes = std::fs::read(&file).map_err(|source| Error::Io {
+                path: file.clone(),
+                source,
+            })?;
+            self.add_json_inner(&file, &bytes, explicit)?;
         }
         Ok(self)
     }
+}
 
-    fn add_dir(&mut self, dir: &Path, depth: usize) -> Result<()> {
-        let io = |source| Error::Io {
-            path: dir.to_owned(),
-            source,
-        };
-        if depth > MAX_DIR_DEPTH {
-            return Err(io(std::io::Error::other(
-                "directories nested too deeply (a symlink loop?)",
-            )));
-        }
-        let mut entries: Vec<PathBuf> = Vec::new();
-        for entry in std::fs::read_dir(dir).map_err(io)? {
-            let entry = entry.map_err(io)?;
-            let hidden = entry
-                .file_name()
-                .to_str()
-                .is_none_or(|n| n.starts_with('.'));
-            if !hidden {
-                entries.push(entry.path());
-            }
-        }
-        entries.sort();
-        for p in entries {
-            let meta = std::fs::metadata(&p).map_err(|source| Error::Io {
-                path: p.clone(),
-                source,
-            })?;
-            if meta.is_dir() {
-                self.add_dir(&p, depth + 1)?;
-            } else if p
-                .extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| e.eq_ignore_ascii_case("json"))
-            {
-                self.add_file(&p, false)?;
-            }
-        }
-        Ok(())
+/// The files loading `path` reads, in order, each with whether it was named explicitly: the
+/// file itself (whatever its name), or a directory's `*.json` files, recursively, sorted,
+/// hidden entries skipped.
+pub(super) fn files_of(path: &Path) -> Result<Vec<(PathBuf, bool)>> {
+    let meta = std::fs::metadata(path).map_err(|source| Error::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    if !meta.is_dir() {
+        return Ok(vec![(path.to_owned(), true)]);
     }
+    let mut files = Vec::new();
+    walk(path, 0, &mut files)?;
+    Ok(files)
+}
 
-    fn add_file(&mut self, file: &Path, explicit: bool) -> Result<()> {
-        let bytes = std::fs::read(file).map_err(|source| Error::Io {
-            path: file.to_owned(),
+fn walk(dir: &Path, depth: usize, files: &mut Vec<(PathBuf, bool)>) -> Result<()> {
+    let io = |source| Error::Io {
+        path: dir.to_owned(),
+        source,
+    };
+    if depth > MAX_DIR_DEPTH {
+        return Err(io(std::io::Error::other(
+            "directories nested too deeply (a symlink loop?)",
+        )));
+    }
+    let mut entries: Vec<PathBuf> = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let entry = entry.map_err(io)?;
+        let hidden = entry
+            .file_name()
+            .to_str()
+            .is_none_or(|n| n.starts_with('.'));
+        if !hidden {
+            entries.push(entry.path());
+        }
+    }
+    entries.sort();
+    for p in entries {
+        let meta = std::fs::metadata(&p).map_err(|source| Error::Io {
+            path: p.clone(),
             source,
         })?;
-        self.add_json_inner(file, &bytes, explicit)
+        if meta.is_dir() {
+            walk(&p, depth + 1, files)?;
+        } else if p
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+        {
+            files.push((p, false));
+        }
     }
+    Ok(())
 }
 
 /// Text of a file: UTF-8 (a BOM is skipped) or UTF-16 with a BOM (what Windows PowerShell 5

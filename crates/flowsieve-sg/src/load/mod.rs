@@ -31,6 +31,7 @@ mod aws;
 mod builder;
 mod config;
 mod elb;
+mod files;
 mod finish;
 mod fs;
 mod merge;
@@ -53,6 +54,7 @@ use crate::model::{
 };
 
 pub use builder::InventoryBuilder;
+pub use files::InventoryFiles;
 pub use snapshot::{SnapshotSpec, SnapshotSpecError};
 
 /// The declared network: security groups, their exploded rules (each with its lifetimes),

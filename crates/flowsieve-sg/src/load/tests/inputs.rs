@@ -77,7 +77,7 @@ fn missing_required_fields_name_file_and_json_path() {
             matches!(&err, Error::MissingField { json_path, .. } if json_path == path),
             "{path}: {err:?}"
         );
-        assert_eq!(err.path(), Path::new("inventory/broken.json"));
+        assert_eq!(err.path(), Some(Path::new("inventory/broken.json")));
         assert_eq!(
             err.to_string(),
             format!("inventory/broken.json: {path}: missing required field")
@@ -153,7 +153,10 @@ fn unrecognised_files_are_errors_when_named_and_findings_in_directories() {
 fn missing_paths_and_empty_input() {
     let err = Inventory::load(&["/nonexistent/flowsieve/inventory"]).unwrap_err();
     assert!(matches!(err, Error::Io { .. }));
-    assert_eq!(err.path(), Path::new("/nonexistent/flowsieve/inventory"));
+    assert_eq!(
+        err.path(),
+        Some(Path::new("/nonexistent/flowsieve/inventory"))
+    );
     let dir = tempfile::tempdir().unwrap();
     let inv = Inventory::load(&[dir.path()]).unwrap();
     assert_eq!(codes(&inv), ["empty_input"]);

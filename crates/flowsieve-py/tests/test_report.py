@@ -1,0 +1,97 @@
+"""The Python report is the CLI's report: same JSON document, for the demo and a generated
+archive, whatever the input path (paths, Analyzer.add_logs, partials merged in any order)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import flowsieve
+import pytest
+
+from conftest import cli_json
+
+
+def test_demo_report_equals_the_clis(demo, demo_network):
+    report = flowsieve.analyze(demo_network, [str(demo / "logs")])
+    assert report.to_dict() == cli_json(demo / "inventory", [demo / "logs"])
+    assert report.rule_status == (63, 4, 9)
+    assert json.loads(report.to_json()) == report.to_dict()
+
+
+def test_generated_archive_report_equals_the_clis(archive):
+    network = flowsieve.Network.load([str(archive / "inventory")])
+    report = flowsieve.analyze(network, [str(archive / "logs")], threads=2)
+    expected = cli_json(archive / "inventory", [archive / "logs"], "--threads", "2")
+    assert report.to_dict() == expected
+    assert expected["summary"]["malformed"] > 0
+
+
+def test_options_reach_the_analysis_as_the_clis_flags(demo, demo_network):
+    since, until = "2025-04-21T00:10:00Z", "2025-04-21T00:40:00Z"
+    report = flowsieve.analyze(
+        demo_network, [str(demo / "logs")], since=since, until=until, top=3, learn_lines=0
+    )
+    expected = cli_json(
+        demo / "inventory", [demo / "logs"], "--since", since, "--until", until, "--top", "3",
+        "--learn-lines", "0",
+    )
+    assert report.to_dict() == expected
+
+
+def test_partials_merged_in_any_order_give_one_runs_report(archive):
+    network = flowsieve.Network.load([str(archive / "inventory")])
+    objects = sorted(p for p in (archive / "logs").rglob("*") if p.is_file())
+    thirds = [objects[i::3] for i in range(3)]
+    partials = []
+    for part in thirds:
+        analyzer = flowsieve.Analyzer(network, learn_lines=0)
+        analyzer.add_logs([str(p) for p in part])
+        partials.append(analyzer.partial())
+    whole = flowsieve.Analyzer(network, learn_lines=0)
+    whole.add_logs([str(archive / "logs")])
+    expected = whole.finish().to_dict()
+    for order in itertools.permutations(range(3)):
+        merged = flowsieve.Analyzer(network, learn_lines=0)
+        merged.merge([partials[i] for i in order])
+        assert merged.finish().to_dict() == expected, order
+    # The same shard always gives the same bytes (a retried task changes nothing).
+    again = flowsieve.Analyzer(network, learn_lines=0)
+    again.add_logs([str(p) for p in thirds[0]])
+    assert again.partial() == partials[0]
+
+
+def test_a_partial_of_another_network_is_refused(demo_network, archive):
+    other = flowsieve.Network.load([str(archive / "inventory")])
+    foreign = flowsieve.Analyzer(other).partial()
+    analyzer = flowsieve.Analyzer(demo_network)
+    with pytest.raises(flowsieve.PartialError) as caught:
+        analyzer.merge(foreign)
+    assert caught.value.reason == "network_mismatch"
+
+
+def test_networks_pickle_to_the_same_network(demo_network):
+    import pickle
+
+    again = pickle.loads(pickle.dumps(demo_network))
+    assert again.fingerprint == demo_network.fingerprint
+    assert again.counts() == demo_network.counts()
+
+
+def test_report_sections_are_arrow_tables(demo, demo_network):
+    pa = pytest.importorskip("pyarrow")
+    report = flowsieve.analyze(demo_network, [str(demo / "logs")])
+    as_dict = report.to_dict()
+    rules = pa.table(report.rules())
+    assert rules.num_rows == len(as_dict["rules"])
+    assert rules.column("rule_id").to_pylist() == [r["rule_id"] for r in as_dict["rules"]]
+    assert rules.column("status").to_pylist() == [r["status"] for r in as_dict["rules"]]
+    assert rules.column("reasons").to_pylist() == [r["reasons"] for r in as_dict["rules"]]
+    hotspots = pa.table(report.hotspots())
+    assert hotspots.column("records").to_pylist() == [
+        h["records"] for h in as_dict["reject_hotspots"]
+    ]
+    edges = pa.table(report.reachability())
+    assert edges.num_rows == len(as_dict["reachability"]["observed"])
+    # An empty section keeps its columns and types.
+    assert report.rules().column_names == rules.schema.names
