@@ -57,11 +57,11 @@ pub fn analyze(
     let report = py
         .detach(|| pool.install(|| flowsieve::analyze(&options.config, &net, &sources)))
         .map_err(|e| analysis_error(&e))?;
-    judged(report, allow_empty)
+    judged(Arc::new(report), allow_empty)
 }
 
 /// The report, or `NotJudgeableError` when nothing could be judged and that was not allowed.
-pub fn judged(report: flowsieve::Report, allow_empty: bool) -> PyResult<Report> {
+pub fn judged(report: Arc<flowsieve::Report>, allow_empty: bool) -> PyResult<Report> {
     let why = match report.judgeable() {
         Judgeable::Yes => None,
         Judgeable::NoObjects { listed, pruned } => Some((
@@ -98,49 +98,140 @@ pub fn judged(report: flowsieve::Report, allow_empty: bool) -> PyResult<Report> 
             reason,
             Place::default(),
         )),
-        _ => Ok(Report {
-            inner: Arc::new(report),
-        }),
+        _ => Ok(Report { inner: report }),
     }
 }
 
 /// An analysis fed by the caller: Arrow data from any engine (`add`), flow-log paths or URLs
 /// (`add_logs`), partial results of other analyzers (`merge`); `finish` gives the report.
+///
+/// It orients flag-less records with the listeners it is given (`listeners=`, bytes of
+/// `learn_listeners`); it does not learn them itself, since analyzers that merge must share
+/// them (`analyze` and `flowsieve.spark` learn over every object first).
 #[pyclass(module = "flowsieve", frozen)]
 pub struct Analyzer {
-    state: Mutex<Option<State>>,
+    state: Mutex<State>,
     options: Options,
     network: Arc<flowsieve::Network>,
 }
 
-struct State {
-    analyzer: flowsieve::Analyzer,
+/// Where an analyzer is.
+enum State {
+    Open(Box<flowsieve::Analyzer>),
+    /// `finish` built this report and refused it (nothing to judge): a later
+    /// `finish(allow_empty=True)` returns it.
+    Refused(Arc<flowsieve::Report>),
+    Finished,
 }
 
-impl Analyzer {
-    fn with_state<T: Send>(
-        &self,
-        py: Python<'_>,
-        f: impl FnOnce(&mut flowsieve::Analyzer) -> PyResult<T> + Send,
-    ) -> PyResult<T> {
-        py.detach(|| {
-            let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-            match state.as_mut() {
-                Some(state) => f(&mut state.analyzer),
-                None => Err(raise::<FlowsieveError>(
-                    "this Analyzer has finished".to_owned(),
-                    "finished",
-                    Place::default(),
-                )),
-            }
-        })
+/// A failure met with the state locked and the GIL released: turned into a Python exception
+/// only once both are back the other way (making one needs the GIL, and another thread may
+/// hold the GIL while it waits for the lock).
+enum Failure {
+    Analysis(flowsieve::Error),
+    Log(flowsieve::log::Error),
+    Arrow(arrow_schema::ArrowError),
+    Finished,
+}
+
+impl Failure {
+    fn into_py(self) -> PyErr {
+        match self {
+            Failure::Analysis(err) => analysis_error(&err),
+            Failure::Log(err) => log_error(&err),
+            Failure::Arrow(err) => arrow_ffi::arrow_error(err),
+            Failure::Finished => raise::<FlowsieveError>(
+                "this Analyzer has finished".to_owned(),
+                "finished",
+                Place::default(),
+            ),
+        }
     }
 }
 
+impl Analyzer {
+    /// Runs `f` on the open analysis, the GIL released.
+    fn with_state<T: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&mut flowsieve::Analyzer) -> Result<T, Failure> + Send,
+    ) -> PyResult<T> {
+        py.detach(|| {
+            let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+            match &mut *state {
+                State::Open(analyzer) => f(analyzer),
+                State::Refused(_) | State::Finished => Err(Failure::Finished),
+            }
+        })
+        .map_err(Failure::into_py)
+    }
+
+    /// Conforms and adds every batch of `reader`, one at a time (memory: one batch).
+    fn add_reader(
+        &self,
+        py: Python<'_>,
+        reader: impl Iterator<Item = Result<arrow_array::RecordBatch, arrow_schema::ArrowError>> + Send,
+        schema: arrow_schema::SchemaRef,
+    ) -> PyResult<u64> {
+        let config = self.options.config.clone();
+        self.with_state(py, move |analyzer| {
+            let mut conformer = config
+                .reader_builder()
+                .build_conformer(schema)
+                .map_err(Failure::Log)?;
+            let mut rows = 0;
+            let mut failure = None;
+            for batch in reader {
+                let conformed = batch
+                    .map_err(Failure::Arrow)
+                    .and_then(|b| conformer.conform(&b).map_err(Failure::Log));
+                match conformed {
+                    Ok(flows) => {
+                        rows += flows.num_rows() as u64;
+                        analyzer.add_batch(&flows);
+                    }
+                    Err(err) => {
+                        failure = Some(err);
+                        break;
+                    }
+                }
+            }
+            // The lines read so far are accounted for even when the data stopped early.
+            analyzer.add_line_stats(conformer.stats());
+            match failure {
+                Some(err) => Err(err),
+                None => Ok(rows),
+            }
+        })
+    }
+
+    /// One Arrow object: a stream or a record batch.
+    fn add_one(&self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Option<u64>> {
+        if arrow_ffi::has_stream(data) {
+            let reader = arrow_ffi::import_stream(data)?;
+            let schema = arrow_array::RecordBatchReader::schema(&reader);
+            return self.add_reader(py, reader, schema).map(Some);
+        }
+        if arrow_ffi::has_array(data) {
+            let batch = arrow_ffi::import_batch(data)?;
+            let schema = batch.schema();
+            return self
+                .add_reader(py, std::iter::once(Ok(batch)), schema)
+                .map(Some);
+        }
+        Ok(None)
+    }
+}
+
+const ADD_TAKES: &str = "add() takes Arrow data: an object with __arrow_c_stream__ (a pyarrow \
+    Table or RecordBatchReader, a Polars or pandas DataFrame, a DuckDB relation) or \
+    __arrow_c_array__ (a record batch), or a list of them; flow-log paths go to add_logs()";
+
 #[pymethods]
 impl Analyzer {
-    /// An empty analysis of `network`, with the options of `analyze` (and `listeners`: bytes
-    /// of learned listeners, as the Spark job ships them).
+    /// An empty analysis of `network`, with the options of `analyze` (`learn_lines` other than
+    /// 0 is refused: an Analyzer does not learn) and `listeners`: bytes of `learn_listeners`
+    /// for this network.
     #[new]
     #[pyo3(signature = (network, *, listeners = None, **options))]
     fn new(
@@ -149,15 +240,20 @@ impl Analyzer {
         options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Analyzer> {
         let options = Options::parse(options)?;
+        if options.config.learn_lines() != 0 && options.learn_lines_given {
+            return Err(option_error(
+                "an Analyzer does not learn listening ports: pass listeners= (bytes of \
+                 flowsieve.learn_listeners), or learn_lines=0"
+                    .to_owned(),
+            ));
+        }
         let net = Arc::clone(&network.inner);
         let mut analyzer = flowsieve::Analyzer::new(&options.config, Arc::clone(&net));
         if let Some(bytes) = listeners {
-            let listeners =
-                flowsieve::Listeners::from_bytes(bytes).map_err(|e| analysis_error(&e))?;
-            analyzer = analyzer.with_listeners(listeners);
+            analyzer = analyzer.with_listeners(open_listeners(&net, bytes)?);
         }
         Ok(Analyzer {
-            state: Mutex::new(Some(State { analyzer })),
+            state: Mutex::new(State::Open(Box::new(analyzer))),
             options,
             network: net,
         })
@@ -165,51 +261,33 @@ impl Analyzer {
 
     /// Adds Arrow data: an object with `__arrow_c_stream__` (a pyarrow Table or
     /// RecordBatchReader, a Polars or pandas DataFrame, a DuckDB relation), one with
-    /// `__arrow_c_array__` (a record batch), or a list of them. Columns are taken by their
-    /// flow-log names (`srcaddr`, `log-status` or `log_status`, …) in whatever types the engine
-    /// produced; rows that cannot be taken are counted as malformed. Returns the rows added.
+    /// `__arrow_c_array__` (a record batch), or a list of them; a stream is read batch by batch.
+    /// Columns are taken by their flow-log names (`srcaddr`, `log-status` or `log_status`, …)
+    /// in whatever types the engine produced; rows that cannot be taken are counted as
+    /// malformed. Returns the rows added.
     fn add(&self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<u64> {
-        let mut batches = Vec::new();
-        if arrow_ffi::has_stream(data) {
-            let reader = arrow_ffi::import_stream(data)?;
-            let schema = arrow_array::RecordBatchReader::schema(&reader);
-            let read = py.detach(|| reader.collect::<Result<Vec<_>, _>>());
-            batches.push((schema, read.map_err(arrow_ffi::arrow_error)?));
-        } else if arrow_ffi::has_array(data) {
-            let batch = arrow_ffi::import_batch(data)?;
-            batches.push((batch.schema(), vec![batch]));
-        } else if let Ok(items) = data.try_iter() {
-            let mut rows = 0;
-            for item in items {
-                rows += self.add(py, &item?)?;
-            }
+        if let Some(rows) = self.add_one(py, data)? {
             return Ok(rows);
-        } else {
-            return Err(pyo3::exceptions::PyTypeError::new_err(
-                "add() takes Arrow data: an object with __arrow_c_stream__ or __arrow_c_array__, \
-                 or a list of them",
-            ));
         }
-        let config = self.options.config.clone();
-        self.with_state(py, move |analyzer| {
-            let mut rows = 0;
-            for (schema, batches) in batches {
-                let mut conformer = config
-                    .reader_builder()
-                    .build_conformer(schema)
-                    .map_err(|e| log_error(&e))?;
-                for batch in &batches {
-                    let flows = conformer.conform(batch).map_err(|e| log_error(&e))?;
-                    rows += flows.num_rows() as u64;
-                    analyzer.add_batch(&flows);
-                }
-                analyzer.add_line_stats(conformer.stats());
+        let is_text = data.is_instance_of::<pyo3::types::PyString>()
+            || data.is_instance_of::<PyBytes>()
+            || data.is_instance_of::<PyDict>();
+        let items = match data.try_iter() {
+            Ok(items) if !is_text => items,
+            _ => return Err(pyo3::exceptions::PyTypeError::new_err(ADD_TAKES)),
+        };
+        let mut rows = 0;
+        for item in items {
+            match self.add_one(py, &item?)? {
+                Some(n) => rows += n,
+                None => return Err(pyo3::exceptions::PyTypeError::new_err(ADD_TAKES)),
             }
-            Ok(rows)
-        })
+        }
+        Ok(rows)
     }
 
-    /// Reads flow-log paths or `s3://` URLs into this analysis (parallel, bounded memory).
+    /// Reads flow-log paths or `s3://` URLs into this analysis (parallel, bounded memory);
+    /// objects the key filters rule out are counted, unread.
     fn add_logs(&self, py: Python<'_>, logs: Vec<String>) -> PyResult<()> {
         let locations = locations(&logs)?;
         let listing = py
@@ -218,20 +296,20 @@ impl Analyzer {
         let pool = self.options.pool()?;
         self.with_state(py, move |analyzer| {
             pool.install(|| analyzer.add_sources(&listing.sources))
-                .map_err(|e| analysis_error(&e))
+                .map_err(Failure::Analysis)
         })
     }
 
     /// This analysis so far as bytes, to merge in another process with `merge`.
     fn partial<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        let bytes = self.with_state(py, |analyzer| {
-            analyzer.partial().map_err(|e| analysis_error(&e))
-        })?;
+        let bytes =
+            self.with_state(py, |analyzer| analyzer.partial().map_err(Failure::Analysis))?;
         Ok(PyBytes::new(py, &bytes))
     }
 
     /// Merges partial results (bytes of `partial()`, or other Analyzers of the same network
-    /// and options), in any order.
+    /// and options), in any order. Each is checked as it is merged: after an error, those
+    /// before it are merged.
     fn merge(&self, py: Python<'_>, partials: &Bound<'_, PyAny>) -> PyResult<()> {
         let items: Vec<Bound<'_, PyAny>> =
             if partials.is_instance_of::<PyBytes>() || partials.is_instance_of::<Analyzer>() {
@@ -249,9 +327,7 @@ impl Analyzer {
                 })?,
             };
             self.with_state(py, move |analyzer| {
-                analyzer
-                    .merge_partial(&bytes)
-                    .map_err(|e| analysis_error(&e))
+                analyzer.merge_partial(&bytes).map_err(Failure::Analysis)
             })?;
         }
         Ok(())
@@ -265,23 +341,27 @@ impl Analyzer {
         })
     }
 
-    /// The report; the analyzer cannot be used afterwards. `allow_empty` as for `analyze`.
+    /// The report; the analyzer is spent. When nothing could be judged it raises
+    /// `NotJudgeableError` (as `analyze`), and `finish(allow_empty=True)` then returns the
+    /// report.
     #[pyo3(signature = (*, allow_empty = false))]
     fn finish(&self, py: Python<'_>, allow_empty: bool) -> PyResult<Report> {
-        let state = self
-            .state
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        let Some(state) = state else {
-            return Err(raise::<FlowsieveError>(
-                "this Analyzer has finished".to_owned(),
-                "finished",
-                Place::default(),
-            ));
-        };
-        let report = py.detach(|| state.analyzer.finish());
-        judged(report, allow_empty)
+        let report = py.detach(|| {
+            let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+            match std::mem::replace(&mut *state, State::Finished) {
+                State::Open(analyzer) => Ok(Arc::new(analyzer.finish())),
+                State::Refused(report) => Ok(report),
+                State::Finished => Err(Failure::Finished),
+            }
+        });
+        let report = report.map_err(Failure::into_py)?;
+        match judged(Arc::clone(&report), allow_empty) {
+            Err(err) => {
+                *self.state.lock().unwrap_or_else(PoisonError::into_inner) = State::Refused(report);
+                Err(err)
+            }
+            ok => ok,
+        }
     }
 
     /// The network's fingerprint.
@@ -289,6 +369,67 @@ impl Analyzer {
     fn network_fingerprint(&self) -> u64 {
         self.network.fingerprint()
     }
+}
+
+/// The first bytes of listeners shipped by `learn_listeners` / `merge_learners`, followed by
+/// the network's fingerprint: listeners are per ENI of one network, and another network's
+/// would orient records wrongly without a sign.
+const LISTENERS_MAGIC: &[u8; 8] = b"fsliste1";
+
+/// Listeners as bytes, bound to `network`.
+pub fn seal_listeners(network: &flowsieve::Network, listeners: &flowsieve::Listeners) -> Vec<u8> {
+    let mut out = LISTENERS_MAGIC.to_vec();
+    out.extend_from_slice(&network.fingerprint().to_le_bytes());
+    out.extend_from_slice(&listeners.to_bytes());
+    out
+}
+
+/// The listeners of `bytes` (from [`seal_listeners`]), if they were learned on `network`.
+pub fn open_listeners(
+    network: &flowsieve::Network,
+    bytes: &[u8],
+) -> PyResult<flowsieve::Listeners> {
+    let refuse = |message: String, reason: &str| {
+        raise::<crate::errors::PartialError>(message, reason, Place::default())
+    };
+    let body = bytes
+        .strip_prefix(LISTENERS_MAGIC.as_slice())
+        .ok_or_else(|| {
+            refuse(
+                "not listeners of flowsieve.learn_listeners".to_owned(),
+                "invalid_listeners",
+            )
+        })?;
+    let (fingerprint, body) = body
+        .split_at_checked(8)
+        .ok_or_else(|| refuse("listeners cut short".to_owned(), "invalid_listeners"))?;
+    let fingerprint = u64::from_le_bytes(fingerprint.try_into().unwrap_or_default());
+    if fingerprint != network.fingerprint() {
+        return Err(refuse(
+            format!(
+                "listeners learned on another network (fingerprint {fingerprint:016x}, this \
+                 one {:016x})",
+                network.fingerprint()
+            ),
+            "network_mismatch",
+        ));
+    }
+    flowsieve::Listeners::from_bytes(body).map_err(|e| analysis_error(&e))
+}
+
+/// `value` within `range`, or an `OptionError` naming `key`.
+fn checked(key: &str, value: i64, range: std::ops::RangeInclusive<u64>) -> PyResult<usize> {
+    u64::try_from(value)
+        .ok()
+        .filter(|v| range.contains(v))
+        .map(|v| v as usize)
+        .ok_or_else(|| {
+            option_error(format!(
+                "{key} must be from {} to {}, not {value}",
+                range.start(),
+                range.end()
+            ))
+        })
 }
 
 /// The report of an analysis.
@@ -323,16 +464,20 @@ impl Report {
         py.import("json")?.call_method1("loads", (text,))
     }
 
-    /// The report as the CLI's terminal tables, `width` columns wide.
-    #[pyo3(signature = (*, top = flowsieve::DEFAULT_TOP, width = 100))]
-    fn to_table(&self, top: usize, width: usize) -> String {
-        flowsieve::render_table(&self.inner, top, width.clamp(60, 1000))
+    /// The report as the CLI's terminal tables: `top` rows per section (1 to 100000),
+    /// `width` columns (60 to 1000).
+    #[pyo3(signature = (*, top = flowsieve::DEFAULT_TOP as i64, width = 100))]
+    fn to_table(&self, top: i64, width: i64) -> PyResult<String> {
+        let top = checked("top", top, flowsieve::limits::TOP)?;
+        let width = checked("width", width, 60..=1000)?;
+        Ok(flowsieve::render_table(&self.inner, top, width))
     }
 
-    /// The report as Markdown (for pull requests).
-    #[pyo3(signature = (*, top = flowsieve::DEFAULT_TOP))]
-    fn to_markdown(&self, top: usize) -> String {
-        flowsieve::render_markdown(&self.inner, top)
+    /// The report as Markdown (for pull requests), `top` rows per section (1 to 100000).
+    #[pyo3(signature = (*, top = flowsieve::DEFAULT_TOP as i64))]
+    fn to_markdown(&self, top: i64) -> PyResult<String> {
+        let top = checked("top", top, flowsieve::limits::TOP)?;
+        Ok(flowsieve::render_markdown(&self.inner, top))
     }
 
     /// Every declared rule with its status (`used`, `unused`, `unknown`), reasons and usage.
@@ -355,15 +500,17 @@ impl Report {
 
     /// Rule ids by status: `{"used": [...], "unused": [...], "unknown": [...]}`.
     fn rule_ids_by_status(&self) -> std::collections::BTreeMap<String, Vec<String>> {
-        let mut out = std::collections::BTreeMap::new();
+        let mut out: std::collections::BTreeMap<String, Vec<String>> =
+            ["used", "unused", "unknown"]
+                .into_iter()
+                .map(|s| (s.to_owned(), Vec::new()))
+                .collect();
         for rule in &self.inner.rules {
             let status = serde_json::to_value(rule.status)
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_owned))
                 .unwrap_or_default();
-            out.entry(status)
-                .or_insert_with(Vec::new)
-                .push(rule.rule_id.clone());
+            out.entry(status).or_default().push(rule.rule_id.clone());
         }
         out
     }

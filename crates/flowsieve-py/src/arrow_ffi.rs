@@ -88,6 +88,12 @@ pub fn import_batch(obj: &Bound<'_, PyAny>) -> PyResult<RecordBatch> {
         from_ffi(array, schema)
     }
     .map_err(arrow_error)?;
+    if !matches!(data.data_type(), arrow_schema::DataType::Struct(_)) {
+        return Err(PyTypeError::new_err(format!(
+            "an Arrow array of {} is not a record batch (a struct array)",
+            data.data_type()
+        )));
+    }
     let array = StructArray::from(data);
     if array.null_count() > 0 {
         return Err(PyTypeError::new_err(

@@ -8,12 +8,12 @@ use std::sync::Arc;
 
 use flowsieve::ListenerLearner;
 use flowsieve::log::Source;
-use flowsieve::s3::Discovery;
+use flowsieve::s3::{Discovery, LogLocation};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
-use crate::analysis::locations;
-use crate::errors::{analysis_error, s3_error};
+use crate::analysis::{locations, open_listeners, seal_listeners};
+use crate::errors::{analysis_error, option_error, s3_error};
 use crate::network::Network;
 use crate::options::Options;
 
@@ -51,8 +51,9 @@ pub fn list_objects(
     Ok((objects, listing.listed, listing.pruned))
 }
 
-/// What a task works on: its objects' sources (each location listed on its own: an S3 URL
-/// naming one object lists that object), its options, its thread pool and the network.
+/// What a task works on: its objects' sources (made from the locations and sizes the driver
+/// listed, with no second listing: exactly those objects are read, and one that has gone
+/// since fails naming it), its options, its thread pool and the network.
 struct Shard {
     options: Options,
     sources: Vec<Source>,
@@ -64,21 +65,53 @@ impl Shard {
     fn new(
         py: Python<'_>,
         network: &Network,
-        objects: &[String],
+        objects: &[(String, u64)],
         options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Shard> {
         let options = Options::parse(options)?;
-        let locations = locations(objects)?;
-        let listing = py
-            .detach(|| Discovery::new(options.s3.clone()).list(&locations))
+        let objects = objects
+            .iter()
+            .map(|(location, size)| {
+                location
+                    .parse::<LogLocation>()
+                    .map(|l| (l, *size))
+                    .map_err(|e| option_error(format!("objects: {e}")))
+            })
+            .collect::<PyResult<Vec<_>>>()?;
+        let sources = py
+            .detach(|| Discovery::new(options.s3.clone()).objects(&objects))
             .map_err(|e| s3_error(&e))?;
         Ok(Shard {
             pool: options.pool()?,
             options,
-            sources: listing.sources,
+            sources,
             network: Arc::clone(&network.inner),
         })
     }
+}
+
+/// Learns which ports listen from the start of every object under `logs` (as `analyze`
+/// does), for Analyzers: bytes to pass as `Analyzer(network, listeners=...)`, bound to this
+/// network.
+#[pyfunction]
+#[pyo3(signature = (network, logs, **options))]
+pub fn learn_listeners<'py>(
+    py: Python<'py>,
+    network: &Network,
+    logs: Vec<String>,
+    options: Option<&Bound<'py, PyDict>>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let options = Options::parse(options)?;
+    let locations = locations(&logs)?;
+    let listing = py
+        .detach(|| Discovery::new(options.s3.clone()).list(&locations))
+        .map_err(|e| s3_error(&e))?;
+    let pool = options.pool()?;
+    let net = &network.inner;
+    let listeners = py.detach(|| {
+        pool.install(|| flowsieve::learn_listeners(&options.config, net, &listing.sources))
+    });
+    Ok(PyBytes::new(py, &seal_listeners(net, &listeners)))
 }
 
 /// What the objects teach about listening ports, as learner bytes (merge them with
@@ -88,7 +121,7 @@ impl Shard {
 pub fn learn_objects<'py>(
     py: Python<'py>,
     network: &Network,
-    objects: Vec<String>,
+    objects: Vec<(String, u64)>,
     options: Option<&Bound<'py, PyDict>>,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let shard = Shard::new(py, network, &objects, options)?;
@@ -104,18 +137,23 @@ pub fn learn_objects<'py>(
     Ok(PyBytes::new(py, &learner.to_bytes()))
 }
 
-/// Merges learner bytes (in any order) and returns the learned listeners as bytes (what
-/// `Analyzer(listeners=...)` and `analyze_objects` take).
+/// Merges learner bytes of `network` (in any order) and returns the learned listeners as
+/// bytes (what `Analyzer(listeners=...)` and `analyze_objects` take).
 #[pyfunction]
 pub fn merge_learners<'py>(
     py: Python<'py>,
+    network: &Network,
     learners: Vec<Vec<u8>>,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let mut merged = ListenerLearner::new();
     for bytes in &learners {
         merged.merge(ListenerLearner::from_bytes(bytes).map_err(|e| analysis_error(&e))?);
     }
-    Ok(PyBytes::new(py, &merged.finish().to_bytes()))
+    let listeners = merged.finish();
+    Ok(PyBytes::new(
+        py,
+        &seal_listeners(&network.inner, &listeners),
+    ))
 }
 
 /// Analyses the objects with the given listeners and returns the partial result as bytes.
@@ -124,13 +162,13 @@ pub fn merge_learners<'py>(
 pub fn analyze_objects<'py>(
     py: Python<'py>,
     network: &Network,
-    objects: Vec<String>,
+    objects: Vec<(String, u64)>,
     listeners: Option<Vec<u8>>,
     options: Option<&Bound<'py, PyDict>>,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let shard = Shard::new(py, network, &objects, options)?;
     let listeners = match listeners {
-        Some(bytes) => flowsieve::Listeners::from_bytes(&bytes).map_err(|e| analysis_error(&e))?,
+        Some(bytes) => open_listeners(&network.inner, &bytes)?,
         None => flowsieve::Listeners::none(),
     };
     let partial = py.detach(|| {

@@ -41,6 +41,7 @@ fn _flowsieve(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(distributed::learn_objects, m)?)?;
     m.add_function(wrap_pyfunction!(distributed::analyze_objects, m)?)?;
     m.add_function(wrap_pyfunction!(distributed::merge_learners, m)?)?;
+    m.add_function(wrap_pyfunction!(distributed::learn_listeners, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("PARTIAL_FORMAT_VERSION", flowsieve::PARTIAL_FORMAT_VERSION)?;
     Ok(())

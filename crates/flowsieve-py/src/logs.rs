@@ -32,6 +32,9 @@ enum Item {
     Batch(RecordBatch),
     /// A failure that ends the stream (strict mode).
     Failed(flowsieve::log::Error),
+    /// The reading stopped on an internal error (a reading thread panicked): the stream ends
+    /// with this error rather than looking complete.
+    Broken(String),
 }
 
 /// The accounting of what was read so far.
@@ -89,15 +92,25 @@ pub fn read_flow_logs(
     });
     let builder = options.config.reader_builder().with_batch_size(batch_size);
     let fields: Vec<FieldName> = match fields {
-        Some(names) => names
-            .iter()
-            .map(|name| match FieldName::parse(name) {
-                FieldName::Unknown(_) => Err(option_error(format!(
-                    "fields: unknown flow-log field {name:?} (AWS names: srcaddr, log-status, …)"
-                ))),
-                known => Ok(known),
-            })
-            .collect::<PyResult<_>>()?,
+        Some(names) => {
+            let mut fields: Vec<FieldName> = Vec::with_capacity(names.len());
+            for name in &names {
+                let field = match FieldName::parse(name) {
+                    FieldName::Unknown(_) => {
+                        return Err(option_error(format!(
+                            "fields: unknown flow-log field {name:?} (AWS names: srcaddr, \
+                             log-status, …)"
+                        )));
+                    }
+                    known => known,
+                };
+                if fields.contains(&field) {
+                    return Err(option_error(format!("fields: {name:?} is given twice")));
+                }
+                fields.push(field);
+            }
+            fields
+        }
         None => py.detach(|| union_input_fields(&listing.sources, &builder, threads)),
     };
     if fields.is_empty() {
@@ -152,8 +165,27 @@ struct Stopped;
 
 impl Reading {
     fn run(self, out: &SyncSender<Item>) {
+        let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.read_all(out)));
+        match read {
+            // Read to the end: the stream is complete.
+            Ok(Ok(())) => self.lock().finished = true,
+            // The consumer stopped, or a strict failure ended the stream (already sent).
+            Ok(Err(Stopped)) => {}
+            Err(panic) => {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "a reading thread failed".to_owned());
+                let _ = out.send(Item::Broken(what));
+            }
+        }
+    }
+
+    /// Reads every source in order into `out`.
+    fn read_all(&self, out: &SyncSender<Item>) -> Result<(), Stopped> {
         let strict = self.builder.strict();
-        let _ = read_in_order(
+        read_in_order(
             self.sources.len(),
             self.threads,
             self.threads * 4,
@@ -186,8 +218,7 @@ impl Reading {
                 }
                 Ok::<(), Stopped>(())
             },
-        );
-        self.lock().finished = true;
+        )
     }
 
     fn read_one(&self, i: usize, out: &SyncSender<Message>) {
@@ -225,7 +256,10 @@ impl Reading {
 
 /// A stream of flow-log record batches in one schema. Iterate it (each item is a `FlowBatch`),
 /// or hand it to any Arrow consumer (`pyarrow.table(stream)`, `polars.from_arrow(stream)`,
-/// `duckdb.arrow(stream)`): it is read once. `stats` gives the line accounting so far.
+/// `duckdb.arrow(stream)`): it is read once. `stats` gives the line accounting so far:
+/// `finished` is true once every object was read to its end; an object that could not be read
+/// is listed in `file_errors` and the stream goes on (with `strict=True` it ends the stream with
+/// a `FlowLogError` instead).
 #[pyclass(module = "flowsieve", frozen)]
 pub struct FlowLogStream {
     schema: SchemaRef,
@@ -248,6 +282,9 @@ impl Iterator for ChannelReader {
         match self.receiver.recv().ok()? {
             Item::Batch(batch) => Some(Ok(batch)),
             Item::Failed(err) => Some(Err(ArrowError::ExternalError(Box::new(err)))),
+            Item::Broken(what) => Some(Err(ArrowError::ExternalError(
+                format!("flowsieve: reading stopped: {what}").into(),
+            ))),
         }
     }
 }
@@ -289,6 +326,13 @@ impl FlowLogStream {
             )),
             Some(Some(Item::Batch(batch))) => Ok(Some(FlowBatch { batch })),
             Some(Some(Item::Failed(err))) => Err(log_error(&err)),
+            Some(Some(Item::Broken(what))) => {
+                Err(crate::errors::raise::<crate::errors::FlowLogError>(
+                    format!("reading stopped: {what}"),
+                    "internal",
+                    crate::errors::Place::default(),
+                ))
+            }
             Some(None) => Ok(None),
         }
     }

@@ -37,6 +37,8 @@ pub struct Options {
     pub s3: S3Options,
     /// Worker threads (`None`: one per core).
     pub threads: Option<usize>,
+    /// Whether `learn_lines` was given (an Analyzer refuses a nonzero one).
+    pub learn_lines_given: bool,
 }
 
 impl Options {
@@ -46,11 +48,13 @@ impl Options {
         let mut s3 = S3Options::new();
         let mut threads = None;
         let (mut since, mut until) = (None, None);
+        let mut learn_lines_given = false;
         let Some(kwargs) = kwargs else {
             return Ok(Options {
                 config,
                 s3,
                 threads,
+                learn_lines_given,
             });
         };
         for (key, value) in kwargs.iter() {
@@ -67,25 +71,26 @@ impl Options {
                 "learn_lines" => {
                     let lines = count(&key, &value, flowsieve::limits::LEARN_LINES)?;
                     config = config.with_learn_lines(lines as u64);
+                    learn_lines_given = true;
                 }
                 "client_ports" => {
                     let (from, to) = port_range(&value)?;
                     config = config.with_client_ports(from, to);
                 }
                 "log_format" => {
-                    let text: String = value.extract()?;
+                    let text = text(&key, &value)?;
                     let format: LogFormat = text
                         .parse()
                         .map_err(|e| option_error(format!("invalid log_format: {e}")))?;
                     config = config.with_log_format(format);
                 }
-                "strict" => config = config.with_strict(value.extract()?),
+                "strict" => config = config.with_strict(flag(&key, &value)?),
                 "threads" => threads = Some(count(&key, &value, flowsieve::limits::THREADS)?),
                 "batch_size" => {
                     let rows = count(&key, &value, flowsieve::limits::BATCH_SIZE)?;
                     config = config.with_batch_size(rows);
                 }
-                "endpoint_url" => s3 = s3.with_endpoint(Some(value.extract()?)),
+                "endpoint_url" => s3 = s3.with_endpoint(Some(text(&key, &value)?)),
                 "s3_concurrency" => {
                     let range = range_u64(&flowsieve::s3::CONCURRENCY_RANGE);
                     s3 = s3.with_concurrency(count(&key, &value, range)?);
@@ -112,6 +117,7 @@ impl Options {
             config,
             s3,
             threads,
+            learn_lines_given,
         })
     }
 
@@ -131,11 +137,28 @@ fn range_u64(range: &RangeInclusive<usize>) -> RangeInclusive<u64> {
     *range.start() as u64..=*range.end() as u64
 }
 
-/// An integer option within `range`.
+/// A string option.
+fn text(key: &str, value: &Bound<'_, PyAny>) -> PyResult<String> {
+    value
+        .extract()
+        .map_err(|_| option_error(format!("{key} must be a string")))
+}
+
+/// A boolean option (`True` or `False`, not another truthy value).
+fn flag(key: &str, value: &Bound<'_, PyAny>) -> PyResult<bool> {
+    value
+        .cast::<pyo3::types::PyBool>()
+        .map(|b| b.is_true())
+        .map_err(|_| option_error(format!("{key} must be True or False")))
+}
+
+/// An integer option within `range` (`True`/`False` are not integers here).
 fn count(key: &str, value: &Bound<'_, PyAny>, range: RangeInclusive<u64>) -> PyResult<usize> {
     let n: i128 = value
         .extract()
-        .map_err(|_| option_error(format!("{key} must be an integer")))?;
+        .ok()
+        .filter(|_| !value.is_instance_of::<pyo3::types::PyBool>())
+        .ok_or_else(|| option_error(format!("{key} must be an integer")))?;
     if n < i128::from(*range.start()) || n > i128::from(*range.end()) {
         return Err(option_error(format!(
             "{key} must be from {} to {}, not {n}",
@@ -159,6 +182,9 @@ fn strings(key: &str, value: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
 /// A time: unix seconds, a string (RFC 3339 with a zone, a date, unix seconds), or a
 /// timezone-aware `datetime`.
 pub fn time(key: &str, value: &Bound<'_, PyAny>) -> PyResult<i64> {
+    if value.is_instance_of::<pyo3::types::PyBool>() {
+        return Err(option_error(format!("{key} must be a time, not a boolean")));
+    }
     if let Ok(seconds) = value.extract::<i64>() {
         return Ok(seconds);
     }

@@ -84,7 +84,7 @@ def archive(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def spark():
-    pyspark = pytest.importorskip("pyspark.sql")
+    import pyspark.sql as pyspark
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     session = (

@@ -84,3 +84,42 @@ def test_an_empty_inventory_is_refused_unless_allowed(tmp_path):
         flowsieve.Network.load([str(tmp_path)])
     assert caught.value.reason == "empty_inventory"
     assert flowsieve.Network.load([str(tmp_path)], allow_empty=True).counts()["rules"] == 0
+
+
+@pytest.mark.parametrize("bad", ["x", b"x", {"srcaddr": ["10.0.0.1"]}, ["logs/f.log.gz"], 5])
+def test_add_refuses_what_is_not_arrow(demo_network, bad):
+    analyzer = flowsieve.Analyzer(demo_network)
+    with pytest.raises(TypeError, match="add_logs"):
+        analyzer.add(bad)
+
+
+def test_add_refuses_an_array_that_is_not_a_batch(demo_network):
+    import pyarrow as pa
+
+    with pytest.raises(TypeError, match="not a record batch"):
+        flowsieve.Analyzer(demo_network).add(pa.array([1, 2]))
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"threads": True}, "threads must be an integer"),
+        ({"since": True}, "not a boolean"),
+        ({"strict": 1}, "strict must be True or False"),
+        ({"log_format": 5}, "log_format must be a string"),
+        ({"top": 0}, "top must be from 1"),
+        ({"batch_size": 2**40}, "batch_size must be from 1 to 1048576"),
+    ],
+)
+def test_option_types_and_ranges(demo, demo_network, options, message):
+    with pytest.raises(flowsieve.OptionError, match=message):
+        flowsieve.analyze(demo_network, [str(demo / "logs")], **options)
+
+
+def test_rendering_checks_its_numbers(demo, demo_network):
+    report = flowsieve.analyze(demo_network, [str(demo / "logs")])
+    with pytest.raises(flowsieve.OptionError, match="top must be from 1"):
+        report.to_table(top=0)
+    with pytest.raises(flowsieve.OptionError, match="width must be from 60"):
+        report.to_table(width=10)
+    assert set(report.rule_ids_by_status()) == {"used", "unused", "unknown"}

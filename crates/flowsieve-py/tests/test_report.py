@@ -61,6 +61,48 @@ def test_partials_merged_in_any_order_give_one_runs_report(archive):
     assert again.partial() == partials[0]
 
 
+def test_merging_analyzers_keeps_the_pruned_count(demo, demo_network):
+    pruning = flowsieve.Analyzer(demo_network, learn_lines=0, regions=["eu-north-1"])
+    pruning.add_logs([str(demo / "logs")])
+    reading = flowsieve.Analyzer(demo_network, learn_lines=0)
+    reading.add_logs([str(demo / "logs")])
+    reading.merge(pruning)
+    summary = reading.finish().to_dict()["summary"]
+    assert summary["files_pruned"] == summary["files"] == 24
+    assert summary["files_listed"] == 48
+
+
+def test_a_refused_finish_can_be_allowed_after(demo_network):
+    analyzer = flowsieve.Analyzer(demo_network)
+    with pytest.raises(flowsieve.NotJudgeableError):
+        analyzer.finish()
+    report = analyzer.finish(allow_empty=True)
+    assert report.to_dict()["summary"]["files"] == 0
+    with pytest.raises(flowsieve.FlowsieveError, match="finished"):
+        analyzer.finish(allow_empty=True)
+
+
+def test_listeners_learned_here_orient_as_analyze_does(demo, demo_network):
+    listeners = flowsieve.learn_listeners(demo_network, [str(demo / "logs")])
+    analyzer = flowsieve.Analyzer(demo_network, listeners=listeners)
+    analyzer.add_logs([str(demo / "logs")])
+    expected = flowsieve.analyze(demo_network, [str(demo / "logs")]).to_dict()
+    assert analyzer.finish().to_dict() == expected
+
+
+def test_listeners_of_another_network_are_refused(demo, demo_network, archive):
+    other = flowsieve.Network.load([str(archive / "inventory")])
+    listeners = flowsieve.learn_listeners(other, [str(archive / "logs")])
+    with pytest.raises(flowsieve.PartialError) as caught:
+        flowsieve.Analyzer(demo_network, listeners=listeners)
+    assert caught.value.reason == "network_mismatch"
+
+
+def test_an_analyzer_refuses_to_learn(demo_network):
+    with pytest.raises(flowsieve.OptionError, match="does not learn"):
+        flowsieve.Analyzer(demo_network, learn_lines=100)
+
+
 def test_a_partial_of_another_network_is_refused(demo_network, archive):
     other = flowsieve.Network.load([str(archive / "inventory")])
     foreign = flowsieve.Analyzer(other).partial()
@@ -78,8 +120,9 @@ def test_networks_pickle_to_the_same_network(demo_network):
     assert again.counts() == demo_network.counts()
 
 
-def test_report_sections_are_arrow_tables(demo, demo_network):
-    pa = pytest.importorskip("pyarrow")
+def test_report_sections_are_arrow_tables(demo, demo_network, tmp_path):
+    import pyarrow as pa
+
     report = flowsieve.analyze(demo_network, [str(demo / "logs")])
     as_dict = report.to_dict()
     rules = pa.table(report.rules())
@@ -94,4 +137,13 @@ def test_report_sections_are_arrow_tables(demo, demo_network):
     edges = pa.table(report.reachability())
     assert edges.num_rows == len(as_dict["reachability"]["observed"])
     # An empty section keeps its columns and types.
-    assert report.rules().column_names == rules.schema.names
+    log = tmp_path / "nodata.log"
+    log.write_text(
+        "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n"
+        "2 123456789012 eni-0a1b2c3d4e5f67890 - - - - - - - 1745193600 1745193660 - NODATA\n"
+    )
+    empty = flowsieve.analyze(demo_network, [str(log)], allow_empty=True)
+    empty_hotspots = pa.table(empty.hotspots())
+    assert empty_hotspots.num_rows == 0 and hotspots.num_rows > 0
+    assert empty_hotspots.schema == hotspots.schema
+    assert pa.table(empty.reachability()).schema == edges.schema

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import flowsieve
 import flowsieve.spark
+import pytest
 
 from conftest import cli_json, upload
 
@@ -20,14 +21,14 @@ import spark_job  # noqa: E402
 def test_shards_are_balanced_and_deterministic():
     objects = [(f"o{i}", size) for i, size in enumerate([50, 10, 40, 30, 20, 60])]
     plan = flowsieve.spark.plan_shards(objects, shards=3)
-    sizes = dict(objects)
-    loads = sorted(sum(sizes[o] for o in shard) for shard in plan)
+    loads = sorted(sum(n for _, n in shard) for shard in plan)
     assert loads == [70, 70, 70]
-    assert plan == flowsieve.spark.plan_shards(list(objects), shards=3)
-    assert sorted(o for shard in plan for o in shard) == sorted(sizes)
-    assert flowsieve.spark.plan_shards(objects, shard_bytes=100) == flowsieve.spark.plan_shards(
-        objects, shards=3
-    )
+    assert sorted(o for shard in plan for o in shard) == sorted(objects)
+    # Each shard keeps list order, and the shard count follows shard_bytes.
+    assert all(shard == sorted(shard, key=objects.index) for shard in plan)
+    assert len(flowsieve.spark.plan_shards(objects, shard_bytes=100)) == 3
+    assert len(flowsieve.spark.plan_shards(objects, shard_bytes=10**9)) == 1
+    assert len(flowsieve.spark.plan_shards(objects, shards=99)) == len(objects)
 
 
 def test_spark_gives_the_clis_report_from_local_paths(spark, archive, tmp_path):
@@ -41,10 +42,23 @@ def test_spark_gives_the_clis_report_from_local_paths(spark, archive, tmp_path):
 
 
 def test_spark_tree_merge_gives_the_same_report(spark, demo):
+    # 12 shards merged in groups of 2, three levels (12 -> 6 -> 3 -> 2), then on the driver.
     report = flowsieve.spark.analyze(
-        spark, [str(demo / "inventory")], [str(demo / "logs")], shards=12, tree_merge_above=4
+        spark, str(demo / "inventory"), str(demo / "logs"), shards=12, tree_merge_above=2
     )
     assert report.to_dict() == cli_json(demo / "inventory", [demo / "logs"])
+
+
+def test_spark_refuses_a_window_that_prunes_everything(spark, demo):
+    late = "2030-01-01T00:00:00Z"
+    with pytest.raises(flowsieve.NotJudgeableError) as caught:
+        flowsieve.spark.analyze(spark, [str(demo / "inventory")], [str(demo / "logs")], since=late)
+    assert caught.value.reason == "no_objects"
+    report = flowsieve.spark.analyze(
+        spark, [str(demo / "inventory")], [str(demo / "logs")], since=late, allow_empty=True
+    )
+    expected = cli_json(demo / "inventory", [demo / "logs"], "--since", late, "--allow-empty")
+    assert report.to_dict() == expected
 
 
 def test_spark_gives_the_clis_report_from_s3(spark, s3, archive, tmp_path):

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use flowsieve_log::{KeyFilter, Source};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::location::{LogLocation, S3Url};
 use crate::options::S3Options;
 use crate::store::S3Store;
@@ -123,6 +123,48 @@ impl Discovery {
             || S3Store::new(self.options.clone()),
             |store, url| store.list(url),
         )
+    }
+
+    /// The sources of objects listed before (by [`Self::list`], perhaps in another process),
+    /// each a location naming one object and its size, in order: nothing is listed again, so
+    /// the sources are exactly those objects (an S3 object that has gone since fails when it is
+    /// read, naming it; a local file must still be there). Neither filters nor exclusions
+    /// apply: they did when the objects were listed.
+    ///
+    /// ```
+    /// use flowsieve_s3::{Discovery, LogLocation, S3Options};
+    ///
+    /// let path = "../../testdata/logs/flowlogs-v2-default-docs.log";
+    /// let sources = Discovery::new(S3Options::new()).objects(&[(path.parse::<LogLocation>()?, 0)])?;
+    /// assert_eq!(sources.len(), 1);
+    /// # Ok::<(), flowsieve_s3::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// A local file that cannot be opened, standard input (it cannot be read twice), or S3
+    /// settings that cannot be used.
+    pub fn objects(&self, objects: &[(LogLocation, u64)]) -> Result<Vec<Source>> {
+        let mut store: Option<Arc<S3Store>> = None;
+        let mut sources = Vec::with_capacity(objects.len());
+        for (location, size) in objects {
+            sources.push(match location {
+                LogLocation::Local(path) => Source::local(path)?,
+                LogLocation::S3(url) => {
+                    let store = match store {
+                        Some(ref store) => store,
+                        None => store.insert(S3Store::new(self.options.clone())?),
+                    };
+                    store.object(url, *size)?
+                }
+                LogLocation::Stdin => {
+                    return Err(Error::Stdin {
+                        reason: "standard input is not an object that can be read again".to_owned(),
+                    });
+                }
+            });
+        }
+        Ok(sources)
     }
 
     /// [`Self::list`] with the store made by `open_store` (called at most once, when the first

@@ -99,6 +99,12 @@ pub enum Error {
     /// A local location could not be walked.
     #[error(transparent)]
     Local(#[from] flowsieve_log::Error),
+    /// Standard input named where an object that can be read again is needed.
+    #[error("`-` (standard input): {reason}")]
+    Stdin {
+        /// Why it cannot be used there.
+        reason: String,
+    },
 }
 
 impl Error {

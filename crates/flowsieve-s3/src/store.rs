@@ -226,6 +226,19 @@ impl S3Store {
         Ok(sources)
     }
 
+    /// The source of one object a listing found earlier (`url` names it, `size` is its size):
+    /// no request is made. An object that has gone since fails when it is read, naming it.
+    ///
+    /// # Errors
+    ///
+    /// When the bucket cannot be reached with these settings (as [`Self::list`]).
+    pub fn object(self: &Arc<Self>, url: &S3Url, size: u64) -> Result<Source> {
+        self.bucket(url.bucket())?;
+        let store: Arc<dyn RemoteStore> = self.clone();
+        let key = url.prefix();
+        Ok(Source::remote(store, url.object_url(key), size).with_relative_path(key))
+    }
+
     /// Starts fetching one object: through the in-order dispatcher when given, else on its
     /// own (waiting for a permit).
     fn start(

@@ -225,6 +225,8 @@ pub(crate) struct FlowAccumulator {
     pub(crate) eni_unattributed: Vec<u64>,
     pub(crate) lines: LineStats,
     pub(crate) files: u64,
+    /// Objects a key filter ruled out, unread ([`crate::Analyzer::add_pruned`]).
+    pub(crate) files_pruned: u64,
     pub(crate) bytes_read: u64,
     pub(crate) file_errors: Vec<(String, String)>,
     /// Logs whose format lacks fields attribution needs: (object, missing fields, records).
@@ -249,6 +251,7 @@ impl FlowAccumulator {
             eni_unattributed: vec![0; enis],
             lines: LineStats::default(),
             files: 0,
+            files_pruned: 0,
             bytes_read: 0,
             file_errors: Vec::new(),
             unusable_logs: Vec::new(),
@@ -346,6 +349,7 @@ impl FlowAccumulator {
         // Samples are re-capped per reason after sorting, in the report; keep them all here.
         self.lines.merge(&other.lines, usize::MAX);
         self.files += other.files;
+        self.files_pruned += other.files_pruned;
         self.bytes_read += other.bytes_read;
         self.file_errors.extend(other.file_errors);
         self.unusable_logs.extend(other.unusable_logs);

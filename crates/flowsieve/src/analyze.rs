@@ -332,8 +332,6 @@ pub struct Analyzer {
     config: AnalysisConfig,
     acc: FlowAccumulator,
     attributor: Attributor,
-    /// Objects a key filter ruled out, for the summary (not part of partials).
-    pruned: u64,
 }
 
 impl Analyzer {
@@ -346,7 +344,6 @@ impl Analyzer {
             listeners: Arc::new(Listeners::none()),
             config: config.clone(),
             attributor: Attributor::new(config),
-            pruned: 0,
         }
     }
 
@@ -429,10 +426,9 @@ impl Analyzer {
     }
 
     /// Counts objects a key filter ruled out, unread, for the summary (`files_listed`,
-    /// `files_pruned`): for callers that list and prune objects themselves. Partials do not
-    /// carry this count: the process that listed the objects adds it before finishing.
+    /// `files_pruned`): for callers that list and prune objects themselves. Partials carry it.
     pub fn add_pruned(&mut self, objects: u64) {
-        self.pruned += objects;
+        self.acc.files_pruned += objects;
     }
 
     /// Adds the line accounting of a source the batches came from (for the summary).
@@ -475,7 +471,6 @@ impl Analyzer {
             });
         }
         self.acc.merge(other.acc);
-        self.pruned += other.pruned;
         Ok(())
     }
 
@@ -517,8 +512,9 @@ impl Analyzer {
 
     /// The report.
     pub fn finish(self) -> Report {
-        let listed = self.acc.files + self.pruned;
-        build_report(self.acc, &self.network, &self.config, listed, self.pruned)
+        let pruned = self.acc.files_pruned;
+        let listed = self.acc.files + pruned;
+        build_report(self.acc, &self.network, &self.config, listed, pruned)
     }
 }
 
@@ -602,13 +598,16 @@ mod tests {
 
     #[test]
     fn pruned_objects_are_counted_by_add_sources_and_add_pruned() {
-        let network = Network::load(&["../../testdata/demo/inventory"]).unwrap();
+        let network = Arc::new(Network::load(&["../../testdata/demo/inventory"]).unwrap());
         let sources = flowsieve_log::discover(&["../../testdata/demo/logs"]).unwrap();
         let config = AnalysisConfig::new().with_regions(["eu-north-1"]);
-        let mut analyzer = Analyzer::new(&config, network);
+        let mut analyzer = Analyzer::new(&config, Arc::clone(&network));
         analyzer.add_sources(&sources).unwrap();
         analyzer.add_pruned(2);
-        let s = analyzer.finish().summary;
+        // The count travels in partials.
+        let mut merged = Analyzer::new(&config, network);
+        merged.merge_partial(&analyzer.partial().unwrap()).unwrap();
+        let s = merged.finish().summary;
         assert_eq!(s.files, 0);
         assert_eq!(s.files_pruned, sources.len() as u64 + 2);
         assert_eq!(s.files_listed, s.files_pruned);

@@ -77,6 +77,9 @@ struct SmallState {
     eni_unattributed: Vec<u64>,
     lines: LinesDto,
     files: u64,
+    /// Objects pruned by key (absent from partials of older flowsieves: none).
+    #[serde(default)]
+    files_pruned: u64,
     bytes_read: u64,
     file_errors: Vec<(String, String)>,
 }
@@ -292,6 +295,7 @@ fn small_state(acc: &FlowAccumulator) -> SmallState {
         eni_unattributed: acc.eni_unattributed.clone(),
         lines: lines_dto(&acc.lines),
         files: acc.files,
+        files_pruned: acc.files_pruned,
         bytes_read: acc.bytes_read,
         file_errors,
     }
@@ -335,6 +339,7 @@ fn restore_small_state(acc: &mut FlowAccumulator, s: SmallState, enis: usize) ->
     acc.eni_unattributed = s.eni_unattributed;
     acc.lines = lines_from_dto(s.lines)?;
     acc.files = s.files;
+    acc.files_pruned = s.files_pruned;
     acc.bytes_read = s.bytes_read;
     acc.file_errors = s.file_errors;
     Ok(())

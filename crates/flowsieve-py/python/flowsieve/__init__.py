@@ -34,6 +34,7 @@ from ._flowsieve import (
     S3Error,
     __version__,
     analyze,
+    learn_listeners,
     read_flow_logs,
 )
 
@@ -54,5 +55,6 @@ __all__ = [
     "S3Error",
     "__version__",
     "analyze",
+    "learn_listeners",
     "read_flow_logs",
 ]

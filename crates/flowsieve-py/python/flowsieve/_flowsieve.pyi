@@ -95,26 +95,35 @@ def analyze(
     report of ``flowsieve analyze --format json``. The GIL is released while it runs. Raises
     ``NotJudgeableError`` when nothing can be judged, unless ``allow_empty``."""
 
+def learn_listeners(network: Network, logs: Sequence[str], **options: Any) -> bytes:
+    """Learns which ports listen from the start of every object under ``logs`` (as
+    ``analyze`` does): bytes for ``Analyzer(network, listeners=...)``, bound to ``network``."""
+
 class Analyzer:
-    """An analysis fed by the caller, mergeable across processes."""
+    """An analysis fed by the caller, mergeable across processes. It orients flag-less
+    records with the ``listeners`` it is given (``learn_listeners``) and does not learn them
+    itself (``learn_lines`` other than 0 is refused)."""
 
     def __init__(
         self, network: Network, *, listeners: bytes | None = None, **options: Any
     ) -> None: ...
     def add(self, data: Any) -> int:
         """Adds Arrow data (``__arrow_c_stream__`` or ``__arrow_c_array__``: pyarrow, Polars,
-        pandas, DuckDB, or a list of them), columns by their flow-log names in any types;
-        returns the rows added."""
+        pandas, DuckDB, or a list of them; a stream is read batch by batch), columns by their
+        flow-log names in any types; returns the rows added (rows that cannot be taken are
+        counted as malformed). Anything else raises ``TypeError``."""
     def add_logs(self, logs: Sequence[str]) -> None:
         """Reads flow-log paths or ``s3://`` URLs into the analysis."""
     def partial(self) -> bytes:
         """The analysis so far, as bytes (the same analysis always gives the same bytes)."""
     def merge(self, partials: bytes | Analyzer | Iterable[bytes | Analyzer]) -> None:
-        """Merges partial results of the same network and options, in any order."""
+        """Merges partial results of the same network, window, client-port range and
+        listeners, in any order (each checked as it is merged)."""
     def add_pruned(self, objects: int) -> None:
         """Counts objects pruned by key, unread, for the summary."""
     def finish(self, *, allow_empty: bool = False) -> Report:
-        """The report; the analyzer is spent."""
+        """The report; the analyzer is spent. ``NotJudgeableError`` when nothing could be
+        judged; ``finish(allow_empty=True)`` then returns the report."""
     @property
     def network_fingerprint(self) -> int: ...
 
@@ -126,9 +135,9 @@ class Report:
     def to_dict(self) -> dict[str, Any]:
         """The JSON document as a dict."""
     def to_table(self, *, top: int = 10, width: int = 100) -> str:
-        """The CLI's terminal tables."""
+        """The CLI's terminal tables (top 1 to 100000, width 60 to 1000)."""
     def to_markdown(self, *, top: int = 10) -> str:
-        """Markdown, for pull requests."""
+        """Markdown, for pull requests (top 1 to 100000)."""
     def rules(self) -> ArrowTable:
         """Every declared rule: status, reasons, records, packets, bytes, first/last seen, top
         peers."""
@@ -136,7 +145,8 @@ class Report:
         """REJECT hotspots, ranked."""
     def reachability(self) -> ArrowTable:
         """Observed initiating traffic between group sets."""
-    def rule_ids_by_status(self) -> dict[Literal["used", "unused", "unknown"], list[str]]: ...
+    def rule_ids_by_status(self) -> dict[Literal["used", "unused", "unknown"], list[str]]:
+        """Rule ids by status; every status is a key."""
     @property
     def rule_status(self) -> tuple[int, int, int]:
         """(used, unused, unknown) rule counts."""
@@ -184,7 +194,9 @@ class FlowBatch:
 
 class FlowLogStream(Iterator[FlowBatch]):
     """Flow-log records as record batches in one schema, streamed with bounded memory; iterate
-    it, or give it once to an Arrow consumer (``pyarrow.table(stream)``)."""
+    it, or give it once to an Arrow consumer (``pyarrow.table(stream)``). ``stats["finished"]``
+    says whether every object was read to its end; objects that could not be read are listed in
+    ``stats["file_errors"]`` (with ``strict=True`` the stream ends with a ``FlowLogError``)."""
 
     def __iter__(self) -> FlowLogStream: ...
     def __next__(self) -> FlowBatch: ...
@@ -205,10 +217,13 @@ def read_flow_logs(
     """Reads flow logs (paths, ``s3://`` URLs) as a stream of record batches: ``fields`` (AWS
     names) or the union of the objects' fields; addresses as text or 16-byte binary."""
 
-# The steps of flowsieve.spark (driver and tasks).
+# The steps of flowsieve.spark (driver and tasks); objects are (location, bytes) as listed.
 def list_objects(logs: Sequence[str], **options: Any) -> tuple[list[tuple[str, int]], int, int]: ...
-def learn_objects(network: Network, objects: Sequence[str], **options: Any) -> bytes: ...
-def merge_learners(learners: Sequence[bytes]) -> bytes: ...
+def learn_objects(network: Network, objects: Sequence[tuple[str, int]], **options: Any) -> bytes: ...
+def merge_learners(network: Network, learners: Sequence[bytes]) -> bytes: ...
 def analyze_objects(
-    network: Network, objects: Sequence[str], listeners: bytes | None = None, **options: Any
+    network: Network,
+    objects: Sequence[tuple[str, int]],
+    listeners: bytes | None = None,
+    **options: Any,
 ) -> bytes: ...
