@@ -22,7 +22,10 @@ export JAVA_HOME
 
 target=${CARGO_TARGET_DIR:-$root/target}
 profile=${FLOWSIEVE_WHEEL_PROFILE:-dev}
-cargo build --quiet -p flowsieve-cli
+# The workspace's binaries, not `-p flowsieve-cli` alone: built with the workspace's features,
+# they reuse what `cargo test --workspace` compiled (as the wheel does, crates/flowsieve-py's
+# Cargo.toml says how).
+cargo build --quiet --workspace --bins
 export FLOWSIEVE_BIN=$target/debug/flowsieve
 
 wheels=$target/wheels
