@@ -255,8 +255,8 @@ impl Reading {
 }
 
 /// A stream of flow-log record batches in one schema. Iterate it (each item is a `FlowBatch`),
-/// or hand it to any Arrow consumer (`pyarrow.table(stream)`, `polars.from_arrow(stream)`,
-/// `duckdb.arrow(stream)`): it is read once. `stats` gives the line accounting so far:
+/// or hand it to any Arrow consumer (`pyarrow.table(stream)`, `polars.DataFrame(stream)`,
+/// `duckdb.sql("select * from stream")`): it is read once. `stats` gives the line accounting so far:
 /// `finished` is true once every object was read to its end; an object that could not be read
 /// is listed in `file_errors` and the stream goes on (with `strict=True` it ends the stream with
 /// a `FlowLogError` instead).

@@ -13,7 +13,8 @@ use serde::Serialize;
 use crate::arrow_ffi;
 
 /// An Arrow table (one record batch) that pyarrow, Polars, DuckDB and pandas read through the
-/// PyCapsule interface: `pyarrow.table(t)`, `polars.from_arrow(t)`, `duckdb.arrow(t)`.
+/// PyCapsule interface: `pyarrow.table(t)`, `polars.DataFrame(t)`,
+/// `pandas.DataFrame.from_arrow(t)`, `duckdb.sql("select * from t")`.
 #[pyclass(module = "flowsieve", frozen)]
 pub struct ArrowTable {
     batch: RecordBatch,

@@ -147,3 +147,18 @@ def test_report_sections_are_arrow_tables(demo, demo_network, tmp_path):
     assert empty_hotspots.num_rows == 0 and hotspots.num_rows > 0
     assert empty_hotspots.schema == hotspots.schema
     assert pa.table(empty.reachability()).schema == edges.schema
+
+
+def test_report_tables_are_read_by_every_engine(demo, demo_network):
+    import duckdb
+    import pandas as pd
+    import polars as pl
+
+    report = flowsieve.analyze(demo_network, [str(demo / "logs")])
+    rules = report.rules()
+    expected = len(report.to_dict()["rules"])
+    assert pl.DataFrame(rules).shape == (expected, len(rules.column_names))
+    assert pd.DataFrame.from_arrow(rules).shape == (expected, len(rules.column_names))
+    assert duckdb.sql("select count(*) from rules").fetchall() == [(expected,)]
+    unknown = pl.DataFrame(rules).filter(pl.col("status") == "unknown")
+    assert unknown.height == report.rule_status[2]

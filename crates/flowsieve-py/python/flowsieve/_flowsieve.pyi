@@ -152,8 +152,9 @@ class Report:
         """(used, unused, unknown) rule counts."""
 
 class ArrowTable:
-    """One Arrow table, read by ``pyarrow.table(t)``, ``polars.from_arrow(t)``,
-    ``duckdb.arrow(t)`` through the PyCapsule interface."""
+    """One Arrow table, read through the PyCapsule interface by ``pyarrow.table(t)``,
+    ``polars.DataFrame(t)``, ``pandas.DataFrame.from_arrow(t)`` and
+    ``duckdb.sql("select * from t")``."""
 
     @property
     def num_rows(self) -> int: ...
