@@ -7,7 +7,7 @@ use std::path::Path;
 
 use super::builder::PrefixListEntry;
 use super::merge::{PeerInput, RuleInput};
-use super::{InventoryBuilder, at, req};
+use super::{InventoryBuilder, at, req, req_id};
 use crate::addr::Cidr;
 use crate::dto::aws;
 use crate::error::{Error, Result};
@@ -39,7 +39,7 @@ impl InventoryBuilder {
         g: aws::SecurityGroup,
         kind: SourceKind,
     ) -> Result<()> {
-        let id = req(file, g.group_id, || format!("{gp}.GroupId"))?;
+        let id = req_id(file, g.group_id, || format!("{gp}.GroupId"))?;
         let name = g.group_name.unwrap_or_default();
         let mut tags = Vec::new();
         for (k, t) in g.tags.unwrap_or_default().into_iter().enumerate() {
@@ -119,7 +119,7 @@ impl InventoryBuilder {
             .enumerate()
         {
             let rp = format!("{pp}.PrefixListIds[{k}]");
-            let id = req(file, r.prefix_list_id, || format!("{rp}.PrefixListId"))?;
+            let id = req_id(file, r.prefix_list_id, || format!("{rp}.PrefixListId"))?;
             inputs.push((PeerInput::PrefixList(id), r.description, rp));
         }
         for (k, r) in perm
@@ -129,7 +129,7 @@ impl InventoryBuilder {
             .enumerate()
         {
             let rp = format!("{pp}.UserIdGroupPairs[{k}]");
-            let id = req(file, r.group_id, || format!("{rp}.GroupId"))?;
+            let id = req_id(file, r.group_id, || format!("{rp}.GroupId"))?;
             let peer = PeerInput::Group {
                 id,
                 owner_id: r.user_id,
@@ -163,10 +163,10 @@ impl InventoryBuilder {
     ) -> Result<()> {
         for (i, r) in rules.into_iter().enumerate() {
             let rp = format!("{prefix}SecurityGroupRules[{i}]");
-            let rule_id = req(file, r.security_group_rule_id, || {
+            let rule_id = req_id(file, r.security_group_rule_id, || {
                 format!("{rp}.SecurityGroupRuleId")
             })?;
-            let group_id = req(file, r.group_id, || format!("{rp}.GroupId"))?;
+            let group_id = req_id(file, r.group_id, || format!("{rp}.GroupId"))?;
             let is_egress = req(file, r.is_egress, || format!("{rp}.IsEgress"))?;
             let protocol = req(file, r.ip_protocol, || format!("{rp}.IpProtocol"))?;
             let peer = if let Some(text) = r.cidr_ipv4 {
@@ -182,7 +182,7 @@ impl InventoryBuilder {
             } else if let Some(id) = r.prefix_list_id {
                 PeerInput::PrefixList(id)
             } else if let Some(g) = r.referenced_group_info {
-                let id = req(file, g.group_id, || {
+                let id = req_id(file, g.group_id, || {
                     format!("{rp}.ReferencedGroupInfo.GroupId")
                 })?;
                 PeerInput::Group {
@@ -247,7 +247,7 @@ impl InventoryBuilder {
         ep: &str,
         e: aws::NetworkInterface,
     ) -> Result<NetworkInterface> {
-        let id = req(file, e.network_interface_id, || {
+        let id = req_id(file, e.network_interface_id, || {
             format!("{ep}.NetworkInterfaceId")
         })?;
         let mut eni = NetworkInterface {
@@ -314,7 +314,7 @@ impl InventoryBuilder {
             bad.prefix(&text, pp, false, &mut eni.ipv6_prefixes);
         }
         for (k, g) in e.groups.unwrap_or_default().into_iter().enumerate() {
-            let gid = req(file, g.group_id, || format!("{ep}.Groups[{k}].GroupId"))?;
+            let gid = req_id(file, g.group_id, || format!("{ep}.Groups[{k}].GroupId"))?;
             if !eni.group_ids.contains(&gid) {
                 eni.group_ids.push(gid);
             }
@@ -338,7 +338,7 @@ impl InventoryBuilder {
     ) -> Result<()> {
         for (i, l) in lists.into_iter().enumerate() {
             let lp = format!("{prefix}PrefixLists[{i}]");
-            let id = req(file, l.prefix_list_id, || format!("{lp}.PrefixListId"))?;
+            let id = req_id(file, l.prefix_list_id, || format!("{lp}.PrefixListId"))?;
             let list = PrefixList {
                 id,
                 name: l.prefix_list_name.unwrap_or_default(),
@@ -401,7 +401,7 @@ impl InventoryBuilder {
     ) -> Result<()> {
         for (i, s) in stale.into_iter().enumerate() {
             let sp = format!("{prefix}StaleSecurityGroupSet[{i}]");
-            let gid = req(file, s.group_id, || format!("{sp}.GroupId"))?;
+            let gid = req_id(file, s.group_id, || format!("{sp}.GroupId"))?;
             for (field, perms) in [
                 ("StaleIpPermissions", s.stale_ip_permissions),
                 ("StaleIpPermissionsEgress", s.stale_ip_permissions_egress),
@@ -414,7 +414,7 @@ impl InventoryBuilder {
                         .enumerate()
                     {
                         let pp = format!("{sp}.{field}[{j}].UserIdGroupPairs[{k}]");
-                        let rid = req(file, pair.group_id, || format!("{pp}.GroupId"))?;
+                        let rid = req_id(file, pair.group_id, || format!("{pp}.GroupId"))?;
                         if let Some(status) = pair.peering_status {
                             self.stale_refs.insert((gid.clone(), rid), status);
                         }

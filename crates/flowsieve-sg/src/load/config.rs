@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use super::builder::{ConfigObservation, Layer};
 use super::network::json_time;
-use super::{InventoryBuilder, at, req};
+use super::{InventoryBuilder, at, req, req_id};
 use crate::dto::{aws, config};
 use crate::error::{Error, Result};
 use crate::model::{Finding, FindingCode, SourceKind};
@@ -97,7 +97,7 @@ impl InventoryBuilder {
         ip: &str,
         item: config::ConfigurationItem,
     ) -> Result<Option<String>> {
-        let id = req(file, item.resource_id, || format!("{ip}.resourceId"))?;
+        let id = req_id(file, item.resource_id, || format!("{ip}.resourceId"))?;
         let kind = match item.resource_type.as_deref() {
             Some("AWS::EC2::NetworkInterface") => ResourceType::NetworkInterface,
             Some("AWS::EC2::SecurityGroup") => ResourceType::SecurityGroup,

@@ -262,6 +262,27 @@ fn req<T>(file: &Path, value: Option<T>, json_path: impl FnOnce() -> String) -> 
     })
 }
 
+/// A required id: present, and not empty or blank (an id that names nothing cannot be matched,
+/// kept apart from others, or reported).
+fn req_id(
+    file: &Path,
+    value: Option<String>,
+    json_path: impl FnOnce() -> String,
+) -> Result<String> {
+    match value {
+        None => Err(Error::MissingField {
+            path: file.to_owned(),
+            json_path: json_path(),
+        }),
+        Some(id) if id.trim().is_empty() => Err(Error::InvalidValue {
+            path: file.to_owned(),
+            json_path: json_path(),
+            message: format!("empty id {id:?}"),
+        }),
+        Some(id) => Ok(id),
+    }
+}
+
 /// `file: location` of a rule's first source.
 fn first_source(rule: &Rule) -> Option<String> {
     rule.sources

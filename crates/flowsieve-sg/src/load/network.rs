@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::{InventoryBuilder, at, req};
+use super::{InventoryBuilder, at, req, req_id};
 use crate::addr::Cidr;
 use crate::dto::{aws, network};
 use crate::error::Result;
@@ -132,7 +132,7 @@ impl InventoryBuilder {
     ) -> Result<()> {
         for (i, p) in peerings.into_iter().enumerate() {
             let pp = format!("{prefix}VpcPeeringConnections[{i}]");
-            let id = req(file, p.vpc_peering_connection_id, || {
+            let id = req_id(file, p.vpc_peering_connection_id, || {
                 format!("{pp}.VpcPeeringConnectionId")
             })?;
             let code = req(file, p.status.and_then(|s| s.code), || {
@@ -207,10 +207,10 @@ impl InventoryBuilder {
     ) -> Result<()> {
         for (i, a) in acls.into_iter().enumerate() {
             let ap = format!("{prefix}NetworkAcls[{i}]");
-            let id = req(file, a.network_acl_id, || format!("{ap}.NetworkAclId"))?;
+            let id = req_id(file, a.network_acl_id, || format!("{ap}.NetworkAclId"))?;
             let mut subnet_ids = Vec::new();
             for (k, s) in a.associations.unwrap_or_default().into_iter().enumerate() {
-                let sid = req(file, s.subnet_id, || {
+                let sid = req_id(file, s.subnet_id, || {
                     format!("{ap}.Associations[{k}].SubnetId")
                 })?;
                 subnet_ids.push(sid);
