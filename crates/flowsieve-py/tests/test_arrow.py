@@ -161,3 +161,16 @@ def test_a_stream_dropped_half_read_stops_its_reading(archive):
 def test_fields_given_twice_are_refused(demo):
     with pytest.raises(flowsieve.OptionError, match="given twice"):
         flowsieve.read_flow_logs([str(demo / "logs")], fields=["srcaddr", "srcaddr"])
+
+
+def test_read_flow_logs_and_analyze_from_s3(s3, archive):
+    from conftest import upload
+
+    url = upload(s3, "flowsieve-read", archive / "logs", "logs")
+    remote = flowsieve.read_flow_logs([url], fields=["interface-id", "srcaddr"], endpoint_url=s3)
+    local = flowsieve.read_flow_logs([str(archive / "logs")], fields=["interface-id", "srcaddr"])
+    assert pa.table(remote).num_rows == pa.table(local).num_rows > 0
+    assert remote.stats["files"] == local.stats["files"] and remote.stats["finished"]
+    network = flowsieve.Network.load([str(archive / "inventory")])
+    report = flowsieve.analyze(network, [url], endpoint_url=s3)
+    assert report.to_dict() == cli_json(archive / "inventory", [url], "--endpoint-url", s3)
