@@ -180,7 +180,7 @@ impl InventoryBuilder {
                     want_v4: Some(false),
                 }
             } else if let Some(id) = r.prefix_list_id {
-                PeerInput::PrefixList(id)
+                PeerInput::PrefixList(req_id(file, Some(id), || format!("{rp}.PrefixListId"))?)
             } else if let Some(g) = r.referenced_group_info {
                 let id = req_id(file, g.group_id, || {
                     format!("{rp}.ReferencedGroupInfo.GroupId")

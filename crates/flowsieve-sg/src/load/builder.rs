@@ -397,7 +397,7 @@ impl InventoryBuilder {
         if let Some(entries) = page.entries {
             recognised = true;
             let list_id = match page.prefix_list_id {
-                Some(id) => id,
+                Some(id) => super::req_id(file, Some(id), || format!("{prefix}PrefixListId"))?,
                 None => {
                     prefix_list_id_in_name(file).ok_or_else(|| Error::UnnamedPrefixListEntries {
                         path: file.to_owned(),

@@ -236,7 +236,7 @@ impl InventoryBuilder {
             }
             None => return self.tf_unknown(file, address, "type (ingress/egress)"),
         };
-        let Some(group_id) = r.security_group_id else {
+        let Some(group_id) = r.security_group_id.filter(|id| !id.trim().is_empty()) else {
             return self.tf_unknown(file, address, "security_group_id");
         };
         let Some(protocol) = r.protocol else {
@@ -322,6 +322,9 @@ impl InventoryBuilder {
                 "cidr_ipv6",
             )
         } else if let Some(id) = r.prefix_list_id {
+            if id.trim().is_empty() {
+                return self.tf_unknown(file, address, "prefix_list_id");
+            }
             (PeerInput::PrefixList(id), "prefix_list_id")
         } else if let Some(sg) = r.referenced_security_group_id {
             (group_peer(&sg), "referenced_security_group_id")
