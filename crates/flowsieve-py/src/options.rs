@@ -185,16 +185,30 @@ pub fn time(key: &str, value: &Bound<'_, PyAny>) -> PyResult<i64> {
     if value.is_instance_of::<pyo3::types::PyBool>() {
         return Err(option_error(format!("{key} must be a time, not a boolean")));
     }
-    if let Ok(seconds) = value.extract::<i64>() {
-        return Ok(seconds);
+    // A number this large is not seconds (it would lie after the year 5138): it is almost
+    // surely milliseconds, which read as seconds would move the window by millennia.
+    let seconds = |n: i64| {
+        if n.unsigned_abs() >= 100_000_000_000 {
+            Err(option_error(format!(
+                "{key}: {n} looks like unix milliseconds: give seconds ({}), a string or a \
+                 datetime",
+                n.div_euclid(1000)
+            )))
+        } else {
+            Ok(n)
+        }
+    };
+    if let Ok(number) = value.extract::<i64>() {
+        return seconds(number);
     }
     if let Ok(text) = value.extract::<String>() {
-        return flowsieve::sg::parse_timestamp(&text).ok_or_else(|| {
+        let parsed = flowsieve::sg::parse_timestamp(&text).ok_or_else(|| {
             option_error(format!(
                 "{key}: {text:?} is not a time: give RFC 3339 with a zone \
                  (2025-04-21T00:00:00Z), a date (2025-04-21) or unix seconds"
             ))
-        });
+        })?;
+        return seconds(parsed);
     }
     if value.hasattr("tzinfo")? && value.hasattr("timestamp")? {
         if value.getattr("tzinfo")?.is_none() {

@@ -105,6 +105,8 @@ def test_add_refuses_an_array_that_is_not_a_batch(demo_network):
     [
         ({"threads": True}, "threads must be an integer"),
         ({"since": True}, "not a boolean"),
+        ({"until": 1745193600000}, "looks like unix milliseconds"),
+        ({"until": "1745193600000"}, "looks like unix milliseconds"),
         ({"strict": 1}, "strict must be True or False"),
         ({"log_format": 5}, "log_format must be a string"),
         ({"top": 0}, "top must be from 1"),
