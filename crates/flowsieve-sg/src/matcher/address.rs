@@ -111,6 +111,11 @@ impl AddressBook {
         book
     }
 
+    /// Where the claims change: every segment start.
+    pub(super) fn segment_starts(&self) -> impl Iterator<Item = u128> + '_ {
+        self.start.iter().copied()
+    }
+
     /// The segment holding `a`.
     #[inline]
     fn segment(&self, a: u128) -> Option<usize> {

@@ -18,6 +18,7 @@
 use hashbrown::HashMap;
 
 use super::address::AddressBook;
+use super::classes::InternetClasses;
 use super::family::Family;
 use super::lookup::Surroundings;
 use super::scope::Scopes;
@@ -61,6 +62,7 @@ impl CompiledMatcher {
             .map(|r| peer_resolvable(&r.peer, inventory))
             .collect();
         let scopes = Scopes::new(inventory);
+        let addresses = AddressBook::new(&enis);
         let eni_vpc = enis
             .iter()
             .map(|e| scopes.of(e.vpc_id.as_deref()))
@@ -91,7 +93,8 @@ impl CompiledMatcher {
             words: bits.words,
             max_matches,
             epochs,
-            addresses: AddressBook::new(&enis),
+            internet: InternetClasses::new(inventory, &addresses, &scopes),
+            addresses,
             has_history: enis.iter().any(|e| !e.valid.is_always()),
             scopes,
             around: Surroundings::new(inventory, &enis),

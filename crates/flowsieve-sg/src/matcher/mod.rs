@@ -36,6 +36,7 @@
 
 mod address;
 mod build;
+mod classes;
 mod family;
 mod lookup;
 mod matches;
@@ -47,6 +48,7 @@ use hashbrown::HashMap;
 
 use self::address::AddressBook;
 pub use self::address::AddressOwner;
+use self::classes::InternetClasses;
 use self::family::{Family, Word};
 use self::lookup::Surroundings;
 pub use self::matches::RuleMatches;
@@ -161,6 +163,7 @@ pub struct CompiledMatcher {
     /// Some ENI version holds for part of time only.
     has_history: bool,
     scopes: Scopes,
+    internet: InternetClasses,
     around: Surroundings,
 }
 

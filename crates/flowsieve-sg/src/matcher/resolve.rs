@@ -103,6 +103,32 @@ impl CompiledMatcher {
         self.has_history && self.addresses.volatile(addr)
     }
 
+    /// The class of an internet address no ENI ever held: the first address of the block,
+    /// between two boundaries of ranges the inventory declares, that holds `addr`. Every address
+    /// of a class gets the same answer from every question this matcher answers (rules allowing
+    /// it, [`Self::peer_class`], [`Self::resolve_address`], prefix lists, subnets, ACL entries),
+    /// so an analysis may aggregate internet peers by class. `None` for any other address (an
+    /// ENI's, or one inside a VPC, peered, on-premises or private range): those stay exact.
+    ///
+    /// ```
+    /// use flowsieve_sg::{Addr, InventoryBuilder, CompiledMatcher};
+    /// let inv = InventoryBuilder::new().build();
+    /// let m = CompiledMatcher::new(&inv);
+    /// let a = Addr::from_ipv4([198, 51, 100, 7].into());
+    /// let b = Addr::from_ipv4([198, 51, 100, 9].into());
+    /// assert_eq!(m.internet_class(a), m.internet_class(b));
+    /// assert_eq!(m.internet_class(Addr::from_ipv4([10, 0, 0, 1].into())), None);
+    /// ```
+    #[inline]
+    pub fn internet_class(&self, addr: Addr) -> Option<Addr> {
+        self.internet.class_of(addr)
+    }
+
+    /// How many internet classes the inventory cuts the address space into.
+    pub fn internet_class_count(&self) -> usize {
+        self.internet.count()
+    }
+
     /// Where `addr` lies seen from VPC `scope` (`None`: no VPC known, so every loaded VPC counts
     /// as internal): [`PeerClass::Internal`] in the VPC (its CIDRs, or an ENI of it or of no
     /// known VPC), [`PeerClass::Peered`] in a VPC peered with it by an active connection,

@@ -147,6 +147,23 @@ impl Scopes {
 
     /// The class of `addr` from its CIDRs alone; `owner_vpc` is the VPC of an ENI known to hold
     /// it (any time), [`NONE`] for an ENI without a VPC, `None` when no ENI does.
+    /// Every block [`Self::class`] tests: VPC CIDRs, loose VPC CIDRs, on-premises ranges and
+    /// the CIDRs of peers.
+    pub(super) fn cidrs(&self) -> impl Iterator<Item = &Cidr> + '_ {
+        self.vpcs
+            .iter()
+            .flat_map(|v| v.cidrs.iter())
+            .chain(&self.loose)
+            .chain(&self.on_prem)
+            .chain(self.peer_cidrs.iter().flatten())
+    }
+
+    /// True when an address no ENI holds is [`PeerClass::External`] from every scope: outside
+    /// every block of [`Self::cidrs`] and the private ranges.
+    pub(super) fn always_external(&self, addr: Addr) -> bool {
+        !is_private(addr) && !self.cidrs().any(|c| c.contains(addr))
+    }
+
     pub(super) fn class(
         &self,
         scope: Option<u32>,

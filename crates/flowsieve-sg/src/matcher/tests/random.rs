@@ -29,6 +29,7 @@ fn addr_strategy() -> impl Strategy<Value = Addr> {
         1 => Just(Addr::from(Ipv4Addr::new(192, 0, 2, 1))),
         1 => Just(Addr::from(Ipv6Addr::new(0, 0, 0, 0, 0, 0xffff, 0xc000, 0x201))), // ::ffff:192.0.2.1, IPv4
         1 => Just(Addr::from(Ipv4Addr::new(100, 64, 0, 1))),
+        2 => (0u8..24).prop_map(|x| Addr::from(Ipv4Addr::new(198, 51, 100, x))),
     ]
 }
 
@@ -40,6 +41,7 @@ fn cidr_strategy() -> impl Strategy<Value = Cidr> {
         1 => Just("::/0".parse().unwrap()),
         1 => Just("::ffff:0:0/96".parse().unwrap()),
         1 => Just("10.0.0.0/8".parse().unwrap()),
+        2 => (0u8..24, 26u8..=32).prop_map(|(x, p)| Cidr::new(Addr::from(Ipv4Addr::new(198, 51, 100, x)), p).unwrap()),
     ]
 }
 
@@ -314,6 +316,38 @@ proptest! {
                 let expect = versions.iter().copied().find(|v| enis[v.0 as usize].valid.contains(t));
                 prop_assert_eq!(at, expect);
             }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// An internet class answers every question as each of its members does (the contract that
+    /// lets an analysis aggregate internet peers by class).
+    #[test]
+    fn an_internet_class_answers_like_its_members(inv in inventory_strategy(), queries in prop::collection::vec(query_strategy(), 1..40)) {
+        let m = CompiledMatcher::new(&inv);
+        let enis = inv.network_interfaces();
+        prop_assume!(!enis.is_empty());
+        let (mut member, mut class) = (RuleMatches::new(), RuleMatches::new());
+        for (eni, query) in queries {
+            let Some(rep) = m.internet_class(query.peer) else { continue };
+            prop_assert!(rep <= query.peer);
+            prop_assert_eq!(m.internet_class(rep), Some(rep));
+            let idx = EniIdx((eni % enis.len()) as u32);
+            let scope = m.eni_vpc(idx);
+            for s in [None, scope] {
+                prop_assert_eq!(m.resolve_address(s, query.peer, query.at), AddressOwner::Nobody);
+                prop_assert_eq!(m.resolve_address(s, rep, query.at), AddressOwner::Nobody);
+                prop_assert_eq!(m.peer_class(s, query.peer), PeerClass::External);
+                prop_assert_eq!(m.peer_class(s, rep), PeerClass::External);
+            }
+            prop_assert!(!m.address_is_volatile(rep));
+            let gs = m.eni_group_set(idx);
+            m.matching_rules(gs, &query, &mut member);
+            m.matching_rules(gs, &FlowQuery { peer: rep, ..query }, &mut class);
+            prop_assert_eq!(&member, &class, "{} vs {}", query.peer, rep);
         }
     }
 }
