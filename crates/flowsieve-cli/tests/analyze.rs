@@ -68,7 +68,7 @@ fn table_report_on_the_demo() {
 #[test]
 fn json_report_has_the_documented_keys() {
     let report = json(&analyze_demo(&["--format", "json"]));
-    assert_eq!(report["schema_version"], 2);
+    assert_eq!(report["schema_version"], 3);
     let summary = &report["summary"];
     for key in [
         "records",

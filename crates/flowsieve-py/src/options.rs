@@ -21,6 +21,7 @@ pub const ANALYSIS_KEYWORDS: &[&str] = &[
     "top",
     "learn_lines",
     "client_ports",
+    "exact_peers",
     "log_format",
     "strict",
     "threads",
@@ -85,6 +86,7 @@ impl Options {
                     config = config.with_log_format(format);
                 }
                 "strict" => config = config.with_strict(flag(&key, &value)?),
+                "exact_peers" => config = config.with_exact_peers(flag(&key, &value)?),
                 "threads" => threads = Some(count(&key, &value, flowsieve::limits::THREADS)?),
                 "batch_size" => {
                     let rows = count(&key, &value, flowsieve::limits::BATCH_SIZE)?;

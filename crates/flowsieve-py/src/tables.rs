@@ -109,6 +109,7 @@ fn peer_counts(name: &str) -> Field {
         text("peer"),
         text("eni_id"),
         int("records", DataType::UInt64),
+        Field::new("estimated", DataType::Boolean, false),
     ]);
     Field::new(name, DataType::new_list(DataType::Struct(item), true), true)
 }

@@ -350,12 +350,28 @@ impl Texts {
         }
     }
 
-    pub(crate) fn addr(&self, i: u32) -> &[u8] {
-        &self.addrs[i as usize]
+    /// Writes address `i`'s text (a virtual client's is computed).
+    pub(crate) fn write_addr(&self, out: &mut Vec<u8>, num: &mut itoa::Buffer, i: u32) {
+        match i.checked_sub(crate::inventory::VIRTUAL_BASE) {
+            Some(k) => {
+                let v = crate::inventory::virtual_client(k).v4_value();
+                for (n, shift) in [24u32, 16, 8, 0].into_iter().enumerate() {
+                    if n > 0 {
+                        out.push(b'.');
+                    }
+                    out.extend_from_slice(num.format((v >> shift) & 0xff).as_bytes());
+                }
+            }
+            None => out.extend_from_slice(&self.addrs[i as usize]),
+        }
     }
 
     pub(crate) fn is_v6(&self, i: u32) -> bool {
-        self.addrs[i as usize].contains(&b':')
+        i < crate::inventory::VIRTUAL_BASE && self.addrs[i as usize].contains(&b':')
+    }
+
+    fn is_s3(&self, i: u32) -> bool {
+        i < crate::inventory::VIRTUAL_BASE && self.s3[i as usize]
     }
 }
 
@@ -389,10 +405,10 @@ pub(crate) fn write_field(
             Status::SkipData => b"SKIPDATA",
         }),
         _ if !ok => dash(out),
-        Field::SrcAddr => out.extend_from_slice(t.addr(rec.src)),
-        Field::DstAddr => out.extend_from_slice(t.addr(rec.dst)),
-        Field::PktSrcAddr => out.extend_from_slice(t.addr(rec.pkt_src)),
-        Field::PktDstAddr => out.extend_from_slice(t.addr(rec.pkt_dst)),
+        Field::SrcAddr => t.write_addr(out, num, rec.src),
+        Field::DstAddr => t.write_addr(out, num, rec.dst),
+        Field::PktSrcAddr => t.write_addr(out, num, rec.pkt_src),
+        Field::PktDstAddr => t.write_addr(out, num, rec.pkt_dst),
         Field::SrcPort => out.extend_from_slice(num.format(rec.sport).as_bytes()),
         Field::DstPort => out.extend_from_slice(num.format(rec.dport).as_bytes()),
         Field::Protocol => out.extend_from_slice(num.format(rec.proto).as_bytes()),
@@ -401,16 +417,12 @@ pub(crate) fn write_field(
         Field::Action => out.extend_from_slice(if rec.accept { b"ACCEPT" } else { b"REJECT" }),
         Field::TcpFlags => out.extend_from_slice(num.format(rec.flags).as_bytes()),
         Field::Type => out.extend_from_slice(if t.is_v6(rec.src) { b"IPv6" } else { b"IPv4" }),
-        Field::PktSrcAwsService => out.extend_from_slice(if t.s3[rec.pkt_src as usize] {
-            b"S3"
-        } else {
-            b"-"
-        }),
-        Field::PktDstAwsService => out.extend_from_slice(if t.s3[rec.pkt_dst as usize] {
-            b"S3"
-        } else {
-            b"-"
-        }),
+        Field::PktSrcAwsService => {
+            out.extend_from_slice(if t.is_s3(rec.pkt_src) { b"S3" } else { b"-" })
+        }
+        Field::PktDstAwsService => {
+            out.extend_from_slice(if t.is_s3(rec.pkt_dst) { b"S3" } else { b"-" })
+        }
         Field::FlowDirection => {
             out.extend_from_slice(if rec.egress { b"egress" } else { b"ingress" })
         }

@@ -163,6 +163,13 @@ fn validate(cfg: &GenerateConfig) -> Result<()> {
             cfg.records
         )));
     }
+    if cfg.internet_clients > crate::inventory::MAX_VIRTUAL_CLIENTS {
+        return Err(Error::Config(format!(
+            "at most {} internet clients (asked for {})",
+            crate::inventory::MAX_VIRTUAL_CLIENTS,
+            cfg.internet_clients
+        )));
+    }
     if cfg.formats.is_empty() {
         return Err(Error::Config("no flow-log format selected".into()));
     }
@@ -202,7 +209,12 @@ pub(crate) fn generate_with(
         t0,
         t_end: t0 + d,
     };
-    let traffic = calibrate(&sim, traffic::build(&inv, d), &cfg.formats, cfg.records);
+    let traffic = calibrate(
+        &sim,
+        traffic::build(&inv, d, cfg.internet_clients),
+        &cfg.formats,
+        cfg.records,
+    );
     let n_slots = d / SLICE;
     let fl_ids: Vec<String> = cfg
         .formats

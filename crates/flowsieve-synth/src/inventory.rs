@@ -202,6 +202,28 @@ impl Eni {
     }
 }
 
+/// Address indices from here on are *virtual clients*: internet addresses computed from the
+/// index, never stored, so an archive can hold tens of millions of distinct clients
+/// ([`crate::GenerateConfig::internet_clients`]).
+pub(crate) const VIRTUAL_BASE: u32 = 1 << 31;
+/// Virtual clients at most: 2^25, the size of 44.0.0.0/7.
+pub(crate) const MAX_VIRTUAL_CLIENTS: u64 = 1 << 25;
+
+/// Virtual client `k` (< 2^25): a fixed permutation of `k` into 44.0.0.0/7, a block no other
+/// pool draws from and no rule of the generated inventory names.
+pub(crate) fn virtual_client(k: u32) -> Addr {
+    // Four Feistel rounds over 25 bits (13 + 12): a bijection, so clients never repeat.
+    let (mut left, mut right) = ((k >> 12) & 0x1fff, k & 0xfff);
+    for round in 0..4u32 {
+        let f = (right.wrapping_mul(0x9e37_79b1) ^ round.wrapping_mul(0x85eb_ca6b)) >> 7;
+        let next = (left ^ f) & if round % 2 == 0 { 0x1fff } else { 0xfff };
+        left = right;
+        right = next;
+    }
+    // After an even number of rounds the halves are back to (13, 12) bits.
+    Addr::v4_bits((44 << 24) | (left << 12) | right)
+}
+
 /// One address that may appear in a record.
 pub(crate) struct AddrInfo {
     pub(crate) addr: Addr,
@@ -288,7 +310,20 @@ impl Inventory {
     }
 
     pub(crate) fn addr(&self, i: u32) -> Addr {
-        self.addrs[i as usize].addr
+        match i.checked_sub(VIRTUAL_BASE) {
+            Some(k) => virtual_client(k),
+            None => self.addrs[i as usize].addr,
+        }
+    }
+
+    /// An address of a known ENI or inside a VPC CIDR (never a virtual client).
+    pub(crate) fn addr_internal(&self, i: u32) -> bool {
+        i < VIRTUAL_BASE && self.addrs[i as usize].internal
+    }
+
+    /// Inside the S3 prefix list (never a virtual client).
+    pub(crate) fn addr_s3(&self, i: u32) -> bool {
+        i < VIRTUAL_BASE && self.addrs[i as usize].s3
     }
 
     /// The rule tagged with `trap` (the first one; tests use this for single-rule traps).
@@ -316,6 +351,18 @@ impl Inventory {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn virtual_clients_are_distinct_public_addresses() {
+        let mut seen = vec![0u64; (MAX_VIRTUAL_CLIENTS / 64) as usize];
+        for k in 0..MAX_VIRTUAL_CLIENTS as u32 {
+            let a = virtual_client(k).v4_value();
+            assert_eq!(a >> 25, 44 >> 1, "{k} -> {a:#x}");
+            let bit = (a & 0x1ff_ffff) as usize;
+            assert_eq!(seen[bit / 64] & (1 << (bit % 64)), 0, "{k} repeats");
+            seen[bit / 64] |= 1 << (bit % 64);
+        }
+    }
 
     #[test]
     fn inventory_is_a_function_of_the_seed() {

@@ -326,6 +326,11 @@ pub struct GenerateConfig {
     pub formats: Vec<FlowLogSpec>,
     /// Write `labels/` (one class per line; small archives). Default: false.
     pub labels: bool,
+    /// Extra distinct internet clients of the internet-facing load balancer's HTTPS traffic,
+    /// drawn uniformly (addresses in 44.0.0.0/7, computed, never stored; at most 2^25). With
+    /// `n` clients and `c` connections of that pattern, about `n·(1 − e^(−c/n))` distinct
+    /// clients appear. Default: 0 (the 4,000-address client pool only).
+    pub internet_clients: u64,
 }
 
 impl GenerateConfig {
@@ -339,6 +344,7 @@ impl GenerateConfig {
             malformed: false,
             formats: FlowLogSpec::ALL.to_vec(),
             labels: false,
+            internet_clients: 0,
         }
     }
 }

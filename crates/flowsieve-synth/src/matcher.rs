@@ -14,7 +14,7 @@
 //!
 //! Knows nothing about flow-log text.
 
-use crate::addr::Addr;
+use crate::addr::{Addr, Cidr};
 use crate::inventory::{ICMP, ICMPV6, Inventory, Peer, Rule, TCP, UDP};
 
 /// The largest number of rules the bit sets hold.
@@ -100,6 +100,37 @@ pub(crate) fn icmp_specific(rule: &Rule) -> bool {
 }
 
 /// Peer containment as the inventory lets anyone resolve it.
+/// The rules whose peer holds `addr` (`real`: in the simulated world, foreign members
+/// included).
+fn rules_holding(inv: &Inventory, addr: Addr, real: bool) -> RuleSet {
+    let mut s = RuleSet::default();
+    for (r, rule) in inv.rules.iter().enumerate() {
+        let hit = if real {
+            peer_contains_real(inv, rule, addr)
+        } else {
+            peer_contains(inv, rule, addr)
+        };
+        if hit {
+            s.insert(r);
+        }
+    }
+    s
+}
+
+/// Whether a rule CIDR or prefix-list entry covers part, not all, of the virtual clients' block
+/// (44.0.0.0/7).
+fn cuts_virtual_block(inv: &Inventory) -> bool {
+    let block = Cidr::v4([44, 0, 0, 0], 7);
+    let cuts = |c: &Cidr| c.is_v4() && c.len() > 7 && block.contains(c.network());
+    inv.rules
+        .iter()
+        .any(|r| matches!(&r.peer, Peer::Cidr(c) if cuts(c)))
+        || inv
+            .prefix_lists
+            .iter()
+            .any(|l| l.entries.iter().any(|(c, _)| cuts(c)))
+}
+
 pub(crate) fn peer_contains(inv: &Inventory, rule: &Rule, remote: Addr) -> bool {
     match &rule.peer {
         Peer::Cidr(c) => c.contains(remote),
@@ -210,6 +241,9 @@ pub(crate) struct Masks {
     peer: Vec<RuleSet>,
     /// The same in the simulated world (foreign group members included).
     peer_real: Vec<RuleSet>,
+    /// `(peer, peer_real)` of every virtual client, when all of them share them (no rule's
+    /// peer cuts their block); else computed per address.
+    virtual_peer: Option<(RuleSet, RuleSet)>,
     icmp_specific: RuleSet,
 }
 
@@ -232,22 +266,15 @@ impl Masks {
         let peer_sets = |real: bool| {
             inv.addrs
                 .iter()
-                .map(|a| {
-                    let mut s = RuleSet::default();
-                    for (r, rule) in inv.rules.iter().enumerate() {
-                        let hit = if real {
-                            peer_contains_real(inv, rule, a.addr)
-                        } else {
-                            peer_contains(inv, rule, a.addr)
-                        };
-                        if hit {
-                            s.insert(r);
-                        }
-                    }
-                    s
-                })
+                .map(|a| rules_holding(inv, a.addr, real))
                 .collect()
         };
+        // The two ends and a middle address of the virtual block: the same sets for all three,
+        // and no rule CIDR strictly inside the block, means the same sets for every client.
+        let block = [0u32, 1 << 24, (1 << 25) - 1].map(crate::inventory::virtual_client);
+        let sets = block.map(|a| (rules_holding(inv, a, false), rules_holding(inv, a, true)));
+        let uniform = sets.iter().all(|s| s == &sets[0]) && !cuts_virtual_block(inv);
+        let virtual_peer = uniform.then(|| sets[0]);
         let mut icmp = RuleSet::default();
         for (r, rule) in inv.rules.iter().enumerate() {
             if icmp_specific(rule) {
@@ -258,6 +285,7 @@ impl Masks {
             eni_rules,
             peer: peer_sets(false),
             peer_real: peer_sets(true),
+            virtual_peer,
             icmp_specific: icmp,
         }
     }
@@ -283,6 +311,7 @@ impl Masks {
     /// protocol and port.
     pub(crate) fn credited(
         &self,
+        inv: &Inventory,
         eni: u16,
         egress: bool,
         proto_port: &RuleSet,
@@ -290,7 +319,7 @@ impl Masks {
     ) -> (RuleSet, RuleSet) {
         let all = self.eni_rules[usize::from(eni)][usize::from(egress)]
             .and(proto_port)
-            .and(&self.peer[remote as usize]);
+            .and(&self.peer_of(inv, remote));
         let mut yes = all;
         for (a, b) in yes.0.iter_mut().zip(self.icmp_specific.0) {
             *a &= !b;
@@ -313,8 +342,30 @@ impl Masks {
         }
         !self.eni_rules[usize::from(eni)][usize::from(egress)]
             .and(proto_port)
-            .and(&self.peer_real[remote as usize])
+            .and(&self.peer_real_of(inv, remote))
             .is_empty()
+    }
+
+    fn peer_of(&self, inv: &Inventory, remote: u32) -> RuleSet {
+        match (
+            remote.checked_sub(crate::inventory::VIRTUAL_BASE),
+            &self.virtual_peer,
+        ) {
+            (None, _) => self.peer[remote as usize],
+            (Some(_), Some((peer, _))) => *peer,
+            (Some(_), None) => rules_holding(inv, inv.addr(remote), false),
+        }
+    }
+
+    fn peer_real_of(&self, inv: &Inventory, remote: u32) -> RuleSet {
+        match (
+            remote.checked_sub(crate::inventory::VIRTUAL_BASE),
+            &self.virtual_peer,
+        ) {
+            (None, _) => self.peer_real[remote as usize],
+            (Some(_), Some((_, real))) => *real,
+            (Some(_), None) => rules_holding(inv, inv.addr(remote), true),
+        }
     }
 }
 
@@ -356,9 +407,9 @@ mod tests {
                     let pp = Masks::proto_port(&inv, proto, dport, None);
                     // Every address of the VPC, and a sample of the external ones.
                     let remotes = (0..inv.addrs.len() as u32)
-                        .filter(|&a| inv.addrs[a as usize].internal || a % 61 == 0);
+                        .filter(|&a| inv.addr_internal(a) || a % 61 == 0);
                     for remote in remotes {
-                        let (yes, possible) = m.credited(eni, egress, &pp, remote);
+                        let (yes, possible) = m.credited(&inv, eni, egress, &pp, remote);
                         for r in 0..inv.rules.len() {
                             let c = credit(&inv, r, eni, egress, proto, dport, inv.addr(remote));
                             assert_eq!(yes.contains(r), c == Credit::Yes);

@@ -387,7 +387,7 @@ impl Unit<'_, '_> {
                     .plan
                     .sim
                     .masks
-                    .credited(rec.eni, rec.egress, &pp, remote);
+                    .credited(inv, rec.eni, rec.egress, &pp, remote);
                 for r in yes.iter() {
                     t.rules[r].credit(rec.packets, rec.bytes, rec.start, rec.end);
                 }
@@ -404,7 +404,7 @@ impl Unit<'_, '_> {
                 groupset: inv.eni(rec.eni).groupset,
                 dport: rec.dport,
                 proto: rec.proto,
-                internal: inv.addrs[remote as usize].internal
+                internal: inv.addr_internal(remote)
                     || inv.vpc_cidr.contains(inv.addr(remote))
                     || inv.vpc_v6.contains(inv.addr(remote)),
             };

@@ -284,7 +284,7 @@ fn pattern(
 /// connections are placed at fractions of it).
 #[allow(clippy::too_many_lines)]
 #[rustfmt::skip] // a table: one pattern per line
-pub(crate) fn build(inv: &Inventory, d: u64) -> Vec<Pattern> {
+pub(crate) fn build(inv: &Inventory, d: u64, internet_clients: u64) -> Vec<Pattern> {
     use Role::*;
     use Schedule::{At, Periodic, Poisson};
     let ep = Endpoints { inv };
@@ -292,6 +292,13 @@ pub(crate) fn build(inv: &Inventory, d: u64) -> Vec<Pattern> {
     let monitored = [Nginx, Backend, Gguf, Asr, EcsTask, Mongo];
     let internet4 = Endpoints::ext(&p.clients_v4);
     let internet6 = Endpoints::ext(&p.clients_v6);
+    // The main HTTPS pattern also draws from the virtual clients (GenerateConfig::internet_clients).
+    let https_clients: Vec<Ep> = internet4
+        .iter()
+        .copied()
+        .chain((0..internet_clients.min(crate::inventory::MAX_VIRTUAL_CLIENTS) as u32)
+            .map(|k| Ep::Ext { addr: crate::inventory::VIRTUAL_BASE + k }))
+        .collect();
     let services4 = Endpoints::ext(&p.services_v4);
     let jenkins = inv.role(Jenkins)[0];
     let jenkins_prefix: Vec<Ep> = inv
@@ -316,7 +323,7 @@ pub(crate) fn build(inv: &Inventory, d: u64) -> Vec<Pattern> {
         .unwrap_or(0);
 
     let mut list = vec![
-        pattern("internet-alb-https", internet4.clone(), ep.v4(&[Alb1]), TCP, &[443], Poisson(110), WEB),
+        pattern("internet-alb-https", https_clients, ep.v4(&[Alb1]), TCP, &[443], Poisson(110), WEB),
         pattern("internet-alb-https-v6", internet6.clone(), ep.v6(&[Alb1]), TCP, &[443], Poisson(30), WEB),
         pattern("internet-alb-http-redirect", internet4.clone(), ep.v4(&[Alb1]), TCP, &[80], Poisson(20), REDIRECT),
         pattern("alb-nginx-https", ep.v4(&[Alb1]), ep.v4(&[Nginx]), TCP, &[443], Poisson(80), PROXY),
@@ -491,10 +498,9 @@ impl Sim<'_> {
 
     /// traffic-path of an egress record from `from` towards the external address `to`.
     fn path_out(&self, from: Ep, to: u32) -> u8 {
-        let info = &self.inv.addrs[to as usize];
         if self.inv.pools.peer_vpc.contains(&to) {
             4
-        } else if info.s3 {
+        } else if self.inv.addr_s3(to) {
             if self.is_instance(from) { 7 } else { 2 }
         } else if self.is_instance(from) {
             8
@@ -572,7 +578,7 @@ impl Sim<'_> {
         let via_nat = matches!(client, Ep::Eni { eni, .. } if self.inv.tier(eni) != Tier::Public)
             && matches!(server, Ep::Ext { .. })
             && !v6
-            && !self.inv.addrs[saddr as usize].s3
+            && !self.inv.addr_s3(saddr)
             && !self.inv.pools.peer_vpc.contains(&saddr);
         let nat = via_nat.then(|| (self.inv.nat_eni, rng.range(1024, 65535) as u16));
         let path = match server {
@@ -872,7 +878,7 @@ mod tests {
     fn pattern_outcomes() {
         let w = world();
         let s = sim(&w);
-        let patterns = build(&w.inv, 3600);
+        let patterns = build(&w.inv, 3600, 0);
         let mut t = Traffic {
             lambda: vec![0.02; patterns.len()],
             patterns,

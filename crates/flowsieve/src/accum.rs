@@ -14,6 +14,7 @@ use flowsieve_sg::Direction;
 
 use crate::coverage::FlowLogObservation;
 use crate::orient::{Evidence, Orientation};
+use crate::peers::PeerSketch;
 
 /// The action of a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -149,6 +150,27 @@ impl FlowStats {
     }
 }
 
+/// What the table keeps per [`FlowKey`]: the sums, and for a key whose peer is an internet
+/// class, the addresses behind it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FlowCell {
+    pub(crate) stats: FlowStats,
+    /// `Some` exactly when [`FlowKey::peer`] is an internet class
+    /// ([`flowsieve_sg::CompiledMatcher::internet_class`]).
+    pub(crate) peers: Option<Box<PeerSketch>>,
+}
+
+impl FlowCell {
+    pub(crate) fn merge(&mut self, other: &FlowCell) {
+        self.stats.merge(&other.stats);
+        if let Some(theirs) = &other.peers {
+            self.peers
+                .get_or_insert_with(Default::default)
+                .merge(theirs);
+        }
+    }
+}
+
 /// Lines that name an ENI, by log-status.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct EniLines {
@@ -197,7 +219,7 @@ impl Unattributed {
 /// Everything one thread accumulates; merge is associative and commutative.
 #[derive(Debug, Clone)]
 pub(crate) struct FlowAccumulator {
-    pub(crate) flows: HashMap<FlowKey, FlowStats, FixedState>,
+    pub(crate) flows: HashMap<FlowKey, FlowCell, FixedState>,
     /// Indexed by ENI index of the matcher.
     pub(crate) eni_lines: Vec<EniLines>,
     /// ENIs named in the logs but absent from the inventory.
@@ -305,8 +327,13 @@ impl FlowAccumulator {
         if self.flows.len() < other.flows.len() && self.flows.is_empty() {
             self.flows = other.flows;
         } else {
-            for (key, stats) in other.flows {
-                self.flows.entry(key).or_default().merge(&stats);
+            for (key, cell) in other.flows {
+                match self.flows.entry(key) {
+                    hashbrown::hash_map::Entry::Occupied(mut mine) => mine.get_mut().merge(&cell),
+                    hashbrown::hash_map::Entry::Vacant(slot) => {
+                        slot.insert(cell);
+                    }
+                }
             }
         }
         for (mine, theirs) in self.eni_lines.iter_mut().zip(&other.eni_lines) {

@@ -494,8 +494,7 @@ impl Analyzer {
     /// [`Error::PartialMismatch`] when it used other listeners or another window,
     /// [`Error::InvalidPartial`] for bytes that are not a partial of this flowsieve.
     pub fn merge_partial(&mut self, bytes: &[u8]) -> Result<()> {
-        let acc =
-            crate::partial::read(bytes, &self.identity(), self.network.matcher().eni_count())?;
+        let acc = crate::partial::read(bytes, &self.identity(), self.network.matcher())?;
         self.acc.merge(acc);
         Ok(())
     }

@@ -224,6 +224,8 @@ pub(crate) struct Attributor {
     orienter: Orienter,
     since: Option<i64>,
     until: Option<i64>,
+    /// Aggregate internet peers by class ([`crate::AnalysisConfig::with_exact_peers`]).
+    peer_classes: bool,
 }
 
 /// What attribution reads: the network and the learned listeners.
@@ -240,6 +242,7 @@ impl Attributor {
             orienter: Orienter::new(config.client_ports),
             since,
             until,
+            peer_classes: !config.exact_peers,
         }
     }
 
@@ -464,6 +467,15 @@ impl Attributor {
         };
         let syn = orientation == Orientation::Forward
             && tcp_flags.is_some_and(|f| f & SYN != 0 && f & ACK == 0);
+        // An internet address no ENI holds is aggregated by its class; the address itself goes
+        // to the tuple's peer sketch (crate::peers), so memory does not grow with clients.
+        // ICMP stays exact: its orientation is paired per peer by start times (finish::tally),
+        // which a class of several hosts would blur.
+        let class = if self.peer_classes && protocol != 1 && protocol != 58 {
+            inputs.network.matcher().internet_class(remote_addr)
+        } else {
+            None
+        };
         let key = FlowKey {
             eni: eni.0,
             direction,
@@ -473,13 +485,16 @@ impl Attributor {
             protocol,
             port,
             alt_class,
-            peer: remote_addr.0,
+            peer: class.unwrap_or(remote_addr).0,
             remote: remote_at(inputs.network, eni, remote_addr, Some(first)),
         };
-        acc.flows
-            .entry(key)
-            .or_default()
-            .add(packets, bytes, first, last, syn);
+        let cell = acc.flows.entry(key).or_default();
+        cell.stats.add(packets, bytes, first, last, syn);
+        if class.is_some() {
+            cell.peers
+                .get_or_insert_with(Default::default)
+                .add(remote_addr.0, 1);
+        }
         Some(RowClass {
             direction,
             orientation,

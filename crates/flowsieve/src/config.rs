@@ -83,6 +83,7 @@ pub struct AnalysisConfig {
     pub(crate) regions: Vec<String>,
     pub(crate) learn_lines: u64,
     pub(crate) client_ports: Option<(u16, u16)>,
+    pub(crate) exact_peers: bool,
 }
 
 /// The columns the learning pass reads ([`crate::ListenerLearner`]).
@@ -127,7 +128,19 @@ impl AnalysisConfig {
             regions: Vec::new(),
             learn_lines: DEFAULT_LEARN_LINES,
             client_ports: None,
+            exact_peers: false,
         }
+    }
+
+    /// Keep every internet address exactly (`true`), instead of aggregating internet clients
+    /// by the classes the inventory distinguishes with a bounded sketch of their addresses per
+    /// tuple (`false`, the default; see docs/semantics.md, "Internet peers"). Rules, verdicts,
+    /// hotspots and reachability are the same either way; exact peers make `top_peers`,
+    /// `top_sources` and `distinct_*` exact for tuples with more than 1,024 distinct internet
+    /// peers, at the price of memory that grows with every distinct client.
+    pub fn with_exact_peers(mut self, exact: bool) -> Self {
+        self.exact_peers = exact;
+        self
     }
 
     /// How many lines of each object the learning pass reads at most to learn which ports

@@ -9,7 +9,7 @@ use hashbrown::HashSet;
 use std::hash::BuildHasher;
 
 /// Values counted exactly before switching to the sketch.
-const EXACT_LIMIT: usize = 1024;
+pub(crate) const EXACT_LIMIT: usize = 1024;
 /// HyperLogLog precision: 2^12 registers, about 1.6 % standard error.
 const PRECISION: u32 = 12;
 const REGISTERS: usize = 1 << PRECISION;
@@ -78,7 +78,38 @@ impl DistinctCounter {
     pub fn is_exact(&self) -> bool {
         self.sketch.is_none()
     }
+
+    /// A counter in the sketch state holding `values` (for a summary that dropped its exact
+    /// values).
+    pub(crate) fn sketched(values: impl IntoIterator<Item = u128>) -> DistinctCounter {
+        let mut c = DistinctCounter::new();
+        c.spill();
+        values.into_iter().for_each(|v| c.insert(v));
+        c
+    }
+
+    /// The sketch's registers (`None` while exact).
+    pub(crate) fn registers(&self) -> Option<&[u8]> {
+        self.sketch.as_deref().map(|r| &r[..])
+    }
+
+    /// A counter in the sketch state with these registers; `None` unless there are exactly
+    /// [`REGISTERS`] of them, each a valid rank.
+    pub(crate) fn from_registers(bytes: &[u8]) -> Option<DistinctCounter> {
+        let registers: [u8; REGISTERS] = bytes.try_into().ok()?;
+        let max_rank = (64 - PRECISION + 1) as u8;
+        registers
+            .iter()
+            .all(|&r| r <= max_rank)
+            .then(|| DistinctCounter {
+                exact: HashSet::default(),
+                sketch: Some(Box::new(registers)),
+            })
+    }
 }
+
+/// Bytes of a sketch's registers.
+pub(crate) const SKETCH_BYTES: usize = REGISTERS;
 
 fn add_to_sketch(registers: &mut [u8; REGISTERS], value: u128) {
     let hash = FixedState::with_seed(HASH_SEED).hash_one(value);

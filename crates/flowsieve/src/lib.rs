@@ -132,6 +132,7 @@ mod learn;
 mod network;
 mod orient;
 mod partial;
+mod peers;
 mod render;
 mod report;
 

@@ -9,7 +9,7 @@
 //! | 4 | length of the header |
 //! | … | header: JSON ([`Header`]): format version, flowsieve version, network and listener fingerprints, the analysis window, and every small part of the state (line accounting, per-ENI and per-flow-log observations, counters) |
 //! | 8 | length of the flow table |
-//! | … | flow table: an Arrow IPC stream, one row per (ENI, direction, action, orientation, protocol, service port, peer) tuple ([`flow_schema`]) |
+//! | … | flow table: an Arrow IPC stream, one row per (ENI, direction, action, orientation, protocol, service port, peer) tuple ([`flow_schema`]); a tuple whose peer is an internet class carries its peer sketch (`peers`, see `crate::peers`) |
 //! | 8 | length of the unknown-ENI table |
 //! | … | unknown-ENI table: an Arrow IPC stream ([`unknown_schema`]) |
 //!
@@ -23,8 +23,8 @@ use std::io::Cursor;
 use std::sync::Arc;
 
 use arrow_array::builder::{
-    BooleanBuilder, FixedSizeBinaryBuilder, Int64Builder, UInt8Builder, UInt16Builder,
-    UInt32Builder, UInt64Builder,
+    BinaryBuilder, BooleanBuilder, FixedSizeBinaryBuilder, Int64Builder, UInt8Builder,
+    UInt16Builder, UInt32Builder, UInt64Builder,
 };
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int64Type, UInt8Type, UInt16Type, UInt32Type, UInt64Type};
@@ -35,15 +35,16 @@ use flowsieve_sg::Direction;
 use serde::{Deserialize, Serialize};
 
 use crate::accum::{
-    Action, EniLines, FlowAccumulator, FlowKey, FlowStats, REMOTE_AMBIGUOUS, Unattributed,
-    UnknownFlowKey,
+    Action, EniLines, FlowAccumulator, FlowCell, FlowKey, FlowStats, REMOTE_AMBIGUOUS,
+    Unattributed, UnknownFlowKey,
 };
 use crate::coverage::FlowLogObservation;
 use crate::error::{Error, Result};
 use crate::orient::{Evidence, Orientation};
+use crate::peers::PeerSketch;
 
 /// The version of the partial layout; a partial of another version is refused.
-pub const PARTIAL_FORMAT_VERSION: u32 = 1;
+pub const PARTIAL_FORMAT_VERSION: u32 = 2;
 
 const MAGIC: &[u8; 8] = b"FSPARTL1";
 
@@ -131,6 +132,7 @@ pub(crate) fn flow_schema() -> SchemaRef {
         Field::new("first", DataType::Int64, false),
         Field::new("last", DataType::Int64, false),
         Field::new("syn", DataType::UInt64, false),
+        Field::new("peers", DataType::Binary, true),
     ]))
 }
 
@@ -186,7 +188,12 @@ pub(crate) fn write(acc: &FlowAccumulator, identity: &Identity) -> Result<Vec<u8
 
 /// Reads a partial written by [`write`], checking it against `identity` and `enis` (the
 /// network's ENI count).
-pub(crate) fn read(bytes: &[u8], identity: &Identity, enis: usize) -> Result<FlowAccumulator> {
+pub(crate) fn read(
+    bytes: &[u8],
+    identity: &Identity,
+    matcher: &flowsieve_sg::CompiledMatcher,
+) -> Result<FlowAccumulator> {
+    let enis = matcher.eni_count();
     let mut cursor = Sections { bytes, at: 0 };
     if cursor.take(MAGIC.len())? != MAGIC {
         return Err(invalid("not a flowsieve partial (bad magic)"));
@@ -209,7 +216,7 @@ pub(crate) fn read(bytes: &[u8], identity: &Identity, enis: usize) -> Result<Flo
     let flows_len = usize::try_from(u64::from_le_bytes(cursor.array()?))
         .map_err(|_| invalid("flow table length"))?;
     for batch in ipc_batches(cursor.take(flows_len)?, &flow_schema())? {
-        read_flows(&mut acc, &batch, enis)?;
+        read_flows(&mut acc, &batch, matcher)?;
     }
     let unknown_len = usize::try_from(u64::from_le_bytes(cursor.array()?))
         .map_err(|_| invalid("unknown-ENI table length"))?;
@@ -425,7 +432,7 @@ fn lines_from_dto(d: LinesDto) -> Result<LineStats> {
 }
 
 fn flow_batch(acc: &FlowAccumulator) -> Result<RecordBatch> {
-    let mut rows: Vec<(&FlowKey, &FlowStats)> = acc.flows.iter().collect();
+    let mut rows: Vec<(&FlowKey, &FlowCell)> = acc.flows.iter().collect();
     rows.sort_unstable_by(|a, b| a.0.cmp(b.0));
     let n = rows.len();
     let mut eni = UInt32Builder::with_capacity(n);
@@ -441,7 +448,13 @@ fn flow_batch(acc: &FlowAccumulator) -> Result<RecordBatch> {
     let mut counters: [UInt64Builder; 4] = std::array::from_fn(|_| UInt64Builder::with_capacity(n));
     let mut first = Int64Builder::with_capacity(n);
     let mut last = Int64Builder::with_capacity(n);
-    for (key, stats) in rows {
+    let mut peers = BinaryBuilder::with_capacity(n, 0);
+    for (key, cell) in rows {
+        let stats = &cell.stats;
+        match &cell.peers {
+            Some(sketch) => peers.append_value(sketch.to_bytes()),
+            None => peers.append_null(),
+        }
         eni.append_value(key.eni);
         direction.append_value(direction_code(key.direction));
         action.append_value(key.action as u8);
@@ -481,6 +494,7 @@ fn flow_batch(acc: &FlowAccumulator) -> Result<RecordBatch> {
         Arc::new(first.finish()),
         Arc::new(last.finish()),
         Arc::new({ syn }.finish()),
+        Arc::new(peers.finish()),
     ];
     RecordBatch::try_new(flow_schema(), columns).map_err(|e| invalid(e.to_string()))
 }
@@ -543,7 +557,12 @@ fn ipc_batches(bytes: &[u8], schema: &SchemaRef) -> Result<Vec<RecordBatch>> {
         .collect()
 }
 
-fn read_flows(acc: &mut FlowAccumulator, batch: &RecordBatch, enis: usize) -> Result<()> {
+fn read_flows(
+    acc: &mut FlowAccumulator,
+    batch: &RecordBatch,
+    matcher: &flowsieve_sg::CompiledMatcher,
+) -> Result<()> {
+    let enis = matcher.eni_count();
     let c = |i: usize| batch.column(i);
     let eni = c(0).as_primitive::<UInt32Type>();
     let direction = c(1).as_primitive::<UInt8Type>();
@@ -561,7 +580,8 @@ fn read_flows(acc: &mut FlowAccumulator, batch: &RecordBatch, enis: usize) -> Re
     let first = c(13).as_primitive::<Int64Type>();
     let last = c(14).as_primitive::<Int64Type>();
     let syn = c(15).as_primitive::<UInt64Type>();
-    if batch.columns().iter().any(|a| a.null_count() > 0) {
+    let peers = c(16).as_binary::<i32>();
+    if batch.columns()[..16].iter().any(|a| a.null_count() > 0) {
         return Err(invalid("nulls in the flow table"));
     }
     acc.flows.reserve(batch.num_rows());
@@ -595,7 +615,22 @@ fn read_flows(acc: &mut FlowAccumulator, batch: &RecordBatch, enis: usize) -> Re
             last: last.value(row),
             syn: syn.value(row),
         };
-        if acc.flows.insert(key, stats).is_some() {
+        let peers = if peers.is_null(row) {
+            None
+        } else {
+            // Only an internet class has a sketch (of this network: the fingerprint matched).
+            if matcher.internet_class(flowsieve_sg::Addr(key.peer))
+                != Some(flowsieve_sg::Addr(key.peer))
+            {
+                return Err(invalid(
+                    "peer sketch on a tuple whose peer is not an internet class",
+                ));
+            }
+            let sketch =
+                PeerSketch::from_bytes(peers.value(row)).ok_or_else(|| invalid("peer sketch"))?;
+            Some(Box::new(sketch))
+        };
+        if acc.flows.insert(key, FlowCell { stats, peers }).is_some() {
             return Err(invalid("repeated key in the flow table"));
         }
     }

@@ -96,6 +96,12 @@ pub struct Args {
     /// 32768-60999 for Linux only. Default 32768-65535 (Linux and Windows).
     #[arg(long, value_name = "FROM-TO", value_parser = args::parse_port_range)]
     client_ports: Option<(u16, u16)>,
+    /// Keep every internet client address exactly (exact top peers and distinct counts for
+    /// tuples with more than 1,024 clients) instead of aggregating them by the classes the
+    /// inventory distinguishes; memory then grows with distinct clients. Verdicts, counts,
+    /// hotspots and reachability are the same either way.
+    #[arg(long)]
+    exact_peers: bool,
     /// Flow-log files or directories (walked recursively; `*.partial` files skipped), S3
     /// prefixes (s3://bucket/AWSLogs/…, listed), or `-` for standard input; gzip, text and
     /// Parquet recognised by content; S3 key layouts, plain and Hive-style, understood.
@@ -182,7 +188,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .with_batch_size(args.batch_size)
         .with_accounts(args.keys.accounts.iter().cloned())
         .with_regions(args.keys.regions.iter().cloned())
-        .with_learn_lines(args.learn_lines);
+        .with_learn_lines(args.learn_lines)
+        .with_exact_peers(args.exact_peers);
     if let Some((from, to)) = args.client_ports {
         config = config.with_client_ports(from, to);
     }

@@ -55,6 +55,12 @@ pub struct Args {
     /// malformed); as large as the uncompressed logs, meant for small archives.
     #[arg(long)]
     pub labels: bool,
+    /// Extra distinct internet clients of the internet-facing load balancer's HTTPS traffic
+    /// (addresses in 44.0.0.0/7, drawn uniformly), 0 to 33554432: with N clients and C
+    /// connections of that traffic about N·(1 − e^(−C/N)) distinct clients appear.
+    #[arg(long, value_name = "N", default_value_t = 0,
+          value_parser = clap::value_parser!(u64).range(0..=33_554_432))]
+    pub internet_clients: u64,
 }
 
 fn parse_layout(s: &str) -> Result<Layout, String> {
@@ -90,6 +96,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         malformed: args.malformed,
         formats: args.formats,
         labels: args.labels,
+        internet_clients: args.internet_clients,
     };
     let started = Instant::now();
     let summary = {

@@ -78,6 +78,8 @@ class AnalysisOptions(TypedDict, total=False):
     learn_lines: int
     """0 to 10**9 (default 8192; 0 turns learning off)."""
     client_ports: tuple[int, int] | str
+    exact_peers: bool
+    """Keep every internet client address exactly (default False: by class, sketched)."""
     log_format: str
     strict: bool
     threads: int

@@ -183,12 +183,29 @@ impl<'a> Context<'a> {
 pub(crate) struct PeerTally {
     pub(crate) distinct: DistinctCounter,
     records: Map<u128, u64>,
+    /// Some tuple's addresses came from a sketch beyond its exact limit: `records` holds only
+    /// its heavy addresses, with estimated counts.
+    pub(crate) approximate: bool,
 }
 
 impl PeerTally {
     pub(crate) fn add(&mut self, peer: u128, records: u64) {
         self.distinct.insert(peer);
         *self.records.entry(peer).or_insert(0) += records;
+    }
+
+    /// Adds a tuple's records: by its peer, or by the addresses behind its internet class.
+    pub(crate) fn add_tuple(&mut self, t: &tally::Tuple<'_>, records: u64) {
+        match &t.internet {
+            None => self.add(t.key.peer, records),
+            Some(internet) => {
+                self.distinct.merge(&internet.sketch.distinct());
+                for &(peer, n) in &internet.peers {
+                    *self.records.entry(peer).or_insert(0) += n;
+                }
+                self.approximate |= !internet.sketch.is_exact();
+            }
+        }
     }
 
     /// Every address with its records.
@@ -213,6 +230,7 @@ impl PeerTally {
                     .eni()
                     .map(|e| matcher.eni(e).id.clone()),
                 records,
+                estimated: self.approximate,
             })
             .collect()
     }
@@ -227,12 +245,17 @@ fn is_nlb(eni: &flowsieve_sg::NetworkInterface) -> bool {
 }
 
 pub(crate) fn build_report(
-    acc: FlowAccumulator,
+    mut acc: FlowAccumulator,
     network: &Network,
     config: &AnalysisConfig,
     files_listed: u64,
     files_pruned: u64,
 ) -> Report {
+    for cell in acc.flows.values_mut() {
+        if let Some(peers) = &mut cell.peers {
+            peers.seal();
+        }
+    }
     let ctx = Context::new(&acc, network, config);
     let tallies = tally::Tallies::collect(&ctx);
     let observed = observed::Observed::new(&ctx);

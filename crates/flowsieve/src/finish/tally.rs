@@ -12,6 +12,7 @@ use super::{Context, Map, PeerTally, map};
 use crate::accum::{Action, FlowKey, FlowStats, REMOTE_AMBIGUOUS, REMOTE_LATER, REMOTE_NOBODY};
 use crate::distinct::DistinctCounter;
 use crate::orient::Orientation;
+use crate::peers::PeerSketch;
 use crate::report::{PeerClass, Reason};
 
 /// Usage of one rule.
@@ -102,8 +103,9 @@ impl Tallies {
         };
         let icmp = IcmpPairs::new(ctx);
         let mut scratch = m.new_matches();
-        for (key, stats) in &ctx.acc.flows {
-            let tuple = Tuple::new(ctx, key);
+        for (key, cell) in &ctx.acc.flows {
+            let stats = &cell.stats;
+            let tuple = Tuple::new(ctx, key, cell.peers.as_deref());
             let (orientation, firm) = match icmp.decide(ctx, key) {
                 Some(decided) => {
                     if decided.1 {
@@ -235,7 +237,7 @@ impl Tallies {
         for &rule in scratch.definite() {
             let tally = &mut self.rules[rule.0 as usize];
             tally.stats.merge(stats);
-            tally.peers.add(t.key.peer, stats.records);
+            tally.peers.add_tuple(t, stats.records);
             *tally.ports.entry(t.key.port).or_insert(0) += stats.records;
         }
         if let Some(narrowest) = scratch.narrowest() {
@@ -249,7 +251,7 @@ impl Tallies {
         for &rule in &forwarded {
             let tally = &mut self.rules[rule.0 as usize];
             tally.stats.merge(stats);
-            tally.peers.add(t.key.peer, stats.records);
+            tally.peers.add_tuple(t, stats.records);
             *tally.ports.entry(t.key.port).or_insert(0) += stats.records;
         }
         let possible: Vec<(RuleIdx, Reason)> = possible_rules(ctx, t, t.key.port)
@@ -273,7 +275,7 @@ impl Tallies {
                 let key = (t.gs, t.key.direction, t.key.protocol, t.key.port, t.class);
                 let (tally, rules) = self.possibly_allowed.entry(key).or_default();
                 tally.stats.merge(stats);
-                tally.peers.add(t.key.peer, stats.records);
+                tally.peers.add_tuple(t, stats.records);
                 rules.extend(possible.iter().map(|&(r, _)| r));
             }
         }
@@ -285,7 +287,11 @@ impl Tallies {
                 .entry((from, to, t.key.protocol, t.key.port))
                 .or_default();
             entry.0.merge(stats);
-            entry.1.insert(initiator);
+            match (t.key.direction, &t.internet) {
+                // The initiators are the class's addresses.
+                (Direction::Ingress, Some(internet)) => entry.1.merge(&internet.sketch.distinct()),
+                _ => entry.1.insert(initiator),
+            }
         }
     }
 
@@ -296,11 +302,18 @@ impl Tallies {
             .entry((t.gs, t.key.port, t.key.protocol, t.class))
             .or_default();
         tally.stats.merge(stats);
-        tally.sources.add(t.key.peer, stats.records);
+        tally.sources.add_tuple(t, stats.records);
         tally.targets.insert(t.key.eni);
-        let targets = tally.source_targets.entry(t.key.peer).or_default();
-        if targets.len() < 64 {
-            targets.insert(t.key.eni);
+        let single = [(t.key.peer, 0)];
+        let sources = match &t.internet {
+            Some(internet) => &internet.peers[..],
+            None => &single[..],
+        };
+        for &(source, _) in sources {
+            let targets = tally.source_targets.entry(source).or_default();
+            if targets.len() < 64 {
+                targets.insert(t.key.eni);
+            }
         }
         if let Some(source) = t.remote_eni {
             tally.source_sets.insert(m.eni_group_set(source));
@@ -321,10 +334,19 @@ pub(crate) struct Tuple<'k> {
     /// Several ENI versions claimed the remote address when the record was written.
     pub(crate) remote_ambiguous: bool,
     pub(crate) query: FlowQuery,
+    /// For a tuple whose peer is an internet class: the addresses behind it.
+    pub(crate) internet: Option<InternetPeers<'k>>,
+}
+
+/// The addresses behind an internet-class tuple.
+pub(crate) struct InternetPeers<'k> {
+    pub(crate) sketch: &'k PeerSketch,
+    /// [`PeerSketch::peers`], computed once.
+    pub(crate) peers: Vec<(u128, u64)>,
 }
 
 impl<'k> Tuple<'k> {
-    fn new(ctx: &Context<'_>, key: &'k FlowKey) -> Self {
+    fn new(ctx: &Context<'_>, key: &'k FlowKey, sketch: Option<&'k PeerSketch>) -> Self {
         let m = ctx.matcher;
         let eni = EniIdx(key.eni);
         let peer = Addr(key.peer);
@@ -350,6 +372,10 @@ impl<'k> Tuple<'k> {
                 remote: owner.eni(),
                 at: None,
             },
+            internet: sketch.map(|sketch| InternetPeers {
+                sketch,
+                peers: sketch.peers(),
+            }),
         }
     }
 }
@@ -358,7 +384,7 @@ fn group_tally(groups: &mut Map<GroupKey, GroupTally>, t: &Tuple<'_>, stats: &Fl
     let key = (t.gs, t.key.direction, t.key.protocol, t.key.port, t.class);
     let tally = groups.entry(key).or_default();
     tally.stats.merge(stats);
-    tally.peers.add(t.key.peer, stats.records);
+    tally.peers.add_tuple(t, stats.records);
 }
 
 /// The reachability edge of an initiating ACCEPT tuple, with the address or ENI that
@@ -419,7 +445,8 @@ struct IcmpPairs {
 impl IcmpPairs {
     fn new(ctx: &Context<'_>) -> Self {
         let mut first: Map<(u32, u8, u128), [i64; 2]> = map();
-        for (key, stats) in &ctx.acc.flows {
+        for (key, cell) in &ctx.acc.flows {
+            let stats = &cell.stats;
             if key.protocol != ICMP && key.protocol != ICMPV6 {
                 continue;
             }

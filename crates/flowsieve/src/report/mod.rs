@@ -18,7 +18,7 @@ pub use vocab::{
 };
 
 /// Version of the JSON report schema; bumped on any incompatible change (see CHANGELOG.md).
-pub const REPORT_SCHEMA_VERSION: u32 = 2;
+pub const REPORT_SCHEMA_VERSION: u32 = 3;
 
 /// Everything an analysis found.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -314,6 +314,11 @@ pub struct PeerCount {
     pub eni_id: Option<String>,
     /// Records.
     pub records: u64,
+    /// The list this entry is in is estimated: some tuple behind it had more than 1,024
+    /// distinct internet peers and kept them as a sketch (docs/semantics.md, "Internet
+    /// peers"), which names only its addresses with at least 1 % of its records, with
+    /// estimated counts. `false`: the list and its counts are exact.
+    pub estimated: bool,
 }
 
 /// Records to one port.

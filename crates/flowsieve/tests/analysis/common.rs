@@ -19,12 +19,23 @@ pub struct Archive {
 
 impl Archive {
     fn generate(records: u64, seed: u64, layout: flowsieve_synth::Layout) -> Archive {
+        Archive::generate_with(records, seed, |config| {
+            config.malformed = true;
+            config.labels = true;
+            config.layout = layout;
+        })
+    }
+
+    /// An archive of `records` records and `seed`, configured further by `adjust`.
+    pub fn generate_with(
+        records: u64,
+        seed: u64,
+        adjust: impl FnOnce(&mut flowsieve_synth::GenerateConfig),
+    ) -> Archive {
         let keep = tempfile::tempdir().expect("temp dir");
         let dir = keep.path().to_path_buf();
         let mut config = flowsieve_synth::GenerateConfig::new(dir.clone(), records, seed);
-        config.malformed = true;
-        config.labels = true;
-        config.layout = layout;
+        adjust(&mut config);
         flowsieve_synth::generate(&config).expect("generate an archive");
         let truth: Value =
             serde_json::from_str(&std::fs::read_to_string(dir.join("truth.json")).unwrap())
@@ -93,4 +104,28 @@ pub fn even() -> &'static Archive {
 /// The demo archive the README runs on.
 pub fn demo_dir() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/demo"))
+}
+
+fn in_pool(threads: usize, f: impl FnOnce() -> Report + Send) -> Report {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap()
+        .install(f)
+}
+
+/// One thread over the files in order and three over them reversed give the same report.
+pub fn one_and_three_threads_agree(archive: &Archive) {
+    let config = AnalysisConfig::new();
+    let one = in_pool(1, || {
+        analyze(&config, &archive.network, &archive.sources).unwrap()
+    });
+    let mut reversed = archive.sources.clone();
+    reversed.reverse();
+    let three = in_pool(3, || analyze(&config, &archive.network, &reversed).unwrap());
+    assert_eq!(one, three);
+    assert_eq!(
+        serde_json::to_string(&one).unwrap(),
+        serde_json::to_string(&three).unwrap()
+    );
 }

@@ -2,34 +2,14 @@
 //! batches are split among analyzers before they are merged.
 
 use flowsieve::log::FlowRecordBatch;
-use flowsieve::{AnalysisConfig, Analyzer, Network, Report, analyze};
+use flowsieve::{AnalysisConfig, Analyzer, Network};
 use proptest::prelude::*;
 
-use crate::common::{demo_dir, odd};
-
-fn in_pool(threads: usize, f: impl FnOnce() -> Report + Send) -> Report {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .unwrap()
-        .install(f)
-}
+use crate::common::{demo_dir, odd, one_and_three_threads_agree};
 
 #[test]
 fn same_report_for_one_and_three_threads_and_any_file_order() {
-    let archive = odd();
-    let config = AnalysisConfig::new();
-    let one = in_pool(1, || {
-        analyze(&config, &archive.network, &archive.sources).unwrap()
-    });
-    let mut reversed = archive.sources.clone();
-    reversed.reverse();
-    let three = in_pool(3, || analyze(&config, &archive.network, &reversed).unwrap());
-    assert_eq!(one, three);
-    assert_eq!(
-        serde_json::to_string(&one).unwrap(),
-        serde_json::to_string(&three).unwrap()
-    );
+    one_and_three_threads_agree(odd());
 }
 
 /// The demo archive's batches (small batches, so there are many) and line stats.

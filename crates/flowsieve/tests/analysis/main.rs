@@ -9,5 +9,6 @@ mod cases;
 mod common;
 mod demo;
 mod determinism;
+mod peers;
 mod scenarios;
 mod truth;

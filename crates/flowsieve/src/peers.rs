@@ -1,0 +1,478 @@
+//! [`PeerSketch`]: the internet addresses behind one aggregated tuple whose peer is an
+//! internet class ([`flowsieve_sg::CompiledMatcher::internet_class`]), in memory that does not
+//! grow with the number of distinct clients.
+//!
+//! Up to [`EXACT_PEERS`] distinct addresses a sketch is an exact table (address → records), and
+//! everything the report derives from it is what an exact engine would print. Beyond that it
+//! keeps:
+//! * a HyperLogLog of the addresses ([`DistinctCounter`]), for `distinct_peers`;
+//! * a dyadic Count-Min sketch ([`HeavyHitters`]) over the address's bytes, from which the
+//!   addresses with at least [`HEAVY_SHARE_PERCENT`] % of the tuple's records are recovered
+//!   with estimated counts.
+//!
+//! Both are linear (a register-wise max, a cell-wise sum), and the switch happens when the
+//! union of the addresses exceeds [`EXACT_PEERS`], so a sketch is the same for any order of
+//! records and merges: the report does not depend on thread count or file order.
+//!
+//! Error bound of a recovered count (documented in docs/semantics.md): with [`ROWS`] rows of
+//! [`WIDTH`] cells, an estimate exceeds the true count by more than e/WIDTH ≈ 1.06 % of the
+//! tuple's records with probability at most e^-ROWS ≈ 5 %; it never falls below it.
+
+use foldhash::fast::FixedState;
+use hashbrown::HashMap;
+
+use crate::distinct::{DistinctCounter, EXACT_LIMIT, SKETCH_BYTES};
+
+/// Distinct addresses kept exactly (the same limit as [`DistinctCounter`]'s, so distinct counts
+/// are exact exactly where they were before sketching).
+pub(crate) const EXACT_PEERS: usize = EXACT_LIMIT;
+/// An address is named by a sketched tuple when its estimate reaches this share of the tuple's
+/// records.
+pub(crate) const HEAVY_SHARE_PERCENT: u64 = 1;
+const ROWS: usize = 3;
+const WIDTH: usize = 256;
+/// Candidates kept per level of the recovery (the largest estimates).
+const MAX_CANDIDATES: usize = 256;
+/// Addresses buffered exactly before they are folded into the sketch (repeat clients cost one
+/// table update, not `levels × ROWS` counter updates).
+const PENDING: usize = 256;
+
+type Map<K, V> = HashMap<K, V, FixedState>;
+
+fn map<K, V>() -> Map<K, V> {
+    HashMap::with_hasher(FixedState::with_seed(0x9ee5))
+}
+
+/// The addresses of one tuple's internet class.
+#[derive(Debug, Clone)]
+pub(crate) enum PeerSketch {
+    /// Every address with its records (at most [`EXACT_PEERS`]).
+    Exact(Map<u128, u64>),
+    /// More than [`EXACT_PEERS`] addresses.
+    Sketched(Box<Sketched>),
+}
+
+/// The sketched state.
+#[derive(Debug, Clone)]
+pub(crate) struct Sketched {
+    records: u64,
+    distinct: DistinctCounter,
+    heavy: HeavyHitters,
+    /// Not yet folded into `distinct` and `heavy`.
+    pending: Map<u128, u64>,
+}
+
+impl Default for PeerSketch {
+    fn default() -> Self {
+        PeerSketch::Exact(map())
+    }
+}
+
+impl PeerSketch {
+    /// Adds `records` records of `addr`.
+    #[inline]
+    pub(crate) fn add(&mut self, addr: u128, records: u64) {
+        match self {
+            PeerSketch::Exact(table) => {
+                *table.entry(addr).or_insert(0) += records;
+                if table.len() > EXACT_PEERS {
+                    self.spill();
+                }
+            }
+            PeerSketch::Sketched(s) => s.add(addr, records),
+        }
+    }
+
+    fn spill(&mut self) {
+        if let PeerSketch::Exact(table) = self {
+            let v4 = table.keys().next().is_none_or(|&a| is_ipv4(a));
+            let mut s = Sketched {
+                records: 0,
+                distinct: DistinctCounter::sketched([]),
+                heavy: HeavyHitters::new(v4),
+                pending: map(),
+            };
+            for (&addr, &records) in table.iter() {
+                s.fold(addr, records);
+            }
+            *self = PeerSketch::Sketched(Box::new(s));
+        }
+    }
+
+    /// Adds everything of `other`.
+    pub(crate) fn merge(&mut self, other: &PeerSketch) {
+        match other {
+            PeerSketch::Exact(table) => {
+                for (&addr, &records) in table {
+                    self.add(addr, records);
+                }
+            }
+            PeerSketch::Sketched(theirs) => {
+                self.spill();
+                if let PeerSketch::Sketched(mine) = self {
+                    mine.merge(theirs);
+                }
+            }
+        }
+    }
+
+    /// Folds buffered addresses into the sketch (no effect on what it reports).
+    pub(crate) fn seal(&mut self) {
+        if let PeerSketch::Sketched(s) = self {
+            s.flush();
+        }
+    }
+
+    /// The distinct addresses (exact or the sketch's), for merging into a tally's counter.
+    pub(crate) fn distinct(&self) -> DistinctCounter {
+        match self {
+            PeerSketch::Exact(table) => {
+                let mut c = DistinctCounter::new();
+                table.keys().for_each(|&a| c.insert(a));
+                c
+            }
+            PeerSketch::Sketched(s) => {
+                let mut c = s.distinct.clone();
+                s.pending.keys().for_each(|&a| c.insert(a));
+                c
+            }
+        }
+    }
+
+    /// Every address with its records while exact; else the addresses with at least
+    /// [`HEAVY_SHARE_PERCENT`] % of the records, with estimated counts. Sorted by address.
+    pub(crate) fn peers(&self) -> Vec<(u128, u64)> {
+        let mut out: Vec<(u128, u64)> = match self {
+            PeerSketch::Exact(table) => table.iter().map(|(&a, &r)| (a, r)).collect(),
+            PeerSketch::Sketched(s) => {
+                let mut sealed = s.as_ref().clone();
+                sealed.flush();
+                sealed.heavy_hitters()
+            }
+        };
+        out.sort_unstable();
+        out
+    }
+
+    pub(crate) fn is_exact(&self) -> bool {
+        matches!(self, PeerSketch::Exact(_))
+    }
+
+    /// The sketch as bytes (partials): a tag, then the exact table or the sketch.
+    pub(crate) fn to_bytes(&self) -> Vec<u8> {
+        match self {
+            PeerSketch::Exact(table) => {
+                let mut rows: Vec<(u128, u64)> = table.iter().map(|(&a, &r)| (a, r)).collect();
+                rows.sort_unstable();
+                let mut out = Vec::with_capacity(1 + rows.len() * 24);
+                out.push(0);
+                for (a, r) in rows {
+                    out.extend_from_slice(&a.to_le_bytes());
+                    out.extend_from_slice(&r.to_le_bytes());
+                }
+                out
+            }
+            PeerSketch::Sketched(s) => {
+                let mut sealed = s.as_ref().clone();
+                sealed.flush();
+                let mut out = Vec::new();
+                out.push(if sealed.heavy.v4 { 1 } else { 2 });
+                out.extend_from_slice(&sealed.records.to_le_bytes());
+                out.extend_from_slice(sealed.distinct.registers().unwrap_or(&[]));
+                for cell in &sealed.heavy.cells {
+                    out.extend_from_slice(&cell.to_le_bytes());
+                }
+                out
+            }
+        }
+    }
+
+    /// Reads [`Self::to_bytes`]; `None` when the bytes are not such a sketch.
+    pub(crate) fn from_bytes(bytes: &[u8]) -> Option<PeerSketch> {
+        let (&tag, rest) = bytes.split_first()?;
+        match tag {
+            0 => {
+                if rest.len() % 24 != 0 || rest.len() / 24 > EXACT_PEERS {
+                    return None;
+                }
+                let mut table = map();
+                for row in rest.chunks_exact(24) {
+                    let addr = u128::from_le_bytes(row[..16].try_into().ok()?);
+                    let records = u64::from_le_bytes(row[16..].try_into().ok()?);
+                    if table.insert(addr, records).is_some() {
+                        return None;
+                    }
+                }
+                Some(PeerSketch::Exact(table))
+            }
+            1 | 2 => {
+                let v4 = tag == 1;
+                let cells = HeavyHitters::levels(v4) * ROWS * WIDTH;
+                if rest.len() != 8 + SKETCH_BYTES + cells * 8 {
+                    return None;
+                }
+                let records = u64::from_le_bytes(rest[..8].try_into().ok()?);
+                let distinct = DistinctCounter::from_registers(&rest[8..8 + SKETCH_BYTES])?;
+                let cells: Vec<u64> = rest[8 + SKETCH_BYTES..]
+                    .chunks_exact(8)
+                    .map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
+                    .collect();
+                Some(PeerSketch::Sketched(Box::new(Sketched {
+                    records,
+                    distinct,
+                    heavy: HeavyHitters { v4, cells },
+                    pending: map(),
+                })))
+            }
+            _ => None,
+        }
+    }
+}
+
+impl Sketched {
+    #[inline]
+    fn add(&mut self, addr: u128, records: u64) {
+        *self.pending.entry(addr).or_insert(0) += records;
+        if self.pending.len() >= PENDING {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        let pending = std::mem::replace(&mut self.pending, map());
+        for (addr, records) in pending {
+            self.fold(addr, records);
+        }
+    }
+
+    fn fold(&mut self, addr: u128, records: u64) {
+        self.records += records;
+        self.distinct.insert(addr);
+        self.heavy.add(addr, records);
+    }
+
+    fn merge(&mut self, other: &Sketched) {
+        self.records += other.records;
+        self.distinct.merge(&other.distinct);
+        self.heavy.merge(&other.heavy);
+        for (&addr, &records) in &other.pending {
+            self.add(addr, records);
+        }
+    }
+
+    fn heavy_hitters(&self) -> Vec<(u128, u64)> {
+        let threshold = (self.records * HEAVY_SHARE_PERCENT).div_ceil(100).max(1);
+        self.heavy.recover(threshold)
+    }
+}
+
+/// A dyadic Count-Min sketch over the bytes of an address (the 4 bytes of an IPv4 address, the
+/// 16 of an IPv6 one): level `l` counts the address's first `l + 1` bytes, so heavy addresses
+/// are found by descending from heavy 1-byte prefixes.
+#[derive(Debug, Clone)]
+pub(crate) struct HeavyHitters {
+    v4: bool,
+    /// `levels × ROWS × WIDTH` counters.
+    cells: Vec<u64>,
+}
+
+impl HeavyHitters {
+    fn new(v4: bool) -> Self {
+        HeavyHitters {
+            v4,
+            cells: vec![0; Self::levels(v4) * ROWS * WIDTH],
+        }
+    }
+
+    fn levels(v4: bool) -> usize {
+        if v4 { 4 } else { 16 }
+    }
+
+    /// The first `level + 1` bytes of the address within its family.
+    #[inline]
+    fn prefix(&self, addr: u128, level: usize) -> u128 {
+        let (value, bytes) = if self.v4 {
+            (addr & 0xffff_ffff, 4)
+        } else {
+            (addr, 16)
+        };
+        value >> (8 * (bytes - 1 - level))
+    }
+
+    #[inline]
+    fn cell(level: usize, row: usize, prefix: u128) -> usize {
+        let seed = ((level * ROWS + row) as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        (level * ROWS + row) * WIDTH + (mix(prefix, seed) as usize & (WIDTH - 1))
+    }
+
+    fn add(&mut self, addr: u128, records: u64) {
+        for level in 0..Self::levels(self.v4) {
+            let prefix = self.prefix(addr, level);
+            for row in 0..ROWS {
+                let cell = &mut self.cells[Self::cell(level, row, prefix)];
+                *cell = cell.saturating_add(records);
+            }
+        }
+    }
+
+    fn merge(&mut self, other: &HeavyHitters) {
+        if self.v4 != other.v4 {
+            // A class never spans both families; keep the larger sketch's family.
+            return;
+        }
+        for (mine, theirs) in self.cells.iter_mut().zip(&other.cells) {
+            *mine = mine.saturating_add(*theirs);
+        }
+    }
+
+    fn estimate(&self, level: usize, prefix: u128) -> u64 {
+        (0..ROWS)
+            .map(|row| self.cells[Self::cell(level, row, prefix)])
+            .min()
+            .unwrap_or(0)
+    }
+
+    /// Every address whose estimate reaches `threshold`, with the estimate.
+    fn recover(&self, threshold: u64) -> Vec<(u128, u64)> {
+        let mut candidates: Vec<(u128, u64)> = vec![(0, u64::MAX)];
+        for level in 0..Self::levels(self.v4) {
+            let mut next: Vec<(u128, u64)> = Vec::new();
+            for &(prefix, _) in &candidates {
+                for byte in 0..=255u128 {
+                    let child = (prefix << 8) | byte;
+                    let estimate = self.estimate(level, child);
+                    if estimate >= threshold {
+                        next.push((child, estimate));
+                    }
+                }
+            }
+            next.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            next.truncate(MAX_CANDIDATES);
+            candidates = next;
+        }
+        let base = if self.v4 { 0xffff << 32 } else { 0 };
+        candidates
+            .into_iter()
+            .map(|(addr, estimate)| (base | addr, estimate))
+            .collect()
+    }
+}
+
+fn is_ipv4(addr: u128) -> bool {
+    addr >> 32 == 0xffff
+}
+
+/// A 64-bit mix of a 128-bit value (murmur3's finaliser over both halves).
+#[inline]
+fn mix(value: u128, seed: u64) -> u64 {
+    let mut h = (value as u64) ^ seed;
+    h = (h ^ (h >> 33)).wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= ((value >> 64) as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    h = (h ^ (h >> 33)).wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v4(a: u32) -> u128 {
+        (0xffff << 32) | u128::from(a)
+    }
+
+    #[test]
+    fn exact_up_to_the_limit() {
+        let mut s = PeerSketch::default();
+        for i in 0..EXACT_PEERS as u32 {
+            s.add(v4(i), 1);
+        }
+        s.add(v4(0), 5);
+        assert!(s.is_exact());
+        assert_eq!(s.distinct().count(), EXACT_PEERS as u64);
+        assert_eq!(s.peers()[0], (v4(0), 6));
+        s.add(v4(1 << 20), 1);
+        assert!(!s.is_exact());
+    }
+
+    /// Many light clients and a few heavy ones: the heavy ones are named with estimates that
+    /// are never low and within the documented bound; the distinct count is close.
+    #[test]
+    fn heavy_clients_are_recovered_among_many() {
+        let mut s = PeerSketch::default();
+        let heavy = [v4(0x0a0b_0c0d), v4(0xc633_6407), v4(0x0101_0101)];
+        let mut total = 0u64;
+        for i in 0..200_000u32 {
+            s.add(v4(i.wrapping_mul(2_654_435_761)), 1);
+            total += 1;
+        }
+        for (k, &h) in heavy.iter().enumerate() {
+            let n = 5_000 * (k as u64 + 1);
+            s.add(h, n);
+            total += n;
+        }
+        s.seal();
+        let peers = s.peers();
+        for (k, &h) in heavy.iter().enumerate() {
+            let truth = 5_000 * (k as u64 + 1);
+            let (_, estimate) = peers.iter().find(|p| p.0 == h).copied().unwrap();
+            assert!(estimate >= truth, "{estimate} < {truth}");
+            assert!(estimate - truth <= total * 3 / 256, "{estimate} vs {truth}");
+        }
+        assert!(peers.len() < 20, "{} named", peers.len());
+        let distinct = s.distinct().count() as f64;
+        assert!(
+            (distinct - 200_003.0).abs() / 200_003.0 < 0.05,
+            "{distinct}"
+        );
+    }
+
+    /// Any split and order of the same records gives the same bytes.
+    #[test]
+    fn merge_order_does_not_matter() {
+        let records: Vec<(u128, u64)> = (0..5_000u32)
+            .map(|i| (v4(i.wrapping_mul(40_503) % 3_000), u64::from(i % 7) + 1))
+            .collect();
+        let build = |part: &[(u128, u64)]| {
+            let mut s = PeerSketch::default();
+            part.iter().for_each(|&(a, r)| s.add(a, r));
+            s
+        };
+        let mut whole = build(&records);
+        let (a, b) = records.split_at(1_700);
+        let mut ab = build(a);
+        ab.merge(&build(b));
+        let mut reversed: Vec<(u128, u64)> = records.clone();
+        reversed.reverse();
+        let (c, d) = reversed.split_at(4_000);
+        let mut dc = build(d);
+        dc.merge(&build(c));
+        for s in [&mut whole, &mut ab, &mut dc] {
+            s.seal();
+        }
+        assert_eq!(whole.to_bytes(), ab.to_bytes());
+        assert_eq!(whole.to_bytes(), dc.to_bytes());
+        assert_eq!(whole.peers(), dc.peers());
+    }
+
+    #[test]
+    fn bytes_round_trip_and_refuse_garbage() {
+        let mut s = PeerSketch::default();
+        for i in 0..3_000u32 {
+            s.add(v4(i), u64::from(i % 3) + 1);
+        }
+        let bytes = s.to_bytes();
+        let back = PeerSketch::from_bytes(&bytes).unwrap();
+        assert_eq!(back.to_bytes(), bytes);
+        assert_eq!(back.peers(), s.peers());
+        let mut small = PeerSketch::default();
+        small.add(v4(7), 2);
+        let bytes = small.to_bytes();
+        assert_eq!(
+            PeerSketch::from_bytes(&bytes).unwrap().peers(),
+            vec![(v4(7), 2)]
+        );
+        assert!(PeerSketch::from_bytes(&bytes[..bytes.len() - 1]).is_none());
+        assert!(PeerSketch::from_bytes(&[9]).is_none());
+        assert!(PeerSketch::from_bytes(&[]).is_none());
+    }
+}
