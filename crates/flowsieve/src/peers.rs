@@ -84,8 +84,16 @@ impl PeerSketch {
     }
 
     fn spill(&mut self) {
+        let v4 = match self {
+            PeerSketch::Exact(table) => table.keys().next().is_none_or(|&a| is_ipv4(a)),
+            PeerSketch::Sketched(_) => return,
+        };
+        self.spill_as(v4);
+    }
+
+    /// Switches to the sketch of family `v4` (an empty table takes the family it is given).
+    fn spill_as(&mut self, v4: bool) {
         if let PeerSketch::Exact(table) = self {
-            let v4 = table.keys().next().is_none_or(|&a| is_ipv4(a));
             let mut s = Sketched {
                 records: 0,
                 distinct: DistinctCounter::sketched([]),
@@ -108,7 +116,7 @@ impl PeerSketch {
                 }
             }
             PeerSketch::Sketched(theirs) => {
-                self.spill();
+                self.spill_as(theirs.heavy.v4);
                 if let PeerSketch::Sketched(mine) = self {
                     mine.merge(theirs);
                 }
@@ -452,6 +460,25 @@ mod tests {
         assert_eq!(whole.to_bytes(), ab.to_bytes());
         assert_eq!(whole.to_bytes(), dc.to_bytes());
         assert_eq!(whole.peers(), dc.peers());
+    }
+
+    /// An empty sketch merged with an IPv6 sketch keeps its heavy addresses.
+    #[test]
+    fn an_empty_sketch_takes_the_family_it_merges() {
+        let mut v6 = PeerSketch::default();
+        for i in 0..2_000u128 {
+            v6.add((0x2001_0db8 << 96) | i, 1);
+        }
+        v6.add((0x2001_0db8 << 96) | 0xbeef, 500);
+        let mut merged = PeerSketch::default();
+        merged.merge(&v6);
+        assert_eq!(merged.peers(), v6.peers());
+        assert!(
+            merged
+                .peers()
+                .iter()
+                .any(|p| p.0 == (0x2001_0db8 << 96) | 0xbeef)
+        );
     }
 
     #[test]
