@@ -855,6 +855,34 @@ Internet sources try SSH on a public web server, one attempt each: internet nois
 
 
 @case
+def h_many_clients_one_scanner():
+    c = Case("hotspots", "many_clients_one_scanner", """
+1,100 internet sources try SSH on a public web server once each, and one scanner (45.33.200.9)
+probes ten ports, SSH thirty times. Past 1,024 distinct sources a tuple keeps its internet peers as
+a sketch that names only its heavy sources — here, the scanner alone. The SSH hotspot is still
+`unsolicited_external`, not `scan`: the sources the sketch did not name did not scan. The nine
+ports only the scanner probed are `scan` hotspots. (More lines than a case usually has: the point
+is the number of sources.)
+""")
+    c.group("web")
+    c.rule("web", "in", "tcp", (443, 443), "0.0.0.0/0", "used")
+    c.eni("web", "10.0.1.10", ["web"])
+    lines = conn(c, None, "web", "198.51.100.7", c.ip("web"), 51000, 443)
+    lines += [rec(c, "web", f"45.33.{k // 250}.{k % 250 + 1}", c.ip("web"), 50000 + k % 10000, 22, action="REJECT",
+                  packets=1, start=10 + k % 500, end=10 + k % 500, flags=2) for k in range(1100)]
+    lines += [rec(c, "web", "45.33.200.9", c.ip("web"), 40000 + k, 22, action="REJECT", packets=1,
+                  start=20 + k, end=20 + k, flags=2) for k in range(30)]
+    c.hotspot(["web"], 22, "unsolicited_external", "external")
+    for k, port in enumerate([21, 23, 25, 110, 445, 1433, 3306, 3389, 5900]):
+        lines.append(rec(c, "web", "45.33.200.9", c.ip("web"), 41000 + k, port, action="REJECT", packets=1,
+                         start=60 + k, end=60 + k, flags=2))
+        c.hotspot(["web"], port, "scan", "external")
+    c.log(FLAGS, lines)
+    c.hotspots_complete = True
+    return c
+
+
+@case
 def h_scan():
     c = Case("hotspots", "internal_scan", """
 One internal source probes many ports of a server: a scan, flagged as such, with no rule to add.

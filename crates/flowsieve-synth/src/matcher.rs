@@ -319,7 +319,7 @@ impl Masks {
     ) -> (RuleSet, RuleSet) {
         let all = self.eni_rules[usize::from(eni)][usize::from(egress)]
             .and(proto_port)
-            .and(&self.peer_of(inv, remote));
+            .and(&self.peer_of(inv, remote, false));
         let mut yes = all;
         for (a, b) in yes.0.iter_mut().zip(self.icmp_specific.0) {
             *a &= !b;
@@ -342,29 +342,19 @@ impl Masks {
         }
         !self.eni_rules[usize::from(eni)][usize::from(egress)]
             .and(proto_port)
-            .and(&self.peer_real_of(inv, remote))
+            .and(&self.peer_of(inv, remote, true))
             .is_empty()
     }
 
-    fn peer_of(&self, inv: &Inventory, remote: u32) -> RuleSet {
-        match (
-            remote.checked_sub(crate::inventory::VIRTUAL_BASE),
-            &self.virtual_peer,
-        ) {
-            (None, _) => self.peer[remote as usize],
-            (Some(_), Some((peer, _))) => *peer,
-            (Some(_), None) => rules_holding(inv, inv.addr(remote), false),
-        }
-    }
-
-    fn peer_real_of(&self, inv: &Inventory, remote: u32) -> RuleSet {
-        match (
-            remote.checked_sub(crate::inventory::VIRTUAL_BASE),
-            &self.virtual_peer,
-        ) {
-            (None, _) => self.peer_real[remote as usize],
-            (Some(_), Some((_, real))) => *real,
-            (Some(_), None) => rules_holding(inv, inv.addr(remote), true),
+    /// The rules whose peer holds address `remote` (`real`: in the simulated world).
+    fn peer_of(&self, inv: &Inventory, remote: u32, real: bool) -> RuleSet {
+        let is_virtual = remote >= crate::inventory::VIRTUAL_BASE;
+        match (is_virtual, &self.virtual_peer, real) {
+            (false, _, false) => self.peer[remote as usize],
+            (false, _, true) => self.peer_real[remote as usize],
+            (true, Some((peer, _)), false) => *peer,
+            (true, Some((_, peer_real)), true) => *peer_real,
+            (true, None, _) => rules_holding(inv, inv.addr(remote), real),
         }
     }
 }

@@ -236,6 +236,24 @@ pub(crate) struct Inputs<'m> {
 }
 
 impl Attributor {
+    /// `addr`'s internet class when internet peers are aggregated by class (the default; see
+    /// `crate::peers`), else `None`.
+    #[inline]
+    fn internet_class(&self, network: &Network, addr: Addr) -> Option<Addr> {
+        if self.peer_classes {
+            network.matcher().internet_class(addr)
+        } else {
+            None
+        }
+    }
+
+    /// `addr`, or its internet class ([`Self::internet_class`]).
+    #[inline]
+    fn by_class(&self, network: &Network, addr: u128) -> u128 {
+        self.internet_class(network, Addr(addr))
+            .map_or(addr, |c| c.0)
+    }
+
     pub(crate) fn new(config: &crate::AnalysisConfig) -> Self {
         let (since, until) = (config.since, config.until);
         Attributor {
@@ -390,8 +408,17 @@ impl Attributor {
                         action,
                         protocol,
                         dst_port_class: inputs.network.port_class(protocol, dport),
-                        src: c.pkt_src.and_then(|a| a.get(row)).unwrap_or(src),
-                        dst: c.pkt_dst.and_then(|a| a.get(row)).unwrap_or(dst),
+                        // Only class-invariant questions are asked of these (owner, peer class,
+                        // rule peers), so internet addresses are kept by class, as in the main
+                        // table: memory does not grow with the clients of an unknown ENI.
+                        src: self.by_class(
+                            inputs.network,
+                            c.pkt_src.and_then(|a| a.get(row)).unwrap_or(src),
+                        ),
+                        dst: self.by_class(
+                            inputs.network,
+                            c.pkt_dst.and_then(|a| a.get(row)).unwrap_or(dst),
+                        ),
                     };
                     *acc.unknown_flows.entry(key).or_insert(0) += 1;
                 }
@@ -471,8 +498,8 @@ impl Attributor {
         // to the tuple's peer sketch (crate::peers), so memory does not grow with clients.
         // ICMP stays exact: its orientation is paired per peer by start times (finish::tally),
         // which a class of several hosts would blur.
-        let class = if self.peer_classes && protocol != 1 && protocol != 58 {
-            inputs.network.matcher().internet_class(remote_addr)
+        let class = if protocol != 1 && protocol != 58 {
+            self.internet_class(inputs.network, remote_addr)
         } else {
             None
         };

@@ -79,12 +79,10 @@ impl DistinctCounter {
         self.sketch.is_none()
     }
 
-    /// A counter in the sketch state holding `values` (for a summary that dropped its exact
-    /// values).
-    pub(crate) fn sketched(values: impl IntoIterator<Item = u128>) -> DistinctCounter {
+    /// An empty counter already in the sketch state (for a summary that keeps no exact values).
+    pub(crate) fn empty_sketch() -> DistinctCounter {
         let mut c = DistinctCounter::new();
         c.spill();
-        values.into_iter().for_each(|v| c.insert(v));
         c
     }
 

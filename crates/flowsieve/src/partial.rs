@@ -626,8 +626,10 @@ fn read_flows(
                     "peer sketch on a tuple whose peer is not an internet class",
                 ));
             }
-            let sketch =
-                PeerSketch::from_bytes(peers.value(row)).ok_or_else(|| invalid("peer sketch"))?;
+            let class_of = |a: u128| matcher.internet_class(flowsieve_sg::Addr(a)).map(|c| c.0);
+            let sketch = PeerSketch::from_bytes(peers.value(row))
+                .filter(|s| s.fits(key.peer, class_of))
+                .ok_or_else(|| invalid("peer sketch that does not fit its tuple"))?;
             Some(Box::new(sketch))
         };
         if acc.flows.insert(key, FlowCell { stats, peers }).is_some() {

@@ -96,7 +96,7 @@ impl PeerSketch {
         if let PeerSketch::Exact(table) = self {
             let mut s = Sketched {
                 records: 0,
-                distinct: DistinctCounter::sketched([]),
+                distinct: DistinctCounter::empty_sketch(),
                 heavy: HeavyHitters::new(v4),
                 pending: map(),
             };
@@ -152,14 +152,20 @@ impl PeerSketch {
     pub(crate) fn peers(&self) -> Vec<(u128, u64)> {
         let mut out: Vec<(u128, u64)> = match self {
             PeerSketch::Exact(table) => table.iter().map(|(&a, &r)| (a, r)).collect(),
-            PeerSketch::Sketched(s) => {
-                let mut sealed = s.as_ref().clone();
-                sealed.flush();
-                sealed.heavy_hitters()
-            }
+            PeerSketch::Sketched(s) => s.sealed().heavy_hitters(),
         };
         out.sort_unstable();
         out
+    }
+
+    /// Whether every address this sketch holds could be of internet class `class`
+    /// (`class_of`: the network's [`flowsieve_sg::CompiledMatcher::internet_class`]): all of an
+    /// exact table's addresses are in it, a sketch is of its family. For partials read back.
+    pub(crate) fn fits(&self, class: u128, class_of: impl Fn(u128) -> Option<u128>) -> bool {
+        match self {
+            PeerSketch::Exact(table) => table.keys().all(|&a| class_of(a) == Some(class)),
+            PeerSketch::Sketched(s) => s.heavy.v4 == is_ipv4(class),
+        }
     }
 
     pub(crate) fn is_exact(&self) -> bool {
@@ -181,8 +187,7 @@ impl PeerSketch {
                 out
             }
             PeerSketch::Sketched(s) => {
-                let mut sealed = s.as_ref().clone();
-                sealed.flush();
+                let sealed = s.sealed();
                 let mut out = Vec::new();
                 out.push(if sealed.heavy.v4 { 1 } else { 2 });
                 out.extend_from_slice(&sealed.records.to_le_bytes());
@@ -243,6 +248,18 @@ impl Sketched {
         *self.pending.entry(addr).or_insert(0) += records;
         if self.pending.len() >= PENDING {
             self.flush();
+        }
+    }
+
+    /// This sketch with nothing pending: itself when sealed ([`PeerSketch::seal`]), else a
+    /// flushed copy.
+    fn sealed(&self) -> std::borrow::Cow<'_, Sketched> {
+        if self.pending.is_empty() {
+            std::borrow::Cow::Borrowed(self)
+        } else {
+            let mut copy = self.clone();
+            copy.flush();
+            std::borrow::Cow::Owned(copy)
         }
     }
 
@@ -324,8 +341,10 @@ impl HeavyHitters {
     }
 
     fn merge(&mut self, other: &HeavyHitters) {
+        // A class never spans both families (the IPv4-mapped block is cut out), an empty table
+        // takes the family of what it merges, and partials are checked on reading.
+        debug_assert_eq!(self.v4, other.v4, "peer sketches of two address families");
         if self.v4 != other.v4 {
-            // A class never spans both families; keep the larger sketch's family.
             return;
         }
         for (mine, theirs) in self.cells.iter_mut().zip(&other.cells) {
@@ -479,6 +498,22 @@ mod tests {
                 .iter()
                 .any(|p| p.0 == (0x2001_0db8 << 96) | 0xbeef)
         );
+    }
+
+    /// A partial's sketch must hold addresses of its tuple's class only.
+    #[test]
+    fn a_sketch_fits_only_its_class() {
+        let class_of = |a: u128| Some(a & !0xffff);
+        let mut small = PeerSketch::default();
+        small.add(v4(0x0a00_0005), 1);
+        assert!(small.fits(v4(0x0a00_0000), class_of));
+        assert!(!small.fits(v4(0x0a01_0000), class_of));
+        let mut big = PeerSketch::default();
+        for i in 0..3_000u32 {
+            big.add(v4(i), 1);
+        }
+        assert!(big.fits(v4(0), class_of));
+        assert!(!big.fits(0x2001_0db8 << 96, class_of));
     }
 
     #[test]

@@ -270,16 +270,12 @@ fn req_id(
     json_path: impl FnOnce() -> String,
 ) -> Result<String> {
     match value {
-        None => Err(Error::MissingField {
-            path: file.to_owned(),
-            json_path: json_path(),
-        }),
         Some(id) if id.trim().is_empty() => Err(Error::InvalidValue {
             path: file.to_owned(),
             json_path: json_path(),
             message: format!("empty id {id:?}"),
         }),
-        Some(id) => Ok(id),
+        value => req(file, value, json_path),
     }
 }
 

@@ -145,8 +145,6 @@ impl Scopes {
         self.peers.get(vpc as usize).map_or(&[], Vec::as_slice)
     }
 
-    /// The class of `addr` from its CIDRs alone; `owner_vpc` is the VPC of an ENI known to hold
-    /// it (any time), [`NONE`] for an ENI without a VPC, `None` when no ENI does.
     /// Every block [`Self::class`] tests: VPC CIDRs, loose VPC CIDRs, on-premises ranges and
     /// the CIDRs of peers.
     pub(super) fn cidrs(&self) -> impl Iterator<Item = &Cidr> + '_ {
@@ -158,12 +156,16 @@ impl Scopes {
             .chain(self.peer_cidrs.iter().flatten())
     }
 
-    /// True when an address no ENI holds is [`PeerClass::External`] from every scope: outside
-    /// every block of [`Self::cidrs`] and the private ranges.
+    /// True when an address no ENI holds is [`PeerClass::External`] from every scope (none,
+    /// and each VPC's): asked of [`Self::class`] itself, so the two cannot drift apart.
     pub(super) fn always_external(&self, addr: Addr) -> bool {
-        !is_private(addr) && !self.cidrs().any(|c| c.contains(addr))
+        std::iter::once(None)
+            .chain((0..self.vpcs.len() as u32).map(Some))
+            .all(|scope| self.class(scope, addr, None) == PeerClass::External)
     }
 
+    /// The class of `addr` from its CIDRs alone; `owner_vpc` is the VPC of an ENI known to hold
+    /// it (any time), [`NONE`] for an ENI without a VPC, `None` when no ENI does.
     pub(super) fn class(
         &self,
         scope: Option<u32>,

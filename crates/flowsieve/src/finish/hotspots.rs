@@ -230,7 +230,8 @@ fn cause(
         };
         return (LikelyCause::NaclOrStaleInventory, Some(note.to_owned()));
     }
-    if legit.is_empty() {
+    // Sources a sketch did not name (tally.sources.approximate) may not be scanners.
+    if legit.is_empty() && !tally.sources.approximate {
         return (
             LikelyCause::Scan,
             Some("every source probed many ports or targets".to_owned()),

@@ -199,11 +199,11 @@ impl PeerTally {
         match &t.internet {
             None => self.add(t.key.peer, records),
             Some(internet) => {
-                self.distinct.merge(&internet.sketch.distinct());
+                self.distinct.merge(&internet.distinct);
                 for &(peer, n) in &internet.peers {
                     *self.records.entry(peer).or_insert(0) += n;
                 }
-                self.approximate |= !internet.sketch.is_exact();
+                self.approximate |= !internet.exact;
             }
         }
     }

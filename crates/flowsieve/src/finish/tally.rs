@@ -289,7 +289,7 @@ impl Tallies {
             entry.0.merge(stats);
             match (t.key.direction, &t.internet) {
                 // The initiators are the class's addresses.
-                (Direction::Ingress, Some(internet)) => entry.1.merge(&internet.sketch.distinct()),
+                (Direction::Ingress, Some(internet)) => entry.1.merge(&internet.distinct),
                 _ => entry.1.insert(initiator),
             }
         }
@@ -335,14 +335,17 @@ pub(crate) struct Tuple<'k> {
     pub(crate) remote_ambiguous: bool,
     pub(crate) query: FlowQuery,
     /// For a tuple whose peer is an internet class: the addresses behind it.
-    pub(crate) internet: Option<InternetPeers<'k>>,
+    pub(crate) internet: Option<InternetPeers>,
 }
 
-/// The addresses behind an internet-class tuple.
-pub(crate) struct InternetPeers<'k> {
-    pub(crate) sketch: &'k PeerSketch,
-    /// [`PeerSketch::peers`], computed once.
+/// The addresses behind an internet-class tuple, read out of its sketch once.
+pub(crate) struct InternetPeers {
+    /// [`PeerSketch::peers`].
     pub(crate) peers: Vec<(u128, u64)>,
+    /// [`PeerSketch::distinct`].
+    pub(crate) distinct: DistinctCounter,
+    /// [`PeerSketch::is_exact`].
+    pub(crate) exact: bool,
 }
 
 impl<'k> Tuple<'k> {
@@ -373,8 +376,9 @@ impl<'k> Tuple<'k> {
                 at: None,
             },
             internet: sketch.map(|sketch| InternetPeers {
-                sketch,
                 peers: sketch.peers(),
+                distinct: sketch.distinct(),
+                exact: sketch.is_exact(),
             }),
         }
     }

@@ -46,20 +46,14 @@ fn peer_lists(v: &Value, path: String, out: &mut BTreeMap<String, Vec<Value>>) {
     }
 }
 
-/// The report without what depends on individual internet addresses: peer lists, the hotspot
-/// advice drawn from named sources, scans, and the table size.
+/// The report without what depends on individual internet addresses: peer lists, the example
+/// source a hotspot's cause note quotes, scans, and the table size.
 fn exact_parts(report: &Report) -> Value {
     let mut v = serde_json::to_value(report).unwrap();
     fn strip(v: &mut Value) {
         match v {
             Value::Object(m) => {
-                for k in [
-                    "top_peers",
-                    "top_sources",
-                    "suggestion",
-                    "likely_cause",
-                    "cause_note",
-                ] {
+                for k in ["top_peers", "top_sources", "cause_note"] {
                     m.remove(k);
                 }
                 m.values_mut().for_each(strip);
