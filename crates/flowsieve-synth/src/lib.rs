@@ -327,9 +327,11 @@ pub struct GenerateConfig {
     /// Write `labels/` (one class per line; small archives). Default: false.
     pub labels: bool,
     /// Extra distinct internet clients of the internet-facing load balancer's HTTPS traffic,
-    /// drawn uniformly (addresses in 44.0.0.0/7, computed, never stored; at most 2^25). With
-    /// `n` clients and `c` connections of that pattern, about `n·(1 − e^(−c/n))` distinct
-    /// clients appear. Default: 0 (the 4,000-address client pool only).
+    /// drawn uniformly (addresses in 44.0.0.0/7, computed, never stored; at most 2^25). When
+    /// set, that traffic's rate rises from 110 to 600 thousandths of the records (about 40 % of
+    /// them instead of 11 %). With `n` clients and `c` connections of that pattern, about
+    /// `n·(1 − e^(−c/n))` distinct clients appear: 2^25 clients and 300M records (one flow log)
+    /// give more than 20M. Default: 0 (the 4,000-address client pool only).
     pub internet_clients: u64,
 }
 

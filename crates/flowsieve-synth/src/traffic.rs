@@ -292,7 +292,9 @@ pub(crate) fn build(inv: &Inventory, d: u64, internet_clients: u64) -> Vec<Patte
     let monitored = [Nginx, Backend, Gguf, Asr, EcsTask, Mongo];
     let internet4 = Endpoints::ext(&p.clients_v4);
     let internet6 = Endpoints::ext(&p.clients_v6);
-    // The main HTTPS pattern also draws from the virtual clients (GenerateConfig::internet_clients).
+    // The main HTTPS pattern also draws from the virtual clients (GenerateConfig::internet_clients),
+    // and then carries more of the records, so that tens of millions of them can appear.
+    let https_rate = if internet_clients > 0 { 600 } else { 110 };
     let https_clients: Vec<Ep> = internet4
         .iter()
         .copied()
@@ -323,7 +325,7 @@ pub(crate) fn build(inv: &Inventory, d: u64, internet_clients: u64) -> Vec<Patte
         .unwrap_or(0);
 
     let mut list = vec![
-        pattern("internet-alb-https", https_clients, ep.v4(&[Alb1]), TCP, &[443], Poisson(110), WEB),
+        pattern("internet-alb-https", https_clients, ep.v4(&[Alb1]), TCP, &[443], Poisson(https_rate), WEB),
         pattern("internet-alb-https-v6", internet6.clone(), ep.v6(&[Alb1]), TCP, &[443], Poisson(30), WEB),
         pattern("internet-alb-http-redirect", internet4.clone(), ep.v4(&[Alb1]), TCP, &[80], Poisson(20), REDIRECT),
         pattern("alb-nginx-https", ep.v4(&[Alb1]), ep.v4(&[Nginx]), TCP, &[443], Poisson(80), PROXY),

@@ -6,7 +6,6 @@
 
 use foldhash::fast::FixedState;
 use hashbrown::HashSet;
-use std::hash::BuildHasher;
 
 /// Values counted exactly before switching to the sketch.
 pub(crate) const EXACT_LIMIT: usize = 1024;
@@ -109,8 +108,27 @@ impl DistinctCounter {
 /// Bytes of a sketch's registers.
 pub(crate) const SKETCH_BYTES: usize = REGISTERS;
 
+/// A 64-bit hash of a 128-bit value whose every output bit depends on every input bit
+/// (murmur3's finaliser, applied to each half in turn). HyperLogLog reads the top bits as the
+/// register and the rest as the rank, so it needs that avalanche: a fast hash that leaves
+/// nearby addresses correlated (foldhash, used here before) estimated a dense block of 2^25
+/// addresses at 1.9× its size.
+#[inline]
+pub(crate) fn hash128(value: u128, seed: u64) -> u64 {
+    fmix64(fmix64(value as u64 ^ seed) ^ (value >> 64) as u64)
+}
+
+#[inline]
+fn fmix64(mut h: u64) -> u64 {
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
+}
+
 fn add_to_sketch(registers: &mut [u8; REGISTERS], value: u128) {
-    let hash = FixedState::with_seed(HASH_SEED).hash_one(value);
+    let hash = hash128(value, HASH_SEED);
     let index = (hash >> (64 - PRECISION)) as usize;
     let rest = (hash << PRECISION) | (1 << (PRECISION - 1));
     let rank = rest.leading_zeros() as u8 + 1;
@@ -143,6 +161,24 @@ mod tests {
         }
         assert_eq!(c.count(), 3);
         assert!(c.is_exact());
+    }
+
+    /// Dense and strided address blocks (a carrier's NAT range, a scanner's sweep) are counted
+    /// within 5 % (three times the sketch's standard error, 1.6 %) at every scale.
+    #[test]
+    fn dense_address_blocks_are_estimated_closely() {
+        for (n, stride) in [(5_000u32, 1u32), (1 << 18, 1), (1 << 21, 1), (1 << 20, 256)] {
+            let mut c = DistinctCounter::new();
+            for k in 0..n {
+                c.insert((0xffff << 32) | u128::from((44u32 << 24).wrapping_add(k * stride)));
+            }
+            let error = (c.count() as f64 - f64::from(n)).abs() / f64::from(n);
+            assert!(
+                error < 0.05,
+                "{n} addresses, stride {stride}: {} ({error:.3})",
+                c.count()
+            );
+        }
     }
 
     #[test]

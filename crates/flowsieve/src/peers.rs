@@ -2,9 +2,9 @@
 //! internet class ([`flowsieve_sg::CompiledMatcher::internet_class`]), in memory that does not
 //! grow with the number of distinct clients.
 //!
-//! Up to [`EXACT_PEERS`] distinct addresses a sketch is an exact table (address → records), and
-//! everything the report derives from it is what an exact engine would print. Beyond that it
-//! keeps:
+//! Up to [`EXACT_PEERS`] distinct addresses a sketch is an exact table (address → records, 8
+//! bytes an entry for IPv4), and everything the report derives from it is what an exact engine
+//! would print. Beyond that it keeps:
 //! * a HyperLogLog of the addresses ([`DistinctCounter`]), for `distinct_peers`;
 //! * a dyadic Count-Min sketch ([`HeavyHitters`]) over the address's bytes, from which the
 //!   addresses with at least [`HEAVY_SHARE_PERCENT`] % of the tuple's records are recovered
@@ -21,7 +21,7 @@
 use foldhash::fast::FixedState;
 use hashbrown::HashMap;
 
-use crate::distinct::{DistinctCounter, EXACT_LIMIT, SKETCH_BYTES};
+use crate::distinct::{DistinctCounter, EXACT_LIMIT, SKETCH_BYTES, hash128};
 
 /// Distinct addresses kept exactly (the same limit as [`DistinctCounter`]'s, so distinct counts
 /// are exact exactly where they were before sketching).
@@ -35,7 +35,9 @@ const WIDTH: usize = 256;
 const MAX_CANDIDATES: usize = 256;
 /// Addresses buffered exactly before they are folded into the sketch (repeat clients cost one
 /// table update, not `levels × ROWS` counter updates).
-const PENDING: usize = 256;
+const PENDING: usize = 64;
+/// The IPv4-mapped prefix of an IPv4 address's 128-bit form.
+const V4_BASE: u128 = 0xffff << 32;
 
 type Map<K, V> = HashMap<K, V, FixedState>;
 
@@ -43,11 +45,79 @@ fn map<K, V>() -> Map<K, V> {
     HashMap::with_hasher(FixedState::with_seed(0x9ee5))
 }
 
+/// An exact address → records table. IPv4 (the common case) takes 8 bytes an entry, not 24:
+/// until the table fills, memory is what it holds, and a 1,024-address table is 18 KB.
+#[derive(Debug, Clone)]
+pub(crate) enum ExactPeers {
+    /// IPv4 addresses (low 32 bits) with counts below 2^32.
+    V4(Map<u32, u32>),
+    /// Any address, any count (an IPv6 class, or a count that outgrew 32 bits).
+    Wide(Map<u128, u64>),
+}
+
+impl Default for ExactPeers {
+    fn default() -> Self {
+        ExactPeers::V4(map())
+    }
+}
+
+impl ExactPeers {
+    #[inline]
+    fn add(&mut self, addr: u128, records: u64) {
+        if let ExactPeers::V4(table) = self {
+            if is_ipv4(addr) {
+                let slot = table.entry(addr as u32).or_insert(0);
+                if let Some(sum) = u32::try_from(records)
+                    .ok()
+                    .and_then(|r| slot.checked_add(r))
+                {
+                    *slot = sum;
+                    return;
+                }
+            }
+            self.widen();
+        }
+        if let ExactPeers::Wide(table) = self {
+            *table.entry(addr).or_insert(0) += records;
+        }
+    }
+
+    fn widen(&mut self) {
+        if let ExactPeers::V4(table) = self {
+            let wide = table
+                .iter()
+                .map(|(&a, &n)| (V4_BASE | u128::from(a), u64::from(n)))
+                .collect();
+            *self = ExactPeers::Wide(wide);
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            ExactPeers::V4(table) => table.len(),
+            ExactPeers::Wide(table) => table.len(),
+        }
+    }
+
+    /// Every address (128-bit form) with its records, in no particular order.
+    fn iter(&self) -> impl Iterator<Item = (u128, u64)> + '_ {
+        let (v4, wide) = match self {
+            ExactPeers::V4(table) => (Some(table), None),
+            ExactPeers::Wide(table) => (None, Some(table)),
+        };
+        let v4 = v4
+            .into_iter()
+            .flatten()
+            .map(|(&a, &n)| (V4_BASE | u128::from(a), u64::from(n)));
+        v4.chain(wide.into_iter().flatten().map(|(&a, &n)| (a, n)))
+    }
+}
+
 /// The addresses of one tuple's internet class.
 #[derive(Debug, Clone)]
 pub(crate) enum PeerSketch {
     /// Every address with its records (at most [`EXACT_PEERS`]).
-    Exact(Map<u128, u64>),
+    Exact(ExactPeers),
     /// More than [`EXACT_PEERS`] addresses.
     Sketched(Box<Sketched>),
 }
@@ -64,7 +134,7 @@ pub(crate) struct Sketched {
 
 impl Default for PeerSketch {
     fn default() -> Self {
-        PeerSketch::Exact(map())
+        PeerSketch::Exact(ExactPeers::default())
     }
 }
 
@@ -74,7 +144,7 @@ impl PeerSketch {
     pub(crate) fn add(&mut self, addr: u128, records: u64) {
         match self {
             PeerSketch::Exact(table) => {
-                *table.entry(addr).or_insert(0) += records;
+                table.add(addr, records);
                 if table.len() > EXACT_PEERS {
                     self.spill();
                 }
@@ -85,7 +155,7 @@ impl PeerSketch {
 
     fn spill(&mut self) {
         let v4 = match self {
-            PeerSketch::Exact(table) => table.keys().next().is_none_or(|&a| is_ipv4(a)),
+            PeerSketch::Exact(table) => table.iter().next().is_none_or(|(a, _)| is_ipv4(a)),
             PeerSketch::Sketched(_) => return,
         };
         self.spill_as(v4);
@@ -100,7 +170,7 @@ impl PeerSketch {
                 heavy: HeavyHitters::new(v4),
                 pending: map(),
             };
-            for (&addr, &records) in table.iter() {
+            for (addr, records) in table.iter() {
                 s.fold(addr, records);
             }
             *self = PeerSketch::Sketched(Box::new(s));
@@ -111,7 +181,7 @@ impl PeerSketch {
     pub(crate) fn merge(&mut self, other: &PeerSketch) {
         match other {
             PeerSketch::Exact(table) => {
-                for (&addr, &records) in table {
+                for (addr, records) in table.iter() {
                     self.add(addr, records);
                 }
             }
@@ -136,7 +206,7 @@ impl PeerSketch {
         match self {
             PeerSketch::Exact(table) => {
                 let mut c = DistinctCounter::new();
-                table.keys().for_each(|&a| c.insert(a));
+                table.iter().for_each(|(a, _)| c.insert(a));
                 c
             }
             PeerSketch::Sketched(s) => {
@@ -151,7 +221,7 @@ impl PeerSketch {
     /// [`HEAVY_SHARE_PERCENT`] % of the records, with estimated counts. Sorted by address.
     pub(crate) fn peers(&self) -> Vec<(u128, u64)> {
         let mut out: Vec<(u128, u64)> = match self {
-            PeerSketch::Exact(table) => table.iter().map(|(&a, &r)| (a, r)).collect(),
+            PeerSketch::Exact(table) => table.iter().collect(),
             PeerSketch::Sketched(s) => s.sealed().heavy_hitters(),
         };
         out.sort_unstable();
@@ -163,7 +233,7 @@ impl PeerSketch {
     /// exact table's addresses are in it, a sketch is of its family. For partials read back.
     pub(crate) fn fits(&self, class: u128, class_of: impl Fn(u128) -> Option<u128>) -> bool {
         match self {
-            PeerSketch::Exact(table) => table.keys().all(|&a| class_of(a) == Some(class)),
+            PeerSketch::Exact(table) => table.iter().all(|(a, _)| class_of(a) == Some(class)),
             PeerSketch::Sketched(s) => s.heavy.v4 == is_ipv4(class),
         }
     }
@@ -176,7 +246,7 @@ impl PeerSketch {
     pub(crate) fn to_bytes(&self) -> Vec<u8> {
         match self {
             PeerSketch::Exact(table) => {
-                let mut rows: Vec<(u128, u64)> = table.iter().map(|(&a, &r)| (a, r)).collect();
+                let mut rows: Vec<(u128, u64)> = table.iter().collect();
                 rows.sort_unstable();
                 let mut out = Vec::with_capacity(1 + rows.len() * 24);
                 out.push(0);
@@ -208,15 +278,14 @@ impl PeerSketch {
                 if rest.len() % 24 != 0 || rest.len() / 24 > EXACT_PEERS {
                     return None;
                 }
-                let mut table = map();
+                let mut table = ExactPeers::default();
                 for row in rest.chunks_exact(24) {
                     let addr = u128::from_le_bytes(row[..16].try_into().ok()?);
                     let records = u64::from_le_bytes(row[16..].try_into().ok()?);
-                    if table.insert(addr, records).is_some() {
-                        return None;
-                    }
+                    table.add(addr, records);
                 }
-                Some(PeerSketch::Exact(table))
+                // A repeated address would have merged into one entry.
+                (table.len() == rest.len() / 24).then_some(PeerSketch::Exact(table))
             }
             1 | 2 => {
                 let v4 = tag == 1;
@@ -327,7 +396,7 @@ impl HeavyHitters {
     #[inline]
     fn cell(level: usize, row: usize, prefix: u128) -> usize {
         let seed = ((level * ROWS + row) as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        (level * ROWS + row) * WIDTH + (mix(prefix, seed) as usize & (WIDTH - 1))
+        (level * ROWS + row) * WIDTH + (hash128(prefix, seed) as usize & (WIDTH - 1))
     }
 
     fn add(&mut self, addr: u128, records: u64) {
@@ -387,16 +456,6 @@ impl HeavyHitters {
 
 fn is_ipv4(addr: u128) -> bool {
     addr >> 32 == 0xffff
-}
-
-/// A 64-bit mix of a 128-bit value (murmur3's finaliser over both halves).
-#[inline]
-fn mix(value: u128, seed: u64) -> u64 {
-    let mut h = (value as u64) ^ seed;
-    h = (h ^ (h >> 33)).wrapping_mul(0xff51_afd7_ed55_8ccd);
-    h ^= ((value >> 64) as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    h = (h ^ (h >> 33)).wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-    h ^ (h >> 33)
 }
 
 #[cfg(test)]
@@ -498,6 +557,24 @@ mod tests {
                 .iter()
                 .any(|p| p.0 == (0x2001_0db8 << 96) | 0xbeef)
         );
+    }
+
+    /// The compact IPv4 table gives way to the wide one for counts past 32 bits and for IPv6,
+    /// keeping every count exact.
+    #[test]
+    fn exact_tables_widen_for_big_counts_and_ipv6() {
+        let mut s = PeerSketch::default();
+        s.add(v4(1), u64::from(u32::MAX));
+        s.add(v4(2), 1);
+        s.add(v4(1), 5);
+        assert_eq!(
+            s.peers(),
+            vec![(v4(1), u64::from(u32::MAX) + 5), (v4(2), 1)]
+        );
+        let mut six = PeerSketch::default();
+        six.add(0x2001_0db8 << 96, 3);
+        six.add(0x2001_0db8 << 96, 4);
+        assert_eq!(six.peers(), vec![(0x2001_0db8 << 96, 7)]);
     }
 
     /// A partial's sketch must hold addresses of its tuple's class only.
