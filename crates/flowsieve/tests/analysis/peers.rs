@@ -123,3 +123,40 @@ fn internet_classes_change_no_exact_part_of_the_report() {
 fn sketches_do_not_depend_on_threads_or_file_order() {
     one_and_three_threads_agree(many_clients());
 }
+
+/// Shards analysed apart, shipped as partials (sketches in the flow table) and merged in
+/// another order give `analyze`'s report, sketched tuples included.
+#[test]
+fn sketched_partials_merge_to_one_report() {
+    let archive = many_clients();
+    let config = AnalysisConfig::new();
+    let listeners = std::sync::Arc::new(
+        flowsieve::learn_sources(&config, &archive.network, &archive.sources).finish(),
+    );
+    let shards: Vec<Vec<u8>> = (0..3)
+        .map(|k| {
+            let mine: Vec<_> = archive.sources.iter().skip(k).step_by(3).cloned().collect();
+            let mut a = flowsieve::Analyzer::new(&config, archive.network.clone())
+                .with_listeners(listeners.clone());
+            a.add_sources(&mine).unwrap();
+            a.partial().unwrap()
+        })
+        .collect();
+    let mut merged =
+        flowsieve::Analyzer::new(&config, archive.network.clone()).with_listeners(listeners);
+    for k in [2, 0, 1] {
+        merged.merge_partial(&shards[k]).unwrap();
+    }
+    let merged = merged.finish();
+    let whole = analyze(&config, &archive.network, &archive.sources).unwrap();
+    assert!(
+        serde_json::to_string(&merged)
+            .unwrap()
+            .contains("\"estimated\":true"),
+        "some tuple should be sketched"
+    );
+    assert_eq!(
+        serde_json::to_string(&merged).unwrap(),
+        serde_json::to_string(&whole).unwrap()
+    );
+}
