@@ -69,15 +69,12 @@ fn accumulate(
     let inputs = Inputs { network, listeners };
     let builder = config.reader_builder();
     let enis = network.matcher().eni_count();
-    // One accumulator per concurrently running task, not per rayon split: `try_fold` would start
-    // a fresh accumulator for every split of the file list and hold the partial results of the
-    // reduce tree at once, each growing towards the full table (363 MB peak RSS on a
-    // 60M-record archive). Workers take an idle accumulator from the pool and put it back
-    // after each file, so at most `threads` tables exist; merging them at the end is
+    // One accumulator per concurrently running task, not per rayon split (`Pool`; with
+    // `try_fold`, 363 MB peak RSS on a 60M-record archive); merging them at the end is
     // order-independent (`FlowAccumulator::merge`).
-    let pool = AccumulatorPool::new(enis);
+    let pool = Pool::new();
     let read = |source: &Source, reader| {
-        let mut acc = pool.take();
+        let mut acc = pool.take(|| FlowAccumulator::new(enis));
         let stats = read_source(&mut acc, inputs, config, source, reader);
         pool.put(acc);
         progress(source, &stats?);
@@ -97,54 +94,58 @@ fn accumulate(
             .par_iter()
             .try_for_each(|source| read(source, flowsieve_log::open(source, &builder)))?;
     }
-    Ok(pool.merged())
+    Ok(merged_accumulators(pool, enis))
 }
 
-/// Idle accumulators, shared by the workers of one analysis.
-struct AccumulatorPool {
-    enis: usize,
-    idle: std::sync::Mutex<Vec<FlowAccumulator>>,
+/// Idle per-worker states (accumulators, learners), shared by the workers of one pass. Rayon's
+/// `fold` would start a fresh state for every split of the input and hold the partial results
+/// of its reduce tree at once, each growing towards the whole; workers instead take an idle
+/// state from the pool and put it back after each source, so at most `threads` states exist.
+struct Pool<T> {
+    idle: std::sync::Mutex<Vec<T>>,
 }
 
-impl AccumulatorPool {
-    fn new(enis: usize) -> Self {
-        AccumulatorPool {
-            enis,
+impl<T> Pool<T> {
+    fn new() -> Self {
+        Pool {
             idle: std::sync::Mutex::new(Vec::new()),
         }
     }
 
-    fn take(&self) -> FlowAccumulator {
+    fn take(&self, make: impl FnOnce() -> T) -> T {
         self.idle
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .pop()
-            .unwrap_or_else(|| FlowAccumulator::new(self.enis))
+            .unwrap_or_else(make)
     }
 
-    fn put(&self, acc: FlowAccumulator) {
+    fn put(&self, state: T) {
         self.idle
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(acc);
+            .push(state);
     }
 
-    /// Every accumulator merged into one, the largest first (merging into it moves least).
-    fn merged(self) -> FlowAccumulator {
-        let mut all = self
-            .idle
+    /// Every state the pass used.
+    fn into_states(self) -> Vec<T> {
+        self.idle
             .into_inner()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        all.sort_by_key(|acc| std::cmp::Reverse(acc.flows.len()));
-        let mut all = all.into_iter();
-        let mut merged = all
-            .next()
-            .unwrap_or_else(|| FlowAccumulator::new(self.enis));
-        for acc in all {
-            merged.merge(acc);
-        }
-        merged
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
+}
+
+/// Every accumulator of a pool merged into one, the largest first (merging into it moves
+/// least).
+fn merged_accumulators(pool: Pool<FlowAccumulator>, enis: usize) -> FlowAccumulator {
+    let mut all = pool.into_states();
+    all.sort_by_key(|acc| std::cmp::Reverse(acc.flows.len()));
+    let mut all = all.into_iter();
+    let mut merged = all.next().unwrap_or_else(|| FlowAccumulator::new(enis));
+    for acc in all {
+        merged.merge(acc);
+    }
+    merged
 }
 
 /// The learning pass of [`analyze`], for callers who feed an [`Analyzer`] themselves: the first
@@ -181,31 +182,31 @@ fn learner_of(config: &AnalysisConfig, network: &Network, selected: &[&Source]) 
         return ListenerLearner::new();
     }
     let builder = config.learning_reader_builder();
-    let learn_one = |mut learner: ListenerLearner, source: &Source, reader| {
+    // One learner per concurrently running task (`Pool`), merged at the end (order-independent:
+    // `ListenerLearner::merge`).
+    let pool = Pool::new();
+    let learn_one = |source: &Source, reader| {
+        let mut learner = pool.take(ListenerLearner::new);
         learn_source(&mut learner, network, config.learn_lines, source, reader);
-        learner
+        pool.put(learner);
     };
     if selected.iter().any(|s| s.is_remote()) {
         fetch_in_order(selected.to_vec())
             .par_bridge()
-            .fold(ListenerLearner::new, |learner, fetched| {
+            .for_each(|fetched| {
                 let source = fetched.source().clone();
-                learn_one(learner, &source, fetched.open(&builder))
-            })
-            .reduce(ListenerLearner::new, merge_learners)
+                learn_one(&source, fetched.open(&builder));
+            });
     } else {
         selected
             .par_iter()
-            .fold(ListenerLearner::new, |learner, source| {
-                learn_one(learner, source, flowsieve_log::open(source, &builder))
-            })
-            .reduce(ListenerLearner::new, merge_learners)
+            .for_each(|source| learn_one(source, flowsieve_log::open(source, &builder)));
     }
-}
-
-fn merge_learners(mut a: ListenerLearner, b: ListenerLearner) -> ListenerLearner {
-    a.merge(b);
-    a
+    let mut merged = ListenerLearner::new();
+    for learner in pool.into_states() {
+        merged.merge(learner);
+    }
+    merged
 }
 
 fn learn_source(
