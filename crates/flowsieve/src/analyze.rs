@@ -14,7 +14,7 @@ use flowsieve_log::{
     ErrorChain, FlowField, FlowRecordBatch, LineStats, Source, SourceReader, fetch_in_order,
 };
 
-use crate::accum::FlowAccumulator;
+use crate::accum::{FlowAccumulator, SharedPeers};
 use crate::attribute::{Attributor, Inputs, RowClass};
 use crate::config::{ATTRIBUTION_FIELDS, AnalysisConfig, missing_for_attribution};
 use crate::error::{Error, Result};
@@ -71,11 +71,17 @@ fn accumulate(
     let enis = network.matcher().eni_count();
     // One accumulator per concurrently running task, not per rayon split (`Pool`; with
     // `try_fold`, 363 MB peak RSS on a 60M-record archive); merging them at the end is
-    // order-independent (`FlowAccumulator::merge`).
+    // order-independent (`FlowAccumulator::merge`). Exact peer tables, which fill as the
+    // archive grows and which every worker would otherwise hold for the same tuples, are
+    // folded into one shared copy whenever a worker's exceed its budget.
     let pool = Pool::new();
+    let shared = SharedPeers::default();
     let read = |source: &Source, reader| {
         let mut acc = pool.take(|| FlowAccumulator::new(enis));
         let stats = read_source(&mut acc, inputs, config, source, reader);
+        if acc.exact_peer_entries >= WORKER_EXACT_PEERS {
+            shared.absorb(acc.take_exact_peers());
+        }
         pool.put(acc);
         progress(source, &stats?);
         Ok::<_, Error>(())
@@ -94,8 +100,15 @@ fn accumulate(
             .par_iter()
             .try_for_each(|source| read(source, flowsieve_log::open(source, &builder)))?;
     }
-    Ok(merged_accumulators(pool, enis))
+    let mut merged = merged_accumulators(pool, enis);
+    shared.restore_into(&mut merged);
+    Ok(merged)
 }
+
+/// New exact peer entries a worker of [`accumulate`] holds at most, checked after each source,
+/// before it folds its exact tables into the shared ones (about 1 MiB: 9 bytes a slot, half
+/// to seven eighths of the slots full).
+const WORKER_EXACT_PEERS: usize = 1 << 16;
 
 /// Idle per-worker states (accumulators, learners), shared by the workers of one pass. Rayon's
 /// `fold` would start a fresh state for every split of the input and hold the partial results
