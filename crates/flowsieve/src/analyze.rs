@@ -69,19 +69,16 @@ fn accumulate(
     let inputs = Inputs { network, listeners };
     let builder = config.reader_builder();
     let enis = network.matcher().eni_count();
-    // One accumulator per concurrently running task, not per rayon split (`Pool`; with
-    // `try_fold`, 363 MB peak RSS on a 60M-record archive); merging them at the end is
-    // order-independent (`FlowAccumulator::merge`). Exact peer tables, which fill as the
-    // archive grows and which every worker would otherwise hold for the same tuples, are
-    // folded into one shared copy whenever a worker's exceed its budget.
-    let pool = Pool::new();
-    let shared = SharedPeers::default();
+    // One accumulator per concurrently running task, not per rayon split: `try_fold` would start
+    // a fresh accumulator for every split of the file list and hold the partial results of the
+    // reduce tree at once, each growing towards the full table (363 MB peak RSS on a
+    // 60M-record archive). Workers take an idle accumulator from the pool and put it back
+    // after each file, so at most `threads` tables exist; merging them at the end is
+    // order-independent (`FlowAccumulator::merge`).
+    let pool = AccumulatorPool::new(enis);
     let read = |source: &Source, reader| {
-        let mut acc = pool.take(|| FlowAccumulator::new(enis));
+        let mut acc = pool.take();
         let stats = read_source(&mut acc, inputs, config, source, reader);
-        if acc.exact_peer_entries >= WORKER_EXACT_PEERS {
-            shared.absorb(acc.take_exact_peers());
-        }
         pool.put(acc);
         progress(source, &stats?);
         Ok::<_, Error>(())
@@ -100,15 +97,60 @@ fn accumulate(
             .par_iter()
             .try_for_each(|source| read(source, flowsieve_log::open(source, &builder)))?;
     }
-    let mut merged = merged_accumulators(pool, enis);
-    shared.restore_into(&mut merged);
-    Ok(merged)
+    Ok(pool.merged())
 }
 
-/// New exact peer entries a worker of [`accumulate`] holds at most, checked after each source,
-/// before it folds its exact tables into the shared ones (about 1 MiB: 9 bytes a slot, half
-/// to seven eighths of the slots full).
+/// Idle accumulators, shared by the workers of one analysis, and the exact peer tables they
+/// folded out. Exact tables fill as the archive grows, and every worker sees the same tuples:
+/// an accumulator put back with more than [`WORKER_EXACT_PEERS`] new exact entries moves its
+/// tables into one shared copy, so they are held once, not once per worker.
+struct AccumulatorPool {
+    enis: usize,
+    idle: Pool<FlowAccumulator>,
+    shared: SharedPeers,
+}
+
+/// New exact peer entries an accumulator of [`AccumulatorPool`] holds at most, checked when it
+/// is put back, before its exact tables are folded into the shared ones (about 1 MiB: 9 bytes
+/// a slot, half to seven eighths of the slots full).
 const WORKER_EXACT_PEERS: usize = 1 << 16;
+
+impl AccumulatorPool {
+    fn new(enis: usize) -> Self {
+        AccumulatorPool {
+            enis,
+            idle: Pool::new(),
+            shared: SharedPeers::default(),
+        }
+    }
+
+    fn take(&self) -> FlowAccumulator {
+        self.idle.take(|| FlowAccumulator::new(self.enis))
+    }
+
+    fn put(&self, mut acc: FlowAccumulator) {
+        if acc.exact_peer_entries >= WORKER_EXACT_PEERS {
+            self.shared.absorb(acc.take_exact_peers());
+        }
+        self.idle.put(acc);
+    }
+
+    /// Every accumulator merged into one, the largest first (merging into it moves least),
+    /// with the shared tables given back.
+    fn merged(self) -> FlowAccumulator {
+        let mut all = self.idle.into_states();
+        all.sort_by_key(|acc| std::cmp::Reverse(acc.flows.len()));
+        let mut all = all.into_iter();
+        let mut merged = all
+            .next()
+            .unwrap_or_else(|| FlowAccumulator::new(self.enis));
+        for acc in all {
+            merged.merge(acc);
+        }
+        self.shared.restore_into(&mut merged);
+        merged
+    }
+}
 
 /// Idle per-worker states (accumulators, learners), shared by the workers of one pass. Rayon's
 /// `fold` would start a fresh state for every split of the input and hold the partial results
@@ -146,19 +188,6 @@ impl<T> Pool<T> {
             .into_inner()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
-}
-
-/// Every accumulator of a pool merged into one, the largest first (merging into it moves
-/// least).
-fn merged_accumulators(pool: Pool<FlowAccumulator>, enis: usize) -> FlowAccumulator {
-    let mut all = pool.into_states();
-    all.sort_by_key(|acc| std::cmp::Reverse(acc.flows.len()));
-    let mut all = all.into_iter();
-    let mut merged = all.next().unwrap_or_else(|| FlowAccumulator::new(enis));
-    for acc in all {
-        merged.merge(acc);
-    }
-    merged
 }
 
 /// The learning pass of [`analyze`], for callers who feed an [`Analyzer`] themselves: the first
