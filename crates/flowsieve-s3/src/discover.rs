@@ -226,6 +226,9 @@ impl Discovery {
                 }
             }
         }
+        // The listing lives as long as the run: not up to twice its size (9,000 objects took
+        // 2.9 MB for 1.6 MB of sources).
+        listing.sources.shrink_to_fit();
         Ok(listing)
     }
 }
