@@ -156,17 +156,25 @@ impl FlowStats {
 pub(crate) struct FlowCell {
     pub(crate) stats: FlowStats,
     /// `Some` exactly when [`FlowKey::peer`] is an internet class
-    /// ([`flowsieve_sg::CompiledMatcher::internet_class`]).
+    /// ([`flowsieve_sg::CompiledMatcher::internet_class`]) — in a finished accumulator: a
+    /// worker of [`crate::analyze`] moves its exact tables out now and then
+    /// ([`FlowAccumulator::take_exact_peers`]), and they come back when the workers merge.
     pub(crate) peers: Option<Box<PeerSketch>>,
 }
 
 impl FlowCell {
-    pub(crate) fn merge(&mut self, other: &FlowCell) {
+    pub(crate) fn merge(&mut self, other: FlowCell) {
         self.stats.merge(&other.stats);
-        if let Some(theirs) = &other.peers {
-            self.peers
-                .get_or_insert_with(Default::default)
-                .merge(theirs);
+        if let Some(theirs) = other.peers {
+            self.absorb_peers(theirs);
+        }
+    }
+
+    /// Adds the addresses of `theirs` to this cell's.
+    pub(crate) fn absorb_peers(&mut self, theirs: Box<PeerSketch>) {
+        match &mut self.peers {
+            Some(mine) => mine.merge_owned(theirs),
+            None => self.peers = Some(theirs),
         }
     }
 }
@@ -253,6 +261,9 @@ pub(crate) struct FlowAccumulator {
     pub(crate) file_errors: Vec<(String, String)>,
     /// Logs whose format lacks fields attribution needs: (object, missing fields, records).
     pub(crate) unusable_logs: Vec<(String, Vec<FlowField>, u64)>,
+    /// Addresses that took a new entry of an exact peer table since the tables were last moved
+    /// out ([`Self::take_exact_peers`]).
+    pub(crate) exact_peer_entries: usize,
 }
 
 impl FlowAccumulator {
@@ -277,7 +288,20 @@ impl FlowAccumulator {
             bytes_read: 0,
             file_errors: Vec::new(),
             unusable_logs: Vec::new(),
+            exact_peer_entries: 0,
         }
+    }
+
+    /// Moves every exact peer table out of the table (their cells keep `None` until an
+    /// address comes again), for a worker to fold them into tables shared with the others;
+    /// sketches stay (their size does not grow).
+    pub(crate) fn take_exact_peers(&mut self) -> Vec<(FlowKey, Box<PeerSketch>)> {
+        self.exact_peer_entries = 0;
+        self.flows
+            .iter_mut()
+            .filter(|(_, cell)| cell.peers.as_ref().is_some_and(|p| p.is_exact()))
+            .filter_map(|(&key, cell)| Some((key, cell.peers.take()?)))
+            .collect()
     }
 
     /// The index of an unknown ENI id in [`Self::unknown_ids`], interning it.
@@ -329,7 +353,7 @@ impl FlowAccumulator {
         } else {
             for (key, cell) in other.flows {
                 match self.flows.entry(key) {
-                    hashbrown::hash_map::Entry::Occupied(mut mine) => mine.get_mut().merge(&cell),
+                    hashbrown::hash_map::Entry::Occupied(mut mine) => mine.get_mut().merge(cell),
                     hashbrown::hash_map::Entry::Vacant(slot) => {
                         slot.insert(cell);
                     }
@@ -380,5 +404,136 @@ impl FlowAccumulator {
         self.bytes_read += other.bytes_read;
         self.file_errors.extend(other.file_errors);
         self.unusable_logs.extend(other.unusable_logs);
+        self.exact_peer_entries += other.exact_peer_entries;
+    }
+}
+
+/// Exact peer tables the workers of one pass moved out of their accumulators
+/// ([`FlowAccumulator::take_exact_peers`]), merged: each tuple's addresses once, however many
+/// workers saw the tuple.
+#[derive(Debug, Default)]
+pub(crate) struct SharedPeers {
+    tables: std::sync::Mutex<HashMap<FlowKey, Box<PeerSketch>, FixedState>>,
+}
+
+impl SharedPeers {
+    /// Merges a worker's tables in.
+    pub(crate) fn absorb(&self, tables: Vec<(FlowKey, Box<PeerSketch>)>) {
+        let mut shared = self
+            .tables
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for (key, table) in tables {
+            match shared.entry(key) {
+                hashbrown::hash_map::Entry::Occupied(mut mine) => mine.get_mut().merge_owned(table),
+                hashbrown::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(table);
+                }
+            }
+        }
+    }
+
+    /// Gives the tables back to the cells they came from, in the workers' accumulators merged.
+    pub(crate) fn restore_into(self, acc: &mut FlowAccumulator) {
+        let tables = self
+            .tables
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for (key, table) in tables {
+            acc.flows.entry(key).or_default().absorb_peers(table);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(tuple: u32) -> FlowKey {
+        FlowKey {
+            eni: tuple % 7,
+            direction: Direction::Ingress,
+            action: Action::Reject,
+            orientation: Orientation::Forward,
+            protocol: 6,
+            weak: false,
+            port: 1000 + (tuple / 7) as u16,
+            alt_class: 0,
+            peer: 0xffff_0000_0000 | u128::from(tuple),
+            remote: REMOTE_LATER,
+        }
+    }
+
+    /// Every cell's stats and sealed peer sketch, sorted by key.
+    fn cells(acc: &mut FlowAccumulator) -> Vec<(FlowKey, FlowStats, Option<Vec<u8>>)> {
+        let mut out: Vec<_> = acc
+            .flows
+            .iter_mut()
+            .map(|(k, cell)| {
+                let peers = cell.peers.as_mut().map(|p| {
+                    p.seal();
+                    p.to_bytes()
+                });
+                (*k, cell.stats, peers)
+            })
+            .collect();
+        out.sort_by_key(|c| c.0);
+        out
+    }
+
+    /// Workers that fold their exact tables into shared ones at arbitrary moments end, merged
+    /// and given the shared tables back, with the accumulator of workers that never did: the
+    /// same stats and the same sketches, byte for byte (some tuples pass the exact limit).
+    #[test]
+    fn folding_exact_tables_out_and_back_changes_nothing() {
+        let mut x: u64 = 0x5eed;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let records: Vec<(u32, u128, u32)> = (0..40_000)
+            .map(|_| {
+                let r = next();
+                // Tuples 0 and 1 take a quarter of the records from thousands of addresses
+                // (sketched), the rest a few hundred each.
+                let tuple = if r % 4 == 0 { (r >> 2) % 2 } else { r % 40 } as u32;
+                let spread = if tuple < 2 { 5_000 } else { 300 };
+                let addr = 0xffff_0000_0000 | u128::from((r >> 8) % spread);
+                (tuple, addr, (r >> 40) as u32 % 3)
+            })
+            .collect();
+        let mut run = |fold_every: Option<u64>| {
+            let shared = SharedPeers::default();
+            let mut workers = [FlowAccumulator::new(7), FlowAccumulator::new(7)];
+            for (i, &(tuple, addr, worker)) in records.iter().enumerate() {
+                let acc = &mut workers[worker as usize % 2];
+                let cell = acc.flows.entry(key(tuple)).or_default();
+                cell.stats.add(1, 40, i as i64, i as i64 + 1, false);
+                let new = cell.peers.get_or_insert_with(Default::default).add(addr, 1);
+                acc.exact_peer_entries += usize::from(new);
+                if fold_every.is_some_and(|n| next() % n == 0) {
+                    shared.absorb(acc.take_exact_peers());
+                    assert_eq!(acc.exact_peer_entries, 0);
+                }
+            }
+            let [mut merged, other] = workers;
+            merged.merge(other);
+            shared.restore_into(&mut merged);
+            cells(&mut merged)
+        };
+        let whole = run(None);
+        assert!(
+            whole
+                .iter()
+                .filter(|c| c.2.as_ref().unwrap()[0] != 0)
+                .count()
+                >= 2,
+            "some tuples are sketched"
+        );
+        for n in [3, 50, 2_000] {
+            assert!(run(Some(n)) == whole, "folding every ~{n} records");
+        }
     }
 }

@@ -518,9 +518,11 @@ impl Attributor {
         let cell = acc.flows.entry(key).or_default();
         cell.stats.add(packets, bytes, first, last, syn);
         if class.is_some() {
-            cell.peers
+            let new = cell
+                .peers
                 .get_or_insert_with(Default::default)
                 .add(remote_addr.0, 1);
+            acc.exact_peer_entries += usize::from(new);
         }
         Some(RowClass {
             direction,

@@ -6,10 +6,11 @@
 //! where any flow log has `tcp-flags`, the SYN and SYN-ACK records name the server's port once
 //! for every later record of that ENI and port, across flow logs and windows.
 //!
-//! [`ListenerLearner`] collects, per (ENI, protocol, port) of TCP and UDP records: how often the
+//! [`ListenerLearner`] collects, per (ENI, protocol, port) of TCP and UDP records: whether the
 //! port answered a SYN (server), opened one (client), and which distinct remote ports talked to
 //! it (up to [`DISTINCT_REMOTE_PORTS`]). Its memory grows with distinct (ENI, port) pairs, never
-//! with connections or records. Learners merge by sums and set union, so what is learned does
+//! with connections or records, and a client's port costs 2 bytes (a [`PortTable`] per ENI and
+//! protocol), so a busy ENI's tens of thousands of ephemeral ports take a few hundred KiB. Learners merge by sums and set union, so what is learned does
 //! not depend on file order or threads; [`Listeners`] is the frozen result the
 //! [`Orienter`](crate::orient) reads, so a record's orientation is a pure function of the
 //! record and of what was learned.
@@ -24,12 +25,12 @@ use arrow_array::types::{UInt8Type, UInt16Type};
 use arrow_array::{Array, PrimitiveArray};
 use foldhash::fast::FixedState;
 use hashbrown::HashMap;
-use serde::{Deserialize, Serialize};
 
 use flowsieve_log::{FlowField, FlowRecordBatch};
 use flowsieve_sg::{Addr, Direction, EniIdx};
 
 use crate::network::Network;
+use crate::port_table::PortTable;
 
 /// Distinct remote ports remembered per (ENI, protocol, port); a port that saw this many is a
 /// listener (its clients' ports vary).
@@ -40,64 +41,97 @@ const UDP: u8 = 17;
 const SYN: u8 = 0x02;
 const ACK: u8 = 0x10;
 
-/// What was seen of one (ENI, protocol, port).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// What was seen of one (ENI, protocol, port). Only whether a SYN was answered or sent
+/// matters to what is learned, not how often, so each is a flag (8 bytes in all, not 20).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct PortEvidence {
-    /// SYNs received on this port, or SYN-ACKs sent from it: it served a connection.
-    pub(crate) served: u32,
-    /// SYNs sent from this port, or SYN-ACKs received on it: it opened a connection.
-    pub(crate) opened: u32,
-    /// Distinct remote ports seen talking to it (0 = empty slot), at most
-    /// [`DISTINCT_REMOTE_PORTS`], sorted so that merges are order-independent.
-    pub(crate) remote_ports: [u16; DISTINCT_REMOTE_PORTS],
+    /// A SYN received on this port, or a SYN-ACK sent from it: it served a connection.
+    pub(crate) served: bool,
+    /// A SYN sent from this port, or a SYN-ACK received on it: it opened a connection.
+    pub(crate) opened: bool,
     /// Whether a remote port 0 was seen (kept apart from the empty-slot marker).
     pub(crate) remote_port_zero: bool,
+    /// Distinct remote ports seen talking to it: the smallest, at most
+    /// [`DISTINCT_REMOTE_PORTS`], sorted, then 0s (empty slots), so that merges are
+    /// order-independent.
+    pub(crate) remote_ports: [u16; DISTINCT_REMOTE_PORTS],
 }
 
 impl PortEvidence {
+    /// A client's port in one object: it opened a connection, towards `remote` (not 0).
+    fn client(remote: u16) -> Self {
+        let mut evidence = PortEvidence {
+            opened: true,
+            ..PortEvidence::default()
+        };
+        evidence.add_remote_port(remote);
+        evidence
+    }
+
+    /// The remote port of evidence that [`Self::client`] gives: a port that opened a
+    /// connection, served none, and talked to one remote port other than 0.
+    fn as_client(&self) -> Option<u16> {
+        let [remote, second, ..] = self.remote_ports;
+        (self.opened && !self.served && !self.remote_port_zero && remote != 0 && second == 0)
+            .then_some(remote)
+    }
+
     fn add_remote_port(&mut self, port: u16) {
         if port == 0 {
             self.remote_port_zero = true;
             return;
         }
-        if self.remote_ports.contains(&port) {
+        // Keep the smallest distinct ports: a deterministic choice, whatever the order.
+        let ports = &mut self.remote_ports;
+        let held = ports.iter().take_while(|&&p| p != 0).count();
+        if ports[..held].contains(&port) {
             return;
         }
-        // Keep the smallest distinct ports: a deterministic choice, whatever the order.
-        let mut ports: Vec<u16> = self
-            .remote_ports
-            .iter()
-            .copied()
-            .filter(|&p| p != 0)
-            .chain(std::iter::once(port))
-            .collect();
-        ports.sort_unstable();
-        ports.truncate(DISTINCT_REMOTE_PORTS);
-        self.remote_ports = [0; DISTINCT_REMOTE_PORTS];
-        self.remote_ports[..ports.len()].copy_from_slice(&ports);
+        if held < DISTINCT_REMOTE_PORTS {
+            ports[held] = port;
+            ports[..=held].sort_unstable();
+        } else if port < ports[held - 1] {
+            ports[held - 1] = port;
+            ports.sort_unstable();
+        }
     }
 
     fn merge(&mut self, other: &PortEvidence) {
-        self.served = self.served.saturating_add(other.served);
-        self.opened = self.opened.saturating_add(other.opened);
+        self.served |= other.served;
+        self.opened |= other.opened;
         for &p in other.remote_ports.iter().filter(|&&p| p != 0) {
             self.add_remote_port(p);
         }
         self.remote_port_zero |= other.remote_port_zero;
     }
 
+    /// Whether an object's evidence of a port is kept when the object closes: the port took
+    /// part in a SYN exchange, or two or more remote ports talked to it.
+    fn informative(&self) -> bool {
+        self.served || self.opened || self.distinct_remote_ports() >= 2
+    }
+
     /// What this evidence says about the port, coarsely: whether it served a SYN, opened one,
     /// and how many distinct remote ports talked to it (capped at the listener threshold).
     fn class(&self) -> PortClass {
         PortClass {
-            served: self.served > 0,
-            opened: self.opened > 0,
+            served: self.served,
+            opened: self.opened,
             remote_ports: self.distinct_remote_ports().min(DISTINCT_REMOTE_PORTS) as u8,
         }
     }
 
     fn distinct_remote_ports(&self) -> usize {
         self.remote_ports.iter().filter(|&&p| p != 0).count() + usize::from(self.remote_port_zero)
+    }
+
+    /// What is learned of a port from this evidence (all objects merged).
+    fn learned(&self) -> LearnedPort {
+        LearnedPort {
+            served_syn: self.served && !self.opened,
+            opened_syn: self.opened,
+            remote_ports: u8::try_from(self.distinct_remote_ports()).unwrap_or(u8::MAX),
+        }
     }
 }
 
@@ -164,6 +198,12 @@ pub const LEARN_PATIENCE_LINES: u64 = 2048;
 /// (ENI index, protocol, port).
 type PortKey = (u32, u8, u16);
 
+type Map<K, V> = HashMap<K, V, FixedState>;
+
+fn map<K, V>() -> Map<K, V> {
+    HashMap::with_hasher(FixedState::with_seed(0x1ea7))
+}
+
 /// What the archive says about listeners, accumulated from batches object by object; merge
 /// learners of several threads or machines, then [`finish`](Self::finish).
 ///
@@ -171,16 +211,83 @@ type PortKey = (u32, u8, u16);
 /// closed with [`end_object`](Self::end_object): what it showed of each (ENI, port) is kept
 /// only when it is informative — the port took part in a SYN exchange, or two or more remote
 /// ports talked to it within the object. A client's ephemeral port talks to one remote port in
-/// an object and is dropped there, so memory holds server ports, not connections. The reduction
-/// is a function of the object alone and the merge is a sum and a set union, so what is learned
-/// is the same for any thread count and object order.
+/// an object and is dropped there unless its SYN was seen; the ports that sent one (every
+/// connection a busy ENI opened within the learned lines) are kept in 2 bytes each, per (ENI,
+/// protocol), so memory is bounded by ENIs × 65,536 ports × 2 bytes and holds little more
+/// than the server ports. The reduction is a function of the object alone and the merge is a
+/// sum and a set union, so what is learned is the same for any thread count and object order.
 #[derive(Debug, Clone)]
 pub struct ListenerLearner {
     /// The current object's observations.
-    pending: HashMap<PortKey, PortEvidence, FixedState>,
+    pending: Map<PortKey, PortEvidence>,
     /// Informative observations of closed objects.
-    ports: HashMap<PortKey, PortEvidence, FixedState>,
+    closed: Closed,
     records: u64,
+}
+
+/// The merged evidence of closed objects, each port in one of two places.
+#[derive(Debug, Clone)]
+struct Closed {
+    /// Per (ENI, protocol), the ports whose evidence is a client's ([`PortEvidence::client`]:
+    /// it opened connections, served none, towards one remote port): that remote port. Most
+    /// ports a busy ENI shows are these.
+    clients: Map<(u32, u8), PortTable<u16>>,
+    /// Every other port's evidence.
+    others: Map<PortKey, PortEvidence>,
+}
+
+impl Closed {
+    fn new() -> Self {
+        Closed {
+            clients: map(),
+            others: map(),
+        }
+    }
+
+    /// Ports held.
+    fn len(&self) -> usize {
+        self.others.len() + self.clients.values().map(PortTable::len).sum::<usize>()
+    }
+
+    /// Merges `evidence` into what is held of `key`.
+    fn absorb(&mut self, key: PortKey, evidence: &PortEvidence) {
+        if let Some(held) = self.others.get_mut(&key) {
+            held.merge(evidence);
+            return;
+        }
+        let (eni, protocol, port) = key;
+        if let Some(table) = self.clients.get_mut(&(eni, protocol))
+            && let Some(remote) = table.get(port)
+        {
+            let mut merged = PortEvidence::client(remote);
+            merged.merge(evidence);
+            if merged.as_client().is_none() {
+                table.remove(port);
+                self.others.insert(key, merged);
+            }
+            return;
+        }
+        match evidence.as_client() {
+            Some(remote) => self
+                .clients
+                .entry((eni, protocol))
+                .or_default()
+                .insert(port, remote),
+            None => {
+                self.others.insert(key, *evidence);
+            }
+        }
+    }
+
+    /// Every port with its evidence, in no particular order.
+    fn iter(&self) -> impl Iterator<Item = (PortKey, PortEvidence)> + '_ {
+        let clients = self.clients.iter().flat_map(|(&(eni, protocol), table)| {
+            table
+                .iter()
+                .map(move |(port, remote)| ((eni, protocol, port), PortEvidence::client(remote)))
+        });
+        self.others.iter().map(|(&k, &v)| (k, v)).chain(clients)
+    }
 }
 
 impl Default for ListenerLearner {
@@ -193,8 +300,8 @@ impl ListenerLearner {
     /// An empty learner.
     pub fn new() -> Self {
         ListenerLearner {
-            pending: HashMap::with_hasher(FixedState::with_seed(0x1ea7)),
-            ports: HashMap::with_hasher(FixedState::with_seed(0x1ea7)),
+            pending: map(),
+            closed: Closed::new(),
             records: 0,
         }
     }
@@ -278,45 +385,39 @@ impl ListenerLearner {
                 (protocol == TCP && flags & SYN != 0).then_some(flags & ACK != 0)
             });
         let local_sent = direction == Direction::Egress;
-        let local = self
-            .pending
-            .entry((eni.0, protocol, local_port))
-            .or_default();
-        let local_before = local.class();
-        local.add_remote_port(remote_port);
-        if let Some(sender_is_server) = sender_role {
-            // The local side is the server when it sent the SYN-ACK or received the SYN.
-            if sender_is_server == local_sent {
-                local.served = local.served.saturating_add(1);
-            } else {
-                local.opened = local.opened.saturating_add(1);
-            }
-        }
-        let mut progressed = local.class().progressed_from(local_before);
+        // The local side is the server when it sent the SYN-ACK or received the SYN.
+        let local_served = sender_role.map(|sender_is_server| sender_is_server == local_sent);
+        let mut progressed = self.observe((eni.0, protocol, local_port), remote_port, local_served);
         if let Some(remote) = remote_eni {
-            let entry = self
-                .pending
-                .entry((remote.0, protocol, remote_port))
-                .or_default();
-            let before = entry.class();
-            entry.add_remote_port(local_port);
-            if let Some(sender_is_server) = sender_role {
-                if sender_is_server != local_sent {
-                    entry.served = entry.served.saturating_add(1);
-                } else {
-                    entry.opened = entry.opened.saturating_add(1);
-                }
-            }
-            progressed |= entry.class().progressed_from(before);
+            progressed |= self.observe(
+                (remote.0, protocol, remote_port),
+                local_port,
+                local_served.map(|served| !served),
+            );
         }
         progressed
+    }
+
+    /// Notes in the current object that `remote_port` talked to `key`'s port, which served
+    /// (`Some(true)`) or opened (`Some(false)`) the connection when the flags say; returns
+    /// whether that taught something about a listener ([`PortClass::progressed_from`]).
+    fn observe(&mut self, key: PortKey, remote_port: u16, served: Option<bool>) -> bool {
+        let evidence = self.pending.entry(key).or_default();
+        let before = evidence.class();
+        evidence.add_remote_port(remote_port);
+        match served {
+            Some(true) => evidence.served = true,
+            Some(false) => evidence.opened = true,
+            None => {}
+        }
+        evidence.class().progressed_from(before)
     }
 
     /// Closes the current object: keeps what it showed of each port when informative.
     pub fn end_object(&mut self) {
         for (key, evidence) in self.pending.drain() {
-            if evidence.served + evidence.opened > 0 || evidence.distinct_remote_ports() >= 2 {
-                self.ports.entry(key).or_default().merge(&evidence);
+            if evidence.informative() {
+                self.closed.absorb(key, &evidence);
             }
         }
     }
@@ -326,9 +427,13 @@ impl ListenerLearner {
     pub fn merge(&mut self, mut other: ListenerLearner) {
         self.end_object();
         other.end_object();
+        if other.closed.len() > self.closed.len() {
+            // Merge the smaller into the larger (the result is the same).
+            std::mem::swap(self, &mut other);
+        }
         self.records += other.records;
-        for (key, evidence) in other.ports {
-            self.ports.entry(key).or_default().merge(&evidence);
+        for (key, evidence) in other.closed.iter() {
+            self.closed.absorb(key, &evidence);
         }
     }
 
@@ -337,10 +442,40 @@ impl ListenerLearner {
         self.records
     }
 
+    /// Every port with its evidence, the current object closed as [`Self::end_object`] would
+    /// close it, sorted by port key.
+    fn sorted(&self) -> Vec<(PortKey, PortEvidence)> {
+        let mut entries: Vec<(PortKey, PortEvidence)> = self
+            .closed
+            .iter()
+            .chain(
+                self.pending
+                    .iter()
+                    .filter(|(_, e)| e.informative())
+                    .map(|(&k, &v)| (k, v)),
+            )
+            .collect();
+        entries.sort_unstable_by_key(|&(k, _)| k);
+        // A port of the current object that closed objects showed too: one entry, merged.
+        entries.dedup_by(|later, kept| {
+            let same = later.0 == kept.0;
+            if same {
+                kept.1.merge(&later.1);
+            }
+            same
+        });
+        entries
+    }
+
     /// What was learned so far as bytes (JSON; the current object closed first), to merge it
     /// in another process: a distributed run learns on each worker, merges the learners
     /// ([`Self::from_bytes`], [`Self::merge`]) and finishes once, which gives the same
     /// [`Listeners`] as one learner over every object.
+    ///
+    /// The layout is the one flowsieve has always written (ports sorted by key, each with
+    /// `served`, `opened`, `remote_ports`, `remote_port_zero`); `served` and `opened` are now
+    /// 0 or 1 (only whether they are 0 ever mattered), so bytes of either version read in the
+    /// other.
     ///
     /// ```
     /// use flowsieve::ListenerLearner;
@@ -351,52 +486,65 @@ impl ListenerLearner {
     /// # Ok::<(), flowsieve::Error>(())
     /// ```
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut closed = self.clone();
-        closed.end_object();
-        let mut ports: Vec<(PortKey, PortEvidence)> =
-            closed.ports.iter().map(|(&k, &v)| (k, v)).collect();
-        ports.sort_unstable_by_key(|&(k, _)| k);
         let wire = LearnerWire {
-            records: closed.records,
-            ports,
+            records: self.records,
+            ports: self
+                .sorted()
+                .into_iter()
+                .map(|(key, e)| (key, EvidenceWire::from(e)))
+                .collect(),
         };
         serde_json::to_vec(&wire).unwrap_or_default()
     }
 
-    /// Reads what [`Self::to_bytes`] wrote.
+    /// Reads what [`Self::to_bytes`] wrote (this version or an earlier one).
     ///
     /// # Errors
     ///
-    /// [`crate::Error::InvalidPartial`] for bytes that are not a serialised learner.
+    /// [`crate::Error::InvalidPartial`] for bytes that are not a serialised learner, or whose
+    /// ports are not in increasing order (a port listed twice).
     pub fn from_bytes(bytes: &[u8]) -> crate::Result<ListenerLearner> {
+        let invalid = |reason: String| crate::Error::InvalidPartial {
+            reason: format!("listener learner: {reason}"),
+        };
         let wire: LearnerWire =
-            serde_json::from_slice(bytes).map_err(|e| crate::Error::InvalidPartial {
-                reason: format!("listener learner: {e}"),
-            })?;
+            serde_json::from_slice(bytes).map_err(|e| invalid(e.to_string()))?;
         let mut learner = ListenerLearner::new();
         learner.records = wire.records;
-        learner.ports.extend(wire.ports);
+        let mut last: Option<PortKey> = None;
+        for (key, e) in wire.ports {
+            if last.is_some_and(|last| last >= key) {
+                return Err(invalid(format!(
+                    "port {key:?} out of order (ports are sorted, each listed once)"
+                )));
+            }
+            last = Some(key);
+            learner.closed.absorb(key, &PortEvidence::from(e));
+        }
         Ok(learner)
     }
 
     /// Freezes what was learned (closing the current object).
     pub fn finish(mut self) -> Listeners {
         self.end_object();
-        let mut learned = HashMap::with_hasher(FixedState::with_seed(0x115e));
-        for (key, evidence) in self.ports {
-            let port = LearnedPort {
-                served_syn: evidence.served > 0 && evidence.opened == 0,
-                opened_syn: evidence.opened > 0,
-                remote_ports: u8::try_from(evidence.distinct_remote_ports()).unwrap_or(u8::MAX),
-            };
+        let mut listeners = Listeners {
+            records: self.records,
+            ..Listeners::default()
+        };
+        let Closed { clients, others } = self.closed;
+        for (key, evidence) in others {
+            let port = evidence.learned();
             if port.served_syn || port.opened_syn || port.remote_ports >= 2 {
-                learned.insert(key, port);
+                listeners.insert(key, port);
             }
         }
-        Listeners {
-            learned,
-            records: self.records,
+        let client = PortEvidence::client(1).learned();
+        for ((eni, protocol), table) in clients {
+            for (port, _) in table.iter() {
+                listeners.insert((eni, protocol, port), client);
+            }
         }
+        listeners
     }
 }
 
@@ -417,12 +565,23 @@ impl LearnedPort {
     pub(crate) fn fixed_listener(&self) -> bool {
         !self.opened_syn && usize::from(self.remote_ports) >= DISTINCT_REMOTE_PORTS
     }
+
+    /// Whether this is a client's port only: it opened a connection and served none. Such a
+    /// port is neither a server ([`Self::served_syn`]) nor a listener
+    /// ([`Self::fixed_listener`]), so orientation reads it as if nothing were learned.
+    fn opened_only(&self) -> bool {
+        self.opened_syn && !self.served_syn
+    }
 }
 
 /// The frozen result of learning: which (ENI, protocol, port) listen.
 #[derive(Debug, Clone, Default)]
 pub struct Listeners {
-    learned: HashMap<PortKey, LearnedPort, FixedState>,
+    /// Every learned port but the opened-only ones.
+    learned: Map<PortKey, LearnedPort>,
+    /// The opened-only ports ([`LearnedPort::opened_only`]; most of those learned on a busy
+    /// ENI) per (ENI, protocol): their `remote_ports` + 1.
+    opened: Map<(u32, u8), PortTable<u8>>,
     records: u64,
 }
 
@@ -432,24 +591,46 @@ impl Listeners {
         Listeners::default()
     }
 
-    /// What was learned of `eni`'s `port` for `protocol`.
-    #[inline]
     /// Listeners as given, for tests of what reads them.
     #[cfg(test)]
     pub(crate) fn from_ports(
         ports: impl IntoIterator<Item = (EniIdx, u8, u16, LearnedPort)>,
     ) -> Self {
-        let mut learned = HashMap::with_hasher(FixedState::with_seed(0x115e));
+        let mut listeners = Listeners::default();
         for (eni, protocol, port, learned_port) in ports {
-            learned.insert((eni.0, protocol, port), learned_port);
+            listeners.insert((eni.0, protocol, port), learned_port);
         }
-        Listeners {
-            learned,
-            records: 0,
+        listeners
+    }
+
+    /// Sets what was learned of `key` (replacing what was).
+    fn insert(&mut self, (eni, protocol, port): PortKey, learned: LearnedPort) {
+        let compact = learned
+            .remote_ports
+            .checked_add(1)
+            .filter(|_| learned.opened_only());
+        match compact {
+            Some(value) => {
+                self.learned.remove(&(eni, protocol, port));
+                self.opened
+                    .entry((eni, protocol))
+                    .or_default()
+                    .insert(port, value);
+            }
+            None => {
+                if let Some(table) = self.opened.get_mut(&(eni, protocol)) {
+                    table.remove(port);
+                }
+                self.learned.insert((eni, protocol, port), learned);
+            }
         }
     }
 
-    pub(crate) fn get(&self, eni: EniIdx, protocol: u8, port: u16) -> Option<LearnedPort> {
+    /// What was learned of `eni`'s `port` for `protocol` that can make it a server: every
+    /// learned port but the opened-only ones ([`LearnedPort::opened_only`]), which orient a
+    /// record as an unlearned port does.
+    #[inline]
+    pub(crate) fn listening(&self, eni: EniIdx, protocol: u8, port: u16) -> Option<LearnedPort> {
         if self.learned.is_empty() {
             return None;
         }
@@ -471,18 +652,33 @@ impl Listeners {
 
     /// Every learned entry, sorted: the canonical form behind [`Self::to_bytes`] and
     /// [`Self::fingerprint`].
-    fn sorted(&self) -> Vec<(PortKey, LearnedPort)> {
-        let mut entries: Vec<(PortKey, LearnedPort)> =
+    fn sorted(&self) -> impl Iterator<Item = (PortKey, LearnedPort)> + '_ {
+        let mut learned: Vec<(PortKey, LearnedPort)> =
             self.learned.iter().map(|(&k, &v)| (k, v)).collect();
-        entries.sort_unstable_by_key(|&(k, _)| k);
-        entries
+        learned.sort_unstable_by_key(|&(k, _)| k);
+        let mut groups: Vec<(&(u32, u8), &PortTable<u8>)> = self.opened.iter().collect();
+        groups.sort_unstable_by_key(|&(&group, _)| group);
+        let opened = groups.into_iter().flat_map(|(&(eni, protocol), table)| {
+            table.iter().map(move |(port, value)| {
+                let learned = LearnedPort {
+                    served_syn: false,
+                    opened_syn: true,
+                    remote_ports: value - 1,
+                };
+                ((eni, protocol, port), learned)
+            })
+        });
+        MergeByKey {
+            a: learned.into_iter().peekable(),
+            b: opened.peekable(),
+        }
     }
 
     /// A 64-bit digest of what was learned (FNV-1a over the sorted entries): analyzers and
     /// partial results that used different listeners cannot be merged. `0` for
     /// [`Self::none`].
     pub fn fingerprint(&self) -> u64 {
-        if self.learned.is_empty() {
+        if self.learned.is_empty() && self.opened.values().all(|t| t.len() == 0) {
             return 0;
         }
         let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
@@ -515,9 +711,20 @@ impl Listeners {
     /// assert_eq!(flowsieve::Listeners::from_bytes(&bytes).unwrap().fingerprint(), 0);
     /// ```
     pub fn to_bytes(&self) -> Vec<u8> {
-        let wire = ListenersWire {
+        #[derive(serde::Serialize)]
+        struct Wire<'a> {
+            records: u64,
+            learned: Sorted<'a>,
+        }
+        struct Sorted<'a>(&'a Listeners);
+        impl serde::Serialize for Sorted<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_seq(self.0.sorted())
+            }
+        }
+        let wire = Wire {
             records: self.records,
-            learned: self.sorted(),
+            learned: Sorted(self),
         };
         serde_json::to_vec(&wire).unwrap_or_default()
     }
@@ -532,12 +739,36 @@ impl Listeners {
             serde_json::from_slice(bytes).map_err(|e| crate::Error::InvalidPartial {
                 reason: format!("listeners: {e}"),
             })?;
-        let mut learned = HashMap::with_hasher(FixedState::with_seed(0x115e));
-        learned.extend(wire.learned);
-        Ok(Listeners {
-            learned,
+        let mut listeners = Listeners {
             records: wire.records,
-        })
+            ..Listeners::default()
+        };
+        for (key, learned) in wire.learned {
+            listeners.insert(key, learned);
+        }
+        Ok(listeners)
+    }
+}
+
+/// Two iterators sorted by distinct keys, merged in key order.
+struct MergeByKey<A: Iterator, B: Iterator> {
+    a: std::iter::Peekable<A>,
+    b: std::iter::Peekable<B>,
+}
+
+impl<A, B> Iterator for MergeByKey<A, B>
+where
+    A: Iterator<Item = (PortKey, LearnedPort)>,
+    B: Iterator<Item = (PortKey, LearnedPort)>,
+{
+    type Item = (PortKey, LearnedPort);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match (self.a.peek(), self.b.peek()) {
+            (Some(a), Some(b)) if b.0 < a.0 => self.b.next(),
+            (Some(_), _) => self.a.next(),
+            (None, _) => self.b.next(),
+        }
     }
 }
 
@@ -545,11 +776,47 @@ impl Listeners {
 #[derive(serde::Serialize, serde::Deserialize)]
 struct LearnerWire {
     records: u64,
-    ports: Vec<(PortKey, PortEvidence)>,
+    ports: Vec<(PortKey, EvidenceWire)>,
 }
 
-/// [`Listeners`] on the wire.
+/// [`PortEvidence`] on the wire: the layout of the counting learner it replaced, so bytes of
+/// either read in the other (a count read back is only compared with 0).
 #[derive(serde::Serialize, serde::Deserialize)]
+struct EvidenceWire {
+    served: u32,
+    opened: u32,
+    remote_ports: [u16; DISTINCT_REMOTE_PORTS],
+    remote_port_zero: bool,
+}
+
+impl From<PortEvidence> for EvidenceWire {
+    fn from(e: PortEvidence) -> Self {
+        EvidenceWire {
+            served: u32::from(e.served),
+            opened: u32::from(e.opened),
+            remote_ports: e.remote_ports,
+            remote_port_zero: e.remote_port_zero,
+        }
+    }
+}
+
+impl From<EvidenceWire> for PortEvidence {
+    fn from(w: EvidenceWire) -> Self {
+        let mut e = PortEvidence {
+            served: w.served > 0,
+            opened: w.opened > 0,
+            remote_port_zero: w.remote_port_zero,
+            remote_ports: [0; DISTINCT_REMOTE_PORTS],
+        };
+        for &port in w.remote_ports.iter().filter(|&&p| p != 0) {
+            e.add_remote_port(port);
+        }
+        e
+    }
+}
+
+/// [`Listeners`] on the wire (read; [`Listeners::to_bytes`] writes the same layout).
+#[derive(serde::Deserialize)]
 struct ListenersWire {
     records: u64,
     learned: Vec<(PortKey, LearnedPort)>,
@@ -681,7 +948,7 @@ mod tests {
         let fresh = port.class();
         // A client's ephemeral port: one remote port, a SYN sent. Not progress.
         port.add_remote_port(443);
-        port.opened += 1;
+        port.opened = true;
         assert!(!port.class().progressed_from(fresh));
         // A second and a third remote port: progress; a fourth changes nothing.
         let before = port.class();
@@ -697,7 +964,7 @@ mod tests {
         let mut server = PortEvidence::default();
         server.add_remote_port(40000);
         let before = server.class();
-        server.served += 1;
+        server.served = true;
         assert!(server.class().progressed_from(before));
     }
 
@@ -724,5 +991,308 @@ mod tests {
         short.count(true);
         short.count(true);
         assert!(short.spent(), "the line budget is a hard cap");
+    }
+}
+
+/// The compact learner against the one it replaced: for random objects, split among learners
+/// at random, some shipped as bytes, merged in a random order, what is learned is exactly what
+/// the old learner (counting `HashMap` of every port, f6d6126) learned from the same objects
+/// in one pass.
+#[cfg(test)]
+mod equivalence {
+    use std::collections::{BTreeMap, HashMap};
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// The learner before client ports were kept compactly, as it was, as the model.
+    mod old {
+        use std::collections::{BTreeMap, HashMap};
+
+        use super::super::{DISTINCT_REMOTE_PORTS, LearnedPort, PortKey};
+
+        #[derive(Debug, Clone, Copy, Default)]
+        pub(super) struct Evidence {
+            pub(super) served: u32,
+            pub(super) opened: u32,
+            pub(super) remote_ports: [u16; DISTINCT_REMOTE_PORTS],
+            pub(super) remote_port_zero: bool,
+        }
+
+        impl Evidence {
+            fn add_remote_port(&mut self, port: u16) {
+                if port == 0 {
+                    self.remote_port_zero = true;
+                    return;
+                }
+                if self.remote_ports.contains(&port) {
+                    return;
+                }
+                let mut ports: Vec<u16> = self
+                    .remote_ports
+                    .iter()
+                    .copied()
+                    .filter(|&p| p != 0)
+                    .chain(std::iter::once(port))
+                    .collect();
+                ports.sort_unstable();
+                ports.truncate(DISTINCT_REMOTE_PORTS);
+                self.remote_ports = [0; DISTINCT_REMOTE_PORTS];
+                self.remote_ports[..ports.len()].copy_from_slice(&ports);
+            }
+
+            fn merge(&mut self, other: &Evidence) {
+                self.served = self.served.saturating_add(other.served);
+                self.opened = self.opened.saturating_add(other.opened);
+                for &p in other.remote_ports.iter().filter(|&&p| p != 0) {
+                    self.add_remote_port(p);
+                }
+                self.remote_port_zero |= other.remote_port_zero;
+            }
+
+            fn distinct_remote_ports(&self) -> usize {
+                self.remote_ports.iter().filter(|&&p| p != 0).count()
+                    + usize::from(self.remote_port_zero)
+            }
+        }
+
+        #[derive(Debug, Default)]
+        pub(super) struct Learner {
+            pending: HashMap<PortKey, Evidence>,
+            pub(super) ports: HashMap<PortKey, Evidence>,
+        }
+
+        impl Learner {
+            pub(super) fn observe(&mut self, key: PortKey, remote_port: u16, served: Option<bool>) {
+                let e = self.pending.entry(key).or_default();
+                e.add_remote_port(remote_port);
+                match served {
+                    Some(true) => e.served = e.served.saturating_add(1),
+                    Some(false) => e.opened = e.opened.saturating_add(1),
+                    None => {}
+                }
+            }
+
+            pub(super) fn end_object(&mut self) {
+                for (key, evidence) in self.pending.drain() {
+                    if evidence.served + evidence.opened > 0
+                        || evidence.distinct_remote_ports() >= 2
+                    {
+                        self.ports.entry(key).or_default().merge(&evidence);
+                    }
+                }
+            }
+
+            pub(super) fn finish(mut self) -> BTreeMap<PortKey, LearnedPort> {
+                self.end_object();
+                let mut learned = BTreeMap::new();
+                for (key, evidence) in self.ports {
+                    let port = LearnedPort {
+                        served_syn: evidence.served > 0 && evidence.opened == 0,
+                        opened_syn: evidence.opened > 0,
+                        remote_ports: u8::try_from(evidence.distinct_remote_ports())
+                            .unwrap_or(u8::MAX),
+                    };
+                    if port.served_syn || port.opened_syn || port.remote_ports >= 2 {
+                        learned.insert(key, port);
+                    }
+                }
+                learned
+            }
+        }
+    }
+
+    /// One observation: (ENI, protocol, port), the remote port, served / opened / unknown.
+    type Observation = (PortKey, u16, Option<bool>);
+
+    fn observation() -> impl Strategy<Value = Observation> {
+        let port = prop_oneof![
+            Just(0u16),
+            prop::sample::select(vec![22u16, 80, 443, 5432, 8080, 50000]),
+            32_768u16..32_800,
+            any::<u16>(),
+        ];
+        (
+            0u32..3,
+            prop::sample::select(vec![TCP, UDP]),
+            port.clone(),
+            port,
+            prop::option::of(any::<bool>()),
+        )
+            .prop_map(|(eni, protocol, port, remote, served)| {
+                ((eni, protocol, port), remote, served)
+            })
+    }
+
+    /// An object: random observations, and a busy client's connections (ENI 9 opening from
+    /// ephemeral ports towards 443, or now and then 8443), enough across objects to page its
+    /// table and to move some of its ports out again.
+    fn object() -> impl Strategy<Value = Vec<Observation>> {
+        (
+            prop::collection::vec(observation(), 0..120),
+            prop::collection::vec((32_768u16..36_000, 0u8..16), 0..600),
+        )
+            .prop_map(|(mut observations, busy)| {
+                for (port, r) in busy {
+                    let remote = if r == 0 { 8443 } else { 443 };
+                    // The SYN from the client's port, and a later window without flags.
+                    observations.push(((9, TCP, port), remote, Some(false)));
+                    observations.push(((9, TCP, port), remote, None));
+                }
+                observations
+            })
+    }
+
+    fn entries(listeners: &Listeners) -> BTreeMap<PortKey, LearnedPort> {
+        listeners.sorted().collect()
+    }
+
+    /// Old-layout learner bytes (counts) of the model's closed objects.
+    fn old_bytes(model: &old::Learner, records: u64) -> Vec<u8> {
+        let mut ports: Vec<(PortKey, EvidenceWire)> = model
+            .ports
+            .iter()
+            .map(|(&k, e)| {
+                let wire = EvidenceWire {
+                    served: e.served,
+                    opened: e.opened,
+                    remote_ports: e.remote_ports,
+                    remote_port_zero: e.remote_port_zero,
+                };
+                (k, wire)
+            })
+            .collect();
+        ports.sort_unstable_by_key(|&(k, _)| k);
+        serde_json::to_vec(&LearnerWire { records, ports }).unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        #[test]
+        fn compact_learners_learn_what_the_old_one_did(
+            objects in prop::collection::vec(object(), 1..10),
+            assignment in prop::collection::vec(0usize..4, 10),
+            order in Just((0..4usize).collect::<Vec<_>>()).prop_shuffle(),
+            shipped in prop::collection::vec(any::<bool>(), 4),
+            left_open in prop::collection::vec(any::<bool>(), 4),
+        ) {
+            let mut model = old::Learner::default();
+            for object in &objects {
+                for &(key, remote, served) in object {
+                    model.observe(key, remote, served);
+                }
+                model.end_object();
+            }
+            let mut learners: Vec<ListenerLearner> = (0..4).map(|_| ListenerLearner::new()).collect();
+            let mut last = [None; 4];
+            for (i, object) in objects.iter().enumerate() {
+                let learner = &mut learners[assignment[i]];
+                for &(key, remote, served) in object {
+                    learner.observe(key, remote, served);
+                }
+                learner.end_object();
+                last[assignment[i]] = Some(i);
+            }
+            // A learner whose last object is still open: its observations again, unclosed (an
+            // object read twice teaches what it taught once).
+            for (l, learner) in learners.iter_mut().enumerate() {
+                if let (true, Some(i)) = (left_open[l], last[l]) {
+                    for &(key, remote, served) in &objects[i] {
+                        learner.observe(key, remote, served);
+                    }
+                }
+            }
+            let mut merged = ListenerLearner::new();
+            for &l in &order {
+                let learner = std::mem::take(&mut learners[l]);
+                let learner = if shipped[l] {
+                    ListenerLearner::from_bytes(&learner.to_bytes()).unwrap()
+                } else {
+                    learner
+                };
+                merged.merge(learner);
+            }
+            let records = objects.iter().map(|o| o.len() as u64).sum::<u64>();
+            merged.records = records;
+            let from_old_bytes = ListenerLearner::from_bytes(&old_bytes(&model, records)).unwrap();
+            let expected = model.finish();
+            let shipped_whole = ListenerLearner::from_bytes(&merged.to_bytes()).unwrap().finish();
+            let listeners = merged.finish();
+            prop_assert_eq!(&entries(&listeners), &expected);
+            prop_assert_eq!(listeners.records(), records);
+            // Every way of carrying it gives the same listeners, byte for byte.
+            let bytes = String::from_utf8(listeners.to_bytes()).unwrap();
+            for other in [shipped_whole, from_old_bytes.finish()] {
+                prop_assert!(String::from_utf8(other.to_bytes()).unwrap() == bytes);
+                prop_assert_eq!(other.fingerprint(), listeners.fingerprint());
+            }
+            let reread = Listeners::from_bytes(bytes.as_bytes()).unwrap();
+            prop_assert_eq!(entries(&reread), expected.clone());
+            // The old listeners' bytes: the same entries in the same layout.
+            #[derive(serde::Serialize)]
+            struct OldWire {
+                records: u64,
+                learned: Vec<(PortKey, LearnedPort)>,
+            }
+            let old_wire = OldWire {
+                records,
+                learned: expected.iter().map(|(&k, &v)| (k, v)).collect(),
+            };
+            prop_assert!(serde_json::to_string(&old_wire).unwrap() == bytes);
+            // Orientation reads every port that can serve, and no opened-only one.
+            for (&(eni, protocol, port), &learned) in &expected {
+                let listening = listeners.listening(EniIdx(eni), protocol, port);
+                if learned.opened_only() {
+                    prop_assert_eq!(listening, None);
+                } else {
+                    prop_assert_eq!(listening, Some(learned));
+                }
+            }
+            let listening: HashMap<PortKey, LearnedPort> = listeners.learned.clone().into_iter().collect();
+            prop_assert!(listening.keys().all(|k| expected.contains_key(k)));
+        }
+    }
+
+    /// Learner bytes with a port twice, or out of order, are refused with the typed error.
+    #[test]
+    fn learner_bytes_with_a_repeated_port_are_refused() {
+        let twice = br#"{"records":2,"ports":[[[1,6,80],{"served":1,"opened":0,"remote_ports":[40000,0,0],"remote_port_zero":false}],[[1,6,80],{"served":0,"opened":1,"remote_ports":[40001,0,0],"remote_port_zero":false}]]}"#;
+        let err = ListenerLearner::from_bytes(twice).unwrap_err();
+        assert!(matches!(err, crate::Error::InvalidPartial { .. }), "{err}");
+        assert!(err.to_string().contains("out of order"), "{err}");
+        assert!(ListenerLearner::from_bytes(b"{\"records\":1}").is_err());
+        // Old counts read as what they meant: 7 SYNs answered is a server port.
+        let counted = br#"{"records":9,"ports":[[[1,6,80],{"served":7,"opened":0,"remote_ports":[40000,0,0],"remote_port_zero":false}]]}"#;
+        let listeners = ListenerLearner::from_bytes(counted).unwrap().finish();
+        assert_eq!(listeners.listener_count(), 1);
+        assert_eq!(listeners.records(), 9);
+    }
+
+    /// A busy ENI's client ports cost a few bytes each, not a map entry: 20,000 ephemeral
+    /// ports that opened connections to one service fit in pages, and learn what the model
+    /// does.
+    #[test]
+    fn many_client_ports_are_held_in_pages() {
+        let mut learner = ListenerLearner::new();
+        let mut model = old::Learner::default();
+        for port in 32_768..52_768u16 {
+            learner.observe((4, TCP, port), 5432, Some(false));
+            model.observe((4, TCP, port), 5432, Some(false));
+        }
+        learner.observe((5, TCP, 5432), 32_768, Some(true));
+        model.observe((5, TCP, 5432), 32_768, Some(true));
+        learner.end_object();
+        assert_eq!(
+            learner.closed.others.len(),
+            1,
+            "only the server port is a map entry"
+        );
+        assert_eq!(learner.closed.clients[&(4, TCP)].len(), 20_000);
+        let listeners = learner.finish();
+        assert_eq!(entries(&listeners), model.finish());
+        assert_eq!(listeners.learned.len(), 1);
+        assert_eq!(listeners.listener_count(), 1);
     }
 }

@@ -133,6 +133,7 @@ mod network;
 mod orient;
 mod partial;
 mod peers;
+mod port_table;
 mod render;
 mod report;
 

@@ -234,8 +234,8 @@ impl Orienter {
         let remote_eni = matcher
             .resolve_address(matcher.eni_vpc(r.eni), r.remote_addr, None)
             .eni();
-        let local_learned = learned.get(r.canonical, r.protocol, lp);
-        let remote_learned = remote_eni.and_then(|e| learned.get(e, r.protocol, rp));
+        let local_learned = learned.listening(r.canonical, r.protocol, lp);
+        let remote_learned = remote_eni.and_then(|e| learned.listening(e, r.protocol, rp));
         let mut declared =
             |eni: Option<EniIdx>, port: u16| self.declares_listener(matcher, eni, r.protocol, port);
         if has_ports

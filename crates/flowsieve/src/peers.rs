@@ -62,8 +62,10 @@ impl Default for ExactPeers {
 }
 
 impl ExactPeers {
+    /// Adds `records` records of `addr`; returns whether `addr` is new to the table.
     #[inline]
-    fn add(&mut self, addr: u128, records: u64) {
+    fn add(&mut self, addr: u128, records: u64) -> bool {
+        let before = self.len();
         if let ExactPeers::V4(table) = self {
             if is_ipv4(addr) {
                 let slot = table.entry(addr as u32).or_insert(0);
@@ -72,7 +74,7 @@ impl ExactPeers {
                     .and_then(|r| slot.checked_add(r))
                 {
                     *slot = sum;
-                    return;
+                    return table.len() > before;
                 }
             }
             self.widen();
@@ -80,6 +82,7 @@ impl ExactPeers {
         if let ExactPeers::Wide(table) = self {
             *table.entry(addr).or_insert(0) += records;
         }
+        self.len() > before
     }
 
     fn widen(&mut self) {
@@ -139,17 +142,22 @@ impl Default for PeerSketch {
 }
 
 impl PeerSketch {
-    /// Adds `records` records of `addr`.
+    /// Adds `records` records of `addr`; returns whether that took a new entry of an exact
+    /// table (what a worker counts against its budget: `crate::analyze`).
     #[inline]
-    pub(crate) fn add(&mut self, addr: u128, records: u64) {
+    pub(crate) fn add(&mut self, addr: u128, records: u64) -> bool {
         match self {
             PeerSketch::Exact(table) => {
-                table.add(addr, records);
+                let new = table.add(addr, records);
                 if table.len() > EXACT_PEERS {
                     self.spill();
                 }
+                new
             }
-            PeerSketch::Sketched(s) => s.add(addr, records),
+            PeerSketch::Sketched(s) => {
+                s.add(addr, records);
+                false
+            }
         }
     }
 
@@ -174,6 +182,24 @@ impl PeerSketch {
                 s.fold(addr, records);
             }
             *self = PeerSketch::Sketched(Box::new(s));
+        }
+    }
+
+    /// Adds everything of `other`, taking it whole when that moves less: into an empty exact
+    /// table, or when `self` is an exact table smaller than `other` (the result is the same
+    /// either way: [`Self::merge`] is linear).
+    pub(crate) fn merge_owned(&mut self, mut other: Box<PeerSketch>) {
+        if self.exact_len() < other.exact_len() {
+            std::mem::swap(self, &mut *other);
+        }
+        self.merge(&other);
+    }
+
+    /// Addresses of an exact table; `usize::MAX` for a sketch.
+    fn exact_len(&self) -> usize {
+        match self {
+            PeerSketch::Exact(table) => table.len(),
+            PeerSketch::Sketched(_) => usize::MAX,
         }
     }
 
@@ -520,7 +546,9 @@ mod tests {
             .collect();
         let build = |part: &[(u128, u64)]| {
             let mut s = PeerSketch::default();
-            part.iter().for_each(|&(a, r)| s.add(a, r));
+            part.iter().for_each(|&(a, r)| {
+                s.add(a, r);
+            });
             s
         };
         let mut whole = build(&records);

@@ -22,6 +22,7 @@ use flowsieve_sg::{Addr, Cidr, Direction, EniIdx, Peer};
 
 use super::tally::{HotspotKey, HotspotTally};
 use super::{Context, Map};
+use crate::accum::{FlowCell, FlowKey};
 use crate::report::{LikelyCause, PeerClass, RejectHotspot, Scan, SuggestedRule};
 
 /// A source that was refused on at least this many distinct ports is a port scan.
@@ -42,20 +43,25 @@ struct SourceActivity {
     class: Option<PeerClass>,
 }
 
-/// Every hotspot, ranked, and the scans.
+/// The refused tuples of every hotspot ([`super::tally::Tallies::hotspots`]).
+type HotspotTuples<'a> = Map<HotspotKey, Vec<(&'a FlowKey, &'a FlowCell)>>;
+
+/// Every hotspot, ranked, and the scans. Each hotspot is tallied twice, once for what its
+/// sources did across hotspots (scans) and once to be reported, and dropped in between, so
+/// one hotspot's sources are held at a time.
 pub(crate) fn build(
     ctx: &Context<'_>,
-    hotspots: Map<HotspotKey, HotspotTally>,
+    hotspots: HotspotTuples<'_>,
 ) -> (Vec<RejectHotspot>, Vec<Scan>) {
-    let activity = source_activity(&hotspots);
+    let activity = source_activity(ctx, &hotspots);
     let scanners: BTreeSet<u128> = activity
         .iter()
         .filter(|(_, a)| is_scan(a))
         .map(|(&addr, _)| addr)
         .collect();
     let mut out: Vec<RejectHotspot> = hotspots
-        .into_iter()
-        .map(|(key, tally)| hotspot(ctx, key, &tally, &scanners))
+        .iter()
+        .map(|(&key, tuples)| hotspot(ctx, key, &HotspotTally::of(ctx, tuples), &scanners))
         .collect();
     out.sort_by(|a, b| {
         (!a.peer_class.is_private())
@@ -76,9 +82,13 @@ pub(crate) fn build(
     (out, scans(ctx, &activity, &scanners))
 }
 
-fn source_activity(hotspots: &Map<HotspotKey, HotspotTally>) -> BTreeMap<u128, SourceActivity> {
+fn source_activity(
+    ctx: &Context<'_>,
+    hotspots: &HotspotTuples<'_>,
+) -> BTreeMap<u128, SourceActivity> {
     let mut activity: BTreeMap<u128, SourceActivity> = BTreeMap::new();
-    for ((_, port, _, class), tally) in hotspots {
+    for ((_, port, _, class), tuples) in hotspots {
+        let tally = HotspotTally::of(ctx, tuples);
         for (&source, &records) in tally.sources.iter() {
             let a = activity.entry(source).or_insert_with(|| SourceActivity {
                 first: i64::MAX,

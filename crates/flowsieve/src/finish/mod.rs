@@ -2,7 +2,9 @@
 //!
 //! One pass over the accumulated table ([`tally`]) matches every distinct (ENI, direction,
 //! action, orientation, protocol, port, peer) tuple against the declared rules once and sorts
-//! what it learns into per-section tallies; each section then has a module of its own:
+//! what it learns into per-section tallies (refused attempts are only grouped by hotspot there,
+//! and tallied one hotspot at a time when [`hotspots`] builds them, so that their sources are
+//! not all held at once); each section then has a module of its own:
 //! [`rules`] (usage and verdicts), [`hotspots`] (REJECT hotspots and advice), [`reachability`]
 //! (observed and declared edges), [`findings`] (the side findings: unallowed accepts, refused
 //! responses, egress refusals, unknown ENIs, inventory findings) and [`summary`] (accounting).

@@ -9,7 +9,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use flowsieve_sg::{Addr, AddressOwner, Direction, EniIdx, FlowQuery, GroupSetIdx, Peer, RuleIdx};
 
 use super::{Context, Map, PeerTally, map};
-use crate::accum::{Action, FlowKey, FlowStats, REMOTE_AMBIGUOUS, REMOTE_LATER, REMOTE_NOBODY};
+use crate::accum::{
+    Action, FlowCell, FlowKey, FlowStats, REMOTE_AMBIGUOUS, REMOTE_LATER, REMOTE_NOBODY,
+};
 use crate::distinct::DistinctCounter;
 use crate::orient::Orientation;
 use crate::peers::PeerSketch;
@@ -46,6 +48,44 @@ pub(crate) struct HotspotTally {
 }
 
 impl HotspotTally {
+    /// The tally of one hotspot's tuples (in the order given: [`Tallies::hotspots`]).
+    pub(crate) fn of(ctx: &Context<'_>, tuples: &[(&FlowKey, &FlowCell)]) -> HotspotTally {
+        let mut tally = HotspotTally::default();
+        for &(key, cell) in tuples {
+            tally.add(
+                ctx,
+                &Tuple::new(ctx, key, cell.peers.as_deref()),
+                &cell.stats,
+            );
+        }
+        tally
+    }
+
+    /// Adds a refused attempt.
+    fn add(&mut self, ctx: &Context<'_>, t: &Tuple<'_>, stats: &FlowStats) {
+        let m = ctx.matcher;
+        self.stats.merge(stats);
+        self.sources.add_tuple(t, stats.records);
+        self.targets.insert(t.key.eni);
+        let single = [(t.key.peer, 0)];
+        let sources = match &t.internet {
+            Some(internet) => &internet.peers[..],
+            None => &single[..],
+        };
+        for &(source, _) in sources {
+            let targets = self.source_targets.entry(source).or_default();
+            if targets.len() < 64 {
+                targets.insert(t.key.eni);
+            }
+        }
+        if let Some(source) = t.remote_eni {
+            self.source_sets.insert(m.eni_group_set(source));
+        }
+        if m.allows(t.gs, &t.query) {
+            self.allowed += stats.records;
+        }
+    }
+
     /// The ENIs that refused `source`.
     pub(crate) fn targets_of(&self, source: u128) -> impl Iterator<Item = u32> + '_ {
         self.source_targets
@@ -72,7 +112,7 @@ pub(crate) type HotspotKey = (GroupSetIdx, u16, u8, PeerClass);
 pub(crate) type EdgeKey = (EdgeEnd, EdgeEnd, u8, u16);
 
 /// Everything the sections are built from.
-pub(crate) struct Tallies {
+pub(crate) struct Tallies<'a> {
     /// Indexed by rule index.
     pub(crate) rules: Vec<RuleTally>,
     pub(crate) unallowed: Map<GroupKey, GroupTally>,
@@ -82,14 +122,18 @@ pub(crate) struct Tallies {
     /// members missing, a Network Load Balancer forwarding client addresses, an unresolved
     /// peer), with those rules.
     pub(crate) possibly_allowed: Map<GroupKey, (GroupTally, BTreeSet<RuleIdx>)>,
-    pub(crate) hotspots: Map<HotspotKey, HotspotTally>,
+    /// Refused attempts: each hotspot's tuples, in the table's order. A hotspot's sources are
+    /// tallied when it is built ([`HotspotTally::of`]), one hotspot at a time: tallied all at
+    /// once, every refused tuple's addresses (up to 1,024 each) were held together, the largest
+    /// allocation of the report's construction.
+    pub(crate) hotspots: Map<HotspotKey, Vec<(&'a FlowKey, &'a FlowCell)>>,
     pub(crate) edges: Map<EdgeKey, (FlowStats, DistinctCounter)>,
     /// ICMP records whose orientation was settled by pairing, `[forward, reverse]`.
     pub(crate) icmp_paired: [u64; 2],
 }
 
-impl Tallies {
-    pub(crate) fn collect(ctx: &Context<'_>) -> Tallies {
+impl<'a> Tallies<'a> {
+    pub(crate) fn collect(ctx: &Context<'a>) -> Tallies<'a> {
         let m = ctx.matcher;
         let mut tallies = Tallies {
             rules: (0..m.rule_count()).map(|_| RuleTally::default()).collect(),
@@ -105,7 +149,7 @@ impl Tallies {
         let mut scratch = m.new_matches();
         for (key, cell) in &ctx.acc.flows {
             let stats = &cell.stats;
-            let tuple = Tuple::new(ctx, key, cell.peers.as_deref());
+            let tuple = || Tuple::new(ctx, key, cell.peers.as_deref());
             let (orientation, firm) = match icmp.decide(ctx, key) {
                 Some(decided) => {
                     if decided.1 {
@@ -117,26 +161,33 @@ impl Tallies {
             };
             match (orientation, key.action, key.direction) {
                 (Orientation::Forward, Action::Accept, _) if firm => {
-                    tallies.forward_accept(ctx, &tuple, stats, &mut scratch)
+                    tallies.forward_accept(ctx, &tuple(), stats, &mut scratch)
                 }
                 (Orientation::Forward, Action::Accept, _) => {
+                    let tuple = tuple();
                     tallies.possible_forward(ctx, &tuple, tuple.query, stats, &mut scratch)
                 }
                 (Orientation::Reverse, Action::Accept, _) if !firm => {
                     // Were the guess wrong, this record would be initiating traffic to the
                     // other port (the alternative port class stands for it).
+                    let tuple = tuple();
                     let mut query = tuple.query;
                     query.port = ctx.network.port_class_start(key.protocol, key.alt_class);
                     tallies.possible_forward(ctx, &tuple, query, stats, &mut scratch)
                 }
                 (Orientation::Forward, Action::Reject, Direction::Ingress) => {
-                    tallies.refused_attempt(ctx, &tuple, stats)
+                    let (gs, class) = Tuple::groups_and_class(ctx, key);
+                    tallies
+                        .hotspots
+                        .entry((gs, key.port, key.protocol, class))
+                        .or_default()
+                        .push((key, cell));
                 }
                 (Orientation::Forward, Action::Reject, Direction::Egress) => {
-                    group_tally(&mut tallies.egress_rejects, &tuple, stats)
+                    group_tally(&mut tallies.egress_rejects, &tuple(), stats)
                 }
                 (Orientation::Reverse, Action::Reject, _) => {
-                    group_tally(&mut tallies.responses, &tuple, stats)
+                    group_tally(&mut tallies.responses, &tuple(), stats)
                 }
                 (Orientation::Reverse, Action::Accept, _) => {}
             }
@@ -294,34 +345,6 @@ impl Tallies {
             }
         }
     }
-
-    fn refused_attempt(&mut self, ctx: &Context<'_>, t: &Tuple<'_>, stats: &FlowStats) {
-        let m = ctx.matcher;
-        let tally = self
-            .hotspots
-            .entry((t.gs, t.key.port, t.key.protocol, t.class))
-            .or_default();
-        tally.stats.merge(stats);
-        tally.sources.add_tuple(t, stats.records);
-        tally.targets.insert(t.key.eni);
-        let single = [(t.key.peer, 0)];
-        let sources = match &t.internet {
-            Some(internet) => &internet.peers[..],
-            None => &single[..],
-        };
-        for &(source, _) in sources {
-            let targets = tally.source_targets.entry(source).or_default();
-            if targets.len() < 64 {
-                targets.insert(t.key.eni);
-            }
-        }
-        if let Some(source) = t.remote_eni {
-            tally.source_sets.insert(m.eni_group_set(source));
-        }
-        if m.allows(t.gs, &t.query) {
-            tally.allowed += stats.records;
-        }
-    }
 }
 
 /// One accumulated tuple with what every section derives from it.
@@ -349,6 +372,15 @@ pub(crate) struct InternetPeers {
 }
 
 impl<'k> Tuple<'k> {
+    /// The tuple's ENI's group set and its peer's class (what a hotspot is keyed by), without
+    /// the rest.
+    fn groups_and_class(ctx: &Context<'_>, key: &FlowKey) -> (GroupSetIdx, PeerClass) {
+        let m = ctx.matcher;
+        let eni = EniIdx(key.eni);
+        let class = PeerClass::from(m.peer_class(m.eni_vpc(eni), Addr(key.peer)));
+        (m.eni_group_set(eni), class)
+    }
+
     fn new(ctx: &Context<'_>, key: &'k FlowKey, sketch: Option<&'k PeerSketch>) -> Self {
         let m = ctx.matcher;
         let eni = EniIdx(key.eni);
@@ -360,11 +392,12 @@ impl<'k> Tuple<'k> {
             REMOTE_AMBIGUOUS => AddressOwner::Ambiguous,
             version => AddressOwner::Eni(EniIdx(version)),
         };
+        let (gs, class) = Tuple::groups_and_class(ctx, key);
         Tuple {
             key,
             eni,
-            gs: m.eni_group_set(eni),
-            class: PeerClass::from(m.peer_class(scope, peer)),
+            gs,
+            class,
             remote_eni: owner.eni(),
             remote_ambiguous: owner == AddressOwner::Ambiguous,
             query: FlowQuery {
