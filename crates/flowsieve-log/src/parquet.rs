@@ -19,6 +19,7 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::arrow_writer::ArrowWriterOptions;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 use parquet::file::reader::ChunkReader;
@@ -270,6 +271,46 @@ impl AddressEncoding {
     }
 }
 
+/// The column types [`FlowParquetWriter`] writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ParquetTypes {
+    /// flowsieve's flow schema, as [`crate::FlowRecordBatch`] holds it (unsigned ports and
+    /// counters, second timestamps, dictionary-encoded text), with the Arrow schema stored in the
+    /// file's metadata. The default.
+    #[default]
+    Flowsieve,
+    /// What AWS writes when a flow log is delivered as Parquet (`docs/flow-logs.md`): `INT32`
+    /// for `version`, ports, `protocol`, `tcp-flags`, `traffic-path`; `INT64` for `packets`,
+    /// `bytes`, and `start` / `end` as epoch seconds; strings for everything else, addresses as
+    /// text whatever the [`AddressEncoding`]; no Arrow schema in the metadata. A counter beyond
+    /// `i64::MAX` (no flow log holds one) is written as null.
+    Aws,
+}
+
+impl ParquetTypes {
+    /// The schema a flow schema is written in.
+    fn schema(self, flow: &SchemaRef, addresses: AddressEncoding) -> SchemaRef {
+        match self {
+            ParquetTypes::Flowsieve => addresses.schema(flow),
+            ParquetTypes::Aws => Arc::new(Schema::new(
+                flow.fields()
+                    .iter()
+                    .map(|f| {
+                        let data_type = match f.data_type() {
+                            DataType::UInt8 | DataType::UInt16 | DataType::UInt32 => {
+                                DataType::Int32
+                            }
+                            DataType::UInt64 | DataType::Timestamp(..) => DataType::Int64,
+                            _ => DataType::Utf8,
+                        };
+                        Field::new(f.name(), data_type, true)
+                    })
+                    .collect::<Vec<_>>(),
+            )),
+        }
+    }
+}
+
 /// Writes flow batches to a Parquet file.
 ///
 /// ```
@@ -289,6 +330,7 @@ pub struct FlowParquetWriter<W: Write + Send> {
     writer: ArrowWriter<W>,
     schema: SchemaRef,
     addresses: AddressEncoding,
+    types: ParquetTypes,
     rows: u64,
 }
 
@@ -302,14 +344,52 @@ impl<W: Write + Send> std::fmt::Debug for FlowParquetWriter<W> {
 }
 
 impl<W: Write + Send> FlowParquetWriter<W> {
-    /// A writer of batches in `schema` (a flow schema).
+    /// A writer of batches in `schema` (a flow schema), in flowsieve's column types, with the
+    /// Parquet writer's row groups (at most 1,048,576 rows each).
     pub fn try_new(
         out: W,
         schema: SchemaRef,
         compression: ParquetCompression,
         addresses: AddressEncoding,
     ) -> Result<Self> {
-        let schema = addresses.schema(&schema);
+        Self::try_new_with(
+            out,
+            schema,
+            compression,
+            addresses,
+            ParquetTypes::Flowsieve,
+            None,
+        )
+    }
+
+    /// A writer of batches in `schema` (a flow schema) in the column `types` given, with row
+    /// groups of at most `row_group_rows` rows (`None`: the Parquet writer's 1,048,576; 0 counts
+    /// as 1).
+    ///
+    /// ```
+    /// use flowsieve_log::{AddressEncoding, FlowParquetWriter, ParquetCompression, ParquetTypes, ReaderBuilder};
+    ///
+    /// let text = "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK\n";
+    /// let batch = ReaderBuilder::new().build(text.as_bytes())?.next().unwrap()?;
+    /// let mut out = Vec::new();
+    /// let mut writer = FlowParquetWriter::try_new_with(&mut out, batch.schema(), ParquetCompression::Gzip,
+    ///     AddressEncoding::Text, ParquetTypes::Aws, Some(100_000))?;
+    /// writer.write(&batch)?;
+    /// writer.close()?;
+    /// // Read back: the same batch.
+    /// let mut reader = flowsieve_log::ParquetFlowReader::try_new(bytes::Bytes::from(out), ReaderBuilder::new())?;
+    /// assert_eq!(reader.next().unwrap()?.as_record_batch(), batch.as_record_batch());
+    /// # Ok::<(), flowsieve_log::Error>(())
+    /// ```
+    pub fn try_new_with(
+        out: W,
+        schema: SchemaRef,
+        compression: ParquetCompression,
+        addresses: AddressEncoding,
+        types: ParquetTypes,
+        row_group_rows: Option<usize>,
+    ) -> Result<Self> {
+        let schema = types.schema(&schema, addresses);
         if let Some(feature) = compression.feature().filter(|_| !compression.is_built()) {
             return Err(Error::parquet(
                 "<parquet writer>",
@@ -329,20 +409,30 @@ impl<W: Write + Send> FlowParquetWriter<W> {
             ParquetCompression::Lz4 => Compression::LZ4_RAW,
             ParquetCompression::Uncompressed => Compression::UNCOMPRESSED,
         };
-        let props = WriterProperties::builder().set_compression(codec).build();
-        let writer = ArrowWriter::try_new(out, schema.clone(), Some(props))
+        let mut props = WriterProperties::builder().set_compression(codec);
+        if let Some(rows) = row_group_rows {
+            props = props.set_max_row_group_row_count(Some(rows.max(1)));
+        }
+        let options = ArrowWriterOptions::new()
+            .with_properties(props.build())
+            .with_skip_arrow_metadata(types == ParquetTypes::Aws);
+        let writer = ArrowWriter::try_new_with_options(out, schema.clone(), options)
             .map_err(|err| Error::parquet("<parquet writer>", err))?;
         Ok(FlowParquetWriter {
             writer,
             schema,
             addresses,
+            types,
             rows: 0,
         })
     }
 
     /// Writes one batch (its schema must be the writer's flow schema).
     pub fn write(&mut self, batch: &FlowRecordBatch) -> Result<()> {
-        let batch = self.addresses.encode(batch, &self.schema)?;
+        let batch = match self.types {
+            ParquetTypes::Flowsieve => self.addresses.encode(batch, &self.schema)?,
+            ParquetTypes::Aws => aws_columns(batch, &self.schema)?,
+        };
         self.writer
             .write(&batch)
             .map_err(|err| Error::parquet("<parquet writer>", err))?;
@@ -357,6 +447,22 @@ impl<W: Write + Send> FlowParquetWriter<W> {
             .map_err(|err| Error::parquet("<parquet writer>", err))?;
         Ok(self.rows)
     }
+}
+
+/// A flow batch in AWS's column types (`schema`, from [`ParquetTypes::Aws`]).
+fn aws_columns(batch: &FlowRecordBatch, schema: &SchemaRef) -> Result<RecordBatch> {
+    let batch = batch.as_record_batch();
+    let columns = batch
+        .columns()
+        .iter()
+        .zip(schema.fields())
+        .map(|(column, field)| match column.data_type() {
+            DataType::FixedSizeBinary(16) => Ok(addresses_as_text(column)),
+            DataType::Timestamp(..) => arrow_cast::cast(column, &DataType::Int64),
+            _ => arrow_cast::cast(column, field.data_type()),
+        })
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok(RecordBatch::try_new(schema.clone(), columns)?)
 }
 
 fn addresses_as_text(column: &ArrayRef) -> ArrayRef {
@@ -522,5 +628,82 @@ mod tests {
             "aws.parquet:2: malformed line: invalid_address in field `srcaddr`: \"bogus\""
         );
         assert_eq!(stats.samples[1].line, 4);
+    }
+
+    /// `copies` times the AWS documentation's records, in AWS's Parquet (gzip, AWS's types),
+    /// with row groups of `row_group_rows`.
+    fn aws_file(
+        copies: usize,
+        row_group_rows: usize,
+    ) -> (FlowRecordBatch, tempfile::NamedTempFile) {
+        let text = DOCS.repeat(copies);
+        let batch = ReaderBuilder::new()
+            .with_batch_size(1 << 20)
+            .build(text.as_bytes())
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap();
+        let file = tempfile::NamedTempFile::new().unwrap();
+        let mut writer = FlowParquetWriter::try_new_with(
+            file.reopen().unwrap(),
+            batch.schema(),
+            ParquetCompression::Gzip,
+            AddressEncoding::Text,
+            ParquetTypes::Aws,
+            Some(row_group_rows),
+        )
+        .unwrap();
+        writer.write(&batch).unwrap();
+        writer.close().unwrap();
+        (batch, file)
+    }
+
+    #[test]
+    fn aws_types_are_written_as_aws_writes_them_and_read_back() {
+        use parquet::arrow::arrow_reader::ArrowReaderMetadata;
+        let (batch, file) = aws_file(3, 4);
+        let metadata =
+            ArrowReaderMetadata::load(&file.reopen().unwrap(), Default::default()).unwrap();
+        let parquet = metadata.metadata();
+        assert_eq!(parquet.num_row_groups(), 2);
+        assert!(
+            parquet
+                .file_metadata()
+                .key_value_metadata()
+                .is_none_or(|kv| kv.iter().all(|kv| kv.key != "ARROW:schema")),
+            "no Arrow schema: readers see the Parquet types"
+        );
+        let types: Vec<(String, DataType)> = metadata
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| (f.name().clone(), f.data_type().clone()))
+            .collect();
+        for (name, data_type) in &types {
+            let expected = match name.as_str() {
+                "version" | "srcport" | "dstport" | "protocol" | "tcp_flags" | "traffic_path" => {
+                    DataType::Int32
+                }
+                "packets" | "bytes" | "start" | "end" => DataType::Int64,
+                _ => DataType::Utf8,
+            };
+            assert_eq!(data_type, &expected, "{name}");
+        }
+        for row_group in parquet.row_groups() {
+            for column in row_group.columns() {
+                assert!(matches!(column.compression(), Compression::GZIP(_)));
+            }
+        }
+        let mut reader =
+            ParquetFlowReader::try_new(file.reopen().unwrap(), ReaderBuilder::new()).unwrap();
+        let back: Vec<FlowRecordBatch> = reader.by_ref().map(Result::unwrap).collect();
+        let back = arrow_select::concat::concat_batches(
+            &back[0].schema(),
+            back.iter().map(FlowRecordBatch::as_record_batch),
+        )
+        .unwrap();
+        assert_eq!(&back, batch.as_record_batch());
+        assert_eq!(reader.stats().counts.records, 6);
     }
 }
