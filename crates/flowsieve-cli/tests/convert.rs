@@ -973,6 +973,9 @@ fn aws_writes_the_objects_aws_would_have_delivered_as_parquet() {
     let path = out.join(&files[0]);
     let back = ReadBack::open(&path);
     assert_eq!(back.rows(), 100);
+    let reader =
+        ParquetFlowReader::try_new(File::open(&path).unwrap(), ReaderBuilder::new()).unwrap();
+    assert_eq!(reader.row_group_count(), 4);
     // The same records as the text, read back.
     let from_text = ReaderBuilder::new().build(text.as_bytes()).unwrap();
     let text_rows: usize = from_text.map(|b| b.unwrap().num_rows()).sum();

@@ -10,7 +10,9 @@
 //! * [`FlowParquetWriter`] writes flow batches (zstd by default), addresses as text by default
 //!   so DuckDB, Polars, pyarrow and Athena see `10.0.0.1` rather than 16 bytes.
 
+use std::fs::File;
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
@@ -18,8 +20,11 @@ use arrow_array::{Array, ArrayRef, RecordBatch, RecordBatchReader, StringArray};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReader,
+};
 use parquet::arrow::arrow_writer::ArrowWriterOptions;
+use parquet::arrow::parquet_to_arrow_field_levels;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 use parquet::file::reader::ChunkReader;
@@ -29,10 +34,24 @@ use crate::conform::{FlowConformer, needed_columns};
 use crate::error::{Error, ErrorKind, Result};
 use crate::field::FieldName;
 use crate::format::LogFormat;
+use crate::pages::InflatedRowGroups;
 use crate::reader::ReaderBuilder;
 use crate::stats::LineStats;
 
+/// Rows per batch of a [`ParquetFlowReader`] at most, whatever the builder's batch size: the
+/// columns of a batch this size (about 0.5 MB as the flow schema holds them) are reused by the
+/// allocator from one batch to the next and stay in a core's L2 cache until they are consumed.
+/// With 32,768 rows the analysis of an AWS Parquet archive took 10 times the page faults and
+/// 15 % more CPU time (BENCHMARKS.md, "AWS Parquet flow logs").
+pub const PARQUET_BATCH_ROWS: usize = 8192;
+
 /// Reads a Parquet flow-log file into flow batches.
+///
+/// Only the columns the projection needs are read, string columns as dictionaries (a value
+/// such as an address is converted once per distinct value of a column chunk, not once per
+/// row). Batches hold the builder's batch size of rows, or [`PARQUET_BATCH_ROWS`] when that is
+/// smaller. A reader made by [`Self::from_path`] or [`Self::from_bytes`] can also be split, before
+/// it is read, into one reader per row group ([`Self::into_parts`]) to read them in parallel.
 #[derive(Debug)]
 pub struct ParquetFlowReader {
     inner: ParquetRecordBatchReader,
@@ -40,6 +59,76 @@ pub struct ParquetFlowReader {
     conformer: FlowConformer,
     label: Arc<str>,
     done: bool,
+    /// Whether a batch was asked for.
+    started: bool,
+    row_groups: usize,
+    /// How to open readers of the file's row groups (files and bytes; not any `ChunkReader`).
+    opening: Option<Arc<Opening>>,
+}
+
+/// Where a Parquet file's bytes are, for the readers of its row groups.
+#[derive(Debug, Clone)]
+enum Chunks {
+    /// A local file, opened again by each row group's reader (the reads of one `File` share an
+    /// offset, so readers on several threads cannot share it).
+    Path(PathBuf),
+    /// The whole file in memory.
+    Bytes(bytes::Bytes),
+}
+
+/// What every reader of one file shares: where its bytes are, its metadata (read once) and
+/// the reading options.
+#[derive(Debug)]
+struct Opening {
+    /// `None` for a reader of any `ChunkReader`, which cannot be split.
+    chunks: Option<Chunks>,
+    metadata: ArrowReaderMetadata,
+    /// The file's columns the output needs.
+    wanted: Vec<usize>,
+    builder: ReaderBuilder,
+    file_format: LogFormat,
+}
+
+/// One row group of a Parquet flow-log file, to be read on its own ([`ParquetFlowReader::into_parts`]).
+/// `Send`, cheap to move to another thread; [`Self::open`] makes its reader there.
+#[derive(Debug, Clone)]
+pub struct ParquetPart {
+    opening: Arc<Opening>,
+    chunks: Chunks,
+    row_group: usize,
+    first_row: u64,
+}
+
+impl ParquetPart {
+    /// The row group's index in the file.
+    pub fn row_group(&self) -> usize {
+        self.row_group
+    }
+
+    /// A reader of this row group alone. Its rows are numbered as in the whole file (issue
+    /// "line" numbers stay those of the file); its accounting covers this row group only.
+    pub fn open(&self) -> Result<ParquetFlowReader> {
+        let opening = &self.opening;
+        let label = opening
+            .builder
+            .source_label
+            .clone()
+            .unwrap_or_else(|| Arc::from("<parquet>"));
+        let row_group = Some(self.row_group);
+        let reader = match &self.chunks {
+            Chunks::Path(path) => {
+                let file = File::open(path).map_err(|err| Error::io(label.to_string(), err))?;
+                ParquetFlowReader::build(file, opening, row_group, &label)?
+            }
+            Chunks::Bytes(bytes) => {
+                ParquetFlowReader::build(bytes.clone(), opening, row_group, &label)?
+            }
+        };
+        Ok(ParquetFlowReader {
+            conformer: reader.conformer.with_first_row(self.first_row),
+            ..reader
+        })
+    }
 }
 
 impl ParquetFlowReader {
@@ -50,41 +139,81 @@ impl ParquetFlowReader {
         file: T,
         builder: ReaderBuilder,
     ) -> Result<ParquetFlowReader> {
-        let label = builder
-            .source_label
+        let opening = Opening::new(&file, builder, None)?;
+        let label = opening.label();
+        Self::build(file, &opening, None, &label)
+    }
+
+    /// Opens the Parquet file `file`, found at `path`: like [`Self::try_new`], and splittable
+    /// by row group ([`Self::into_parts`]; the parts open `path` again).
+    pub fn from_path(file: File, path: &Path, builder: ReaderBuilder) -> Result<ParquetFlowReader> {
+        let opening = Opening::new(&file, builder, Some(Chunks::Path(path.to_owned())))?;
+        Self::splittable(file, opening)
+    }
+
+    /// Opens a Parquet file held whole in memory: like [`Self::try_new`], and splittable by
+    /// row group ([`Self::into_parts`]; the parts share the bytes).
+    pub fn from_bytes(bytes: bytes::Bytes, builder: ReaderBuilder) -> Result<ParquetFlowReader> {
+        let opening = Opening::new(&bytes, builder, Some(Chunks::Bytes(bytes.clone())))?;
+        Self::splittable(bytes, opening)
+    }
+
+    fn splittable<T: ChunkReader + 'static>(
+        file: T,
+        opening: Opening,
+    ) -> Result<ParquetFlowReader> {
+        let label = opening.label();
+        let opening = Arc::new(opening);
+        let reader = Self::build(file, &opening, None, &label)?;
+        Ok(ParquetFlowReader {
+            opening: Some(opening),
+            ..reader
+        })
+    }
+
+    /// A reader of the whole file, or of one row group.
+    fn build<T: ChunkReader + 'static>(
+        file: T,
+        opening: &Opening,
+        row_group: Option<usize>,
+        label: &Arc<str>,
+    ) -> Result<ParquetFlowReader> {
+        let parquet_error = |err| Error::parquet(label.to_string(), err);
+        let schema = opening.metadata.parquet_schema();
+        let mask = ProjectionMask::roots(schema, opening.wanted.clone());
+        let levels =
+            parquet_to_arrow_field_levels(schema, mask, Some(opening.metadata.schema().fields()))
+                .map_err(parquet_error)?;
+        let metadata = opening.metadata.metadata();
+        let pages = InflatedRowGroups {
+            reader: Arc::new(file),
+            metadata: metadata.clone(),
+            row_groups: match row_group {
+                Some(row_group) => vec![row_group],
+                None => (0..metadata.num_row_groups()).collect(),
+            },
+        };
+        let inner = ParquetRecordBatchReader::try_new_with_row_groups(
+            &levels,
+            &pages,
+            opening.builder.batch_size().min(PARQUET_BATCH_ROWS),
+            None,
+        )
+        .map_err(parquet_error)?;
+        let conformer = opening
+            .builder
             .clone()
-            .unwrap_or_else(|| Arc::from("<parquet>"));
-        let parquet = ParquetRecordBatchReaderBuilder::try_new(file)
-            .map_err(|err| Error::parquet(label.to_string(), err))?;
-        let file_schema = parquet.schema().clone();
-        let file_fields: Vec<FieldName> = file_schema
-            .fields()
-            .iter()
-            .map(|f| FieldName::from_column(f.name()))
-            .collect();
-        let file_format = LogFormat::new(file_fields).map_err(|_| {
-            Error::from(ErrorKind::UnsupportedRecordType {
-                source_label: label.to_string(),
-                reason: "this Parquet file has no columns, or a column name twice".to_owned(),
-            })
-        })?;
-        // Read only the file columns the output (or the accounting) needs.
-        let wanted = needed_columns(&file_schema, builder.projection());
-        let mask = ProjectionMask::roots(parquet.parquet_schema(), wanted);
-        let inner = parquet
-            .with_projection(mask)
-            .with_batch_size(builder.batch_size())
-            .build()
-            .map_err(|err| Error::parquet(label.to_string(), err))?;
-        let conformer = builder
             .with_source_label(label.clone())
             .build_conformer(inner.schema())?;
         Ok(ParquetFlowReader {
             inner,
-            file_format,
+            file_format: opening.file_format.clone(),
             conformer,
-            label,
+            label: label.clone(),
             done: false,
+            started: false,
+            row_groups: opening.metadata.metadata().num_row_groups(),
+            opening: None,
         })
     }
 
@@ -104,8 +233,118 @@ impl ParquetFlowReader {
         self.conformer.schema()
     }
 
+    /// The file's row groups.
+    pub fn row_group_count(&self) -> usize {
+        self.row_groups
+    }
+
+    /// The file's row groups as parts to read apart, in file order — when the reader was made
+    /// by [`Self::from_path`] or [`Self::from_bytes`], nothing was read from it yet and the
+    /// file has more than one row group; else the reader itself, unchanged.
+    ///
+    /// Reading every part gives the rows of the whole file and, merged
+    /// ([`LineStats::merge`]), its accounting: each part numbers its rows as in the file.
+    #[allow(clippy::result_large_err)]
+    pub fn into_parts(self) -> std::result::Result<Vec<ParquetPart>, ParquetFlowReader> {
+        let chunks = self.opening.as_ref().and_then(|o| o.chunks.clone());
+        match (&self.opening, chunks) {
+            (Some(opening), Some(chunks)) if !self.started && self.row_groups > 1 => {
+                let mut first_row = 0u64;
+                let parts = opening
+                    .metadata
+                    .metadata()
+                    .row_groups()
+                    .iter()
+                    .enumerate()
+                    .map(|(row_group, meta)| {
+                        let part = ParquetPart {
+                            opening: opening.clone(),
+                            chunks: chunks.clone(),
+                            row_group,
+                            first_row,
+                        };
+                        first_row += u64::try_from(meta.num_rows()).unwrap_or(0);
+                        part
+                    })
+                    .collect();
+                Ok(parts)
+            }
+            _ => Err(self),
+        }
+    }
+
     fn conform(&mut self, batch: RecordBatch) -> Result<FlowRecordBatch> {
         self.conformer.conform(&batch)
+    }
+}
+
+impl Opening {
+    /// Reads the file's metadata and settles what to read: the columns the projection needs,
+    /// string columns as dictionaries.
+    fn new<T: ChunkReader>(
+        file: &T,
+        builder: ReaderBuilder,
+        chunks: Option<Chunks>,
+    ) -> Result<Opening> {
+        let label = builder
+            .source_label
+            .clone()
+            .unwrap_or_else(|| Arc::from("<parquet>"));
+        let builder = builder.with_source_label(label.clone());
+        let parquet_error = |err| Error::parquet(label.to_string(), err);
+        let plain =
+            ArrowReaderMetadata::load(file, ArrowReaderOptions::new()).map_err(parquet_error)?;
+        let file_schema = plain.schema().clone();
+        let file_fields: Vec<FieldName> = file_schema
+            .fields()
+            .iter()
+            .map(|f| FieldName::from_column(f.name()))
+            .collect();
+        let file_format = LogFormat::new(file_fields).map_err(|_| {
+            Error::from(ErrorKind::UnsupportedRecordType {
+                source_label: label.to_string(),
+                reason: "this Parquet file has no columns, or a column name twice".to_owned(),
+            })
+        })?;
+        // Read only the file columns the output (or the accounting) needs.
+        let wanted = needed_columns(&file_schema, builder.projection());
+        // Strings as dictionaries: Parquet writers dictionary-encode strings, and read so the
+        // conformer works once per distinct value (a column chunk that is not dictionary-encoded
+        // is given a dictionary by the reader).
+        let hinted: Vec<Field> = file_schema
+            .fields()
+            .iter()
+            .enumerate()
+            .map(|(i, field)| match field.data_type() {
+                DataType::Utf8 if wanted.contains(&i) => field.as_ref().clone().with_data_type(
+                    DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)),
+                ),
+                _ => field.as_ref().clone(),
+            })
+            .collect();
+        let hinted = Arc::new(Schema::new_with_metadata(
+            hinted,
+            file_schema.metadata().clone(),
+        ));
+        let metadata = ArrowReaderMetadata::try_new(
+            plain.metadata().clone(),
+            ArrowReaderOptions::new().with_schema(hinted),
+        )
+        .map_err(parquet_error)?;
+        Ok(Opening {
+            chunks,
+            metadata,
+            wanted,
+            builder,
+            file_format,
+        })
+    }
+
+    fn label(&self) -> Arc<str> {
+        self.builder
+            .source_label
+            .clone()
+            .unwrap_or_else(|| Arc::from("<parquet>"))
     }
 }
 
@@ -116,6 +355,7 @@ impl Iterator for ParquetFlowReader {
         if self.done {
             return None;
         }
+        self.started = true;
         match self.inner.next()? {
             Ok(batch) => match self.conform(batch) {
                 Ok(batch) => Some(Ok(batch)),
@@ -661,7 +901,6 @@ mod tests {
 
     #[test]
     fn aws_types_are_written_as_aws_writes_them_and_read_back() {
-        use parquet::arrow::arrow_reader::ArrowReaderMetadata;
         let (batch, file) = aws_file(3, 4);
         let metadata =
             ArrowReaderMetadata::load(&file.reopen().unwrap(), Default::default()).unwrap();
@@ -705,5 +944,109 @@ mod tests {
         .unwrap();
         assert_eq!(&back, batch.as_record_batch());
         assert_eq!(reader.stats().counts.records, 6);
+    }
+
+    #[test]
+    fn row_groups_read_apart_give_the_file() {
+        let (batch, file) = aws_file(50, 16);
+        let builder = || {
+            ReaderBuilder::new()
+                .with_batch_size(5)
+                .with_source_label("rg")
+        };
+        let whole =
+            ParquetFlowReader::from_path(file.reopen().unwrap(), file.path(), builder()).unwrap();
+        assert_eq!(whole.row_group_count(), 7);
+        let parts = whole.into_parts().expect("seven row groups");
+        assert_eq!(
+            parts.iter().map(ParquetPart::row_group).collect::<Vec<_>>(),
+            (0..7).collect::<Vec<_>>()
+        );
+        // Read in reverse, on other threads: the same rows and accounting as the whole file.
+        let read: Vec<(Vec<RecordBatch>, LineStats)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = parts
+                .iter()
+                .rev()
+                .map(|part| {
+                    scope.spawn(move || {
+                        let mut reader = part.open().unwrap();
+                        let batches = reader
+                            .by_ref()
+                            .map(|b| b.unwrap().into_record_batch())
+                            .collect();
+                        (batches, reader.stats().clone())
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let mut stats = LineStats::default();
+        let mut batches = Vec::new();
+        for (part_batches, part_stats) in read.into_iter().rev() {
+            batches.extend(part_batches);
+            stats.merge(&part_stats, 5);
+        }
+        let rows = arrow_select::concat::concat_batches(&batches[0].schema(), &batches).unwrap();
+        assert_eq!(&rows, batch.as_record_batch());
+        let mut whole =
+            ParquetFlowReader::from_path(file.reopen().unwrap(), file.path(), builder()).unwrap();
+        whole.by_ref().for_each(|b| drop(b.unwrap()));
+        assert_eq!(&stats, whole.stats());
+        // A reader of any ChunkReader, a one-group file or a reader already read is not split.
+        let (_, one) = aws_file(1, 16);
+        let single =
+            ParquetFlowReader::from_path(one.reopen().unwrap(), one.path(), builder()).unwrap();
+        assert!(single.into_parts().is_err());
+        let any = ParquetFlowReader::try_new(file.reopen().unwrap(), builder()).unwrap();
+        assert!(any.into_parts().is_err());
+        let mut started =
+            ParquetFlowReader::from_bytes(std::fs::read(file.path()).unwrap().into(), builder())
+                .unwrap();
+        started.next();
+        assert!(started.into_parts().is_err());
+    }
+
+    #[test]
+    fn issues_of_a_later_row_group_keep_their_row_numbers() {
+        // Rows 1..=10 in two row groups of 5; rows 3 and 8 carry a port beyond 65535.
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("interface_id", DataType::Utf8, true),
+            Field::new("dstport", DataType::Int32, true),
+        ]));
+        let ports: Vec<i32> = (1..=10)
+            .map(|i| if i % 5 == 3 { 70_000 } else { i })
+            .collect();
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                Arc::new(StringArray::from(vec!["eni-1"; 10])),
+                Arc::new(arrow_array::Int32Array::from(ports)),
+            ],
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        let props = WriterProperties::builder()
+            .set_max_row_group_row_count(Some(5))
+            .build();
+        let mut writer = ArrowWriter::try_new(&mut out, schema, Some(props)).unwrap();
+        writer.write(&batch).unwrap();
+        writer.close().unwrap();
+        let reader = ParquetFlowReader::from_bytes(
+            out.into(),
+            ReaderBuilder::new().with_source_label("odd.parquet"),
+        )
+        .unwrap();
+        let lines: Vec<u64> = reader
+            .into_parts()
+            .unwrap()
+            .iter()
+            .flat_map(|part| {
+                let mut reader = part.open().unwrap();
+                reader.by_ref().for_each(|b| drop(b.unwrap()));
+                reader.stats().samples.clone()
+            })
+            .map(|issue| issue.line)
+            .collect();
+        assert_eq!(lines, [3, 8]);
     }
 }

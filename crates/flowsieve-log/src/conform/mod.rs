@@ -196,6 +196,13 @@ impl FlowConformer {
         })
     }
 
+    /// The same conformer numbering its rows from `first_row` + 1 (a reader of a file's later
+    /// part: its rows are numbered as in the whole file).
+    pub(crate) fn with_first_row(mut self, first_row: u64) -> FlowConformer {
+        self.rows_seen = first_row;
+        self
+    }
+
     /// The flow-log fields the input's columns carry, in input order (unknown names as
     /// [`FieldName::Unknown`]).
     pub fn input_format(&self) -> &LogFormat {
