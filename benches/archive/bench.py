@@ -67,6 +67,8 @@ def main() -> int:
     ap.add_argument("--python", help="the venv python for the peers; none: peers skipped")
     ap.add_argument("--scopes", default="default,custom,all")
     ap.add_argument("--runners", default="floor,parse,flowsieve,duckdb,polars")
+    ap.add_argument("--parquet", help="the archive's objects as AWS Parquet (flowsieve convert "
+                    "--aws): adds the runners flowsieve-parquet and duckdb-parquet")
     ap.add_argument("--thread-scaling", action="store_true",
                     help="also run floor, parse and flowsieve on 1 thread (scope all)")
     ap.add_argument("--results", help="append JSON lines here")
@@ -87,12 +89,27 @@ def main() -> int:
                 path = os.path.join(root, e)
                 files.setdefault(names[m.group(1)], []).append(path)
                 files["all"].append(path)
+    # The same objects as AWS Parquet, when given: `….log.parquet` at the same relative paths.
+    pq_files: dict[str, list[str]] = {"all": []}
+    if args.parquet:
+        for root, _, entries in os.walk(args.parquet):
+            for e in entries:
+                m = NAME.search(e)
+                if e.endswith(".log.parquet") and m and m.group(1) in names:
+                    path = os.path.join(root, e)
+                    pq_files.setdefault(names[m.group(1)], []).append(path)
+                    pq_files["all"].append(path)
+        if len(pq_files["all"]) != len(files["all"]):
+            sys.exit(f"bench.py: {args.parquet} holds {len(pq_files['all'])} Parquet objects, "
+                     f"the archive {len(files['all'])}")
     work = os.path.join(args.dir, "bench")
     os.makedirs(work, exist_ok=True)
-    for scope in files:
-        files[scope].sort()
-        with open(os.path.join(work, f"files-{scope}.txt"), "w", encoding="utf-8") as f:
-            f.write("\n".join(files[scope]) + "\n")
+    for suffix, lists in (("", files), ("-parquet", pq_files)):
+        for scope in lists:
+            lists[scope].sort()
+            with open(os.path.join(work, f"files-{scope}{suffix}.txt"), "w",
+                      encoding="utf-8") as f:
+                f.write("\n".join(lists[scope]) + "\n")
 
     inv = os.path.join(args.dir, "inventory")
     fs = os.path.join(args.bin, "flowsieve")
@@ -105,17 +122,24 @@ def main() -> int:
         if runner == "parse":
             return [os.path.join(args.bin, "archive-parse-only"), "--threads", str(threads),
                     "--files-from", listing], None
-        if runner == "flowsieve":
+        if runner in ("flowsieve", "flowsieve-parquet"):
+            objects = pq_files[scope] if runner == "flowsieve-parquet" else files[scope]
             return [fs, "analyze", "-i", inv, "--format", "json", "--no-progress", "--threads",
-                    str(threads), "-o", out, *files[scope]], None
+                    str(threads), "-o", out, *objects], None
         env = dict(os.environ, POLARS_MAX_THREADS=str(threads))
+        if runner == "duckdb-parquet":
+            return [args.python, os.path.join(HERE, "peer_duckdb.py"), "--inventory", inv,
+                    "--files-from", os.path.join(work, f"files-{scope}-parquet.txt"),
+                    "--out", out, "--threads", str(threads), "--parquet"], env
         return [args.python, os.path.join(HERE, f"peer_{runner}.py"), "--inventory", inv,
                 "--files-from", listing, "--out", out,
                 *(["--threads", str(threads)] if runner == "duckdb" else [])], env
 
     runners = [r for r in args.runners.split(",") if r]
+    if not args.parquet:
+        runners = [r for r in runners if not r.endswith("-parquet")]
     if not args.python:
-        runners = [r for r in runners if r not in ("duckdb", "polars")]
+        runners = [r for r in runners if r not in ("duckdb", "polars", "duckdb-parquet")]
     plan = [(s, r, args.threads) for s in args.scopes.split(",") for r in runners]
     if args.thread_scaling and args.threads != 1:
         plan += [("all", r, 1) for r in ("floor", "parse", "flowsieve") if r in runners]
@@ -166,13 +190,15 @@ def main() -> int:
             med = statistics.median(w)
             row = {**meta, "scope": scope, "runner": runner, "threads": threads,
                    "runs": [round(x, 3) for x in w], "median_s": round(med, 3),
+                   "us_per_record": round(med / records * 1e6, 4),
                    "cpu_s": round(statistics.median(cpu[(runner, threads)]), 3),
                    "peak_rss_mb": round(rss[(runner, threads)] / 2**20, 1),
                    "text_bytes": text_bytes, "records": records,
                    "mb_s": round(text_bytes / med / 1e6, 1) if text_bytes else None,
                    "records_s": round(records / med), "load": [round(x, 2) for x in load]}
             doc = info.get((runner, threads), {})
-            if runner in ("flowsieve", "duckdb", "polars"):
+            if runner in ("flowsieve", "duckdb", "polars", "flowsieve-parquet",
+                          "duckdb-parquet"):
                 row.update(scorer.score(truth, scope, doc))
             elif runner == "parse":
                 lines = sum(fl["lines"]["records"] + fl["lines"]["nodata"]
@@ -228,11 +254,14 @@ def markdown(results: list[dict], meta: dict, args) -> str:
         "during the runs." if loads else "",
         f"* Command: `{args.command}`" + (f" at `{meta['commit']}`" if meta["commit"] else ""),
         f"* Median of {args.runs} runs; peak RSS is the largest of the runs. MB/s: decompressed "
-        "text (MB = 10^6 bytes) per second of wall time; records/s: OK records per second.",
+        "text (MB = 10^6 bytes; for `-parquet` runners the same records' text) per second of "
+        "wall time; records/s: OK records per second; µs/record: median wall time per OK "
+        "record. `-parquet` runners read the same records as AWS Parquet "
+        "(`flowsieve convert --aws`).",
         "",
         "| scope | runner | threads | median s | runs s | CPU s | peak RSS MB | MB/s | records/s | "
-        "unused P / R | top-5 | × flowsieve |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "µs/record | unused P / R | top-5 | × flowsieve |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     base = {(r["scope"], r["threads"]): r["median_s"] for r in results
             if r["runner"] == "flowsieve"}
@@ -244,8 +273,8 @@ def markdown(results: list[dict], meta: dict, args) -> str:
         lines.append(
             f"| {r['scope']} | {r['runner']} | {r['threads']} | {r['median_s']:.2f} | "
             f"{', '.join(f'{x:.2f}' for x in r['runs'])} | {r['cpu_s']:.2f} | "
-            f"{r['peak_rss_mb']:.0f} | {r['mb_s'] or '—'} | {r['records_s']:,} | {acc[0]} | "
-            f"{acc[1]} | {ratio} |")
+            f"{r['peak_rss_mb']:.0f} | {r['mb_s'] or '—'} | {r['records_s']:,} | "
+            f"{r['us_per_record']:.3f} | {acc[0]} | {acc[1]} | {ratio} |")
     split = []
     for (scope, threads), fsv in base.items():
         stage = {r["runner"]: r["median_s"] for r in results

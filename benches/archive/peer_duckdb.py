@@ -4,10 +4,13 @@ benches/archive/README.md for the semantics both peers implement and where they 
 flowsieve's).
 
     python peer_duckdb.py --inventory DIR/inventory --files-from LIST --out result.json [--threads T]
+                          [--parquet]
 
 LIST holds one flow-log object per line; objects of different formats (header lines) are read
-by one read_csv each and united. Prints nothing; writes the unused rule ids and the ranked
-REJECT hotspots to --out.
+by one read_csv each and united. With --parquet the objects are AWS Parquet flow logs
+(`flowsieve convert --aws`): one read_parquet per format (set of columns), the snake_case
+columns named as the text's fields, the rest of the query unchanged. Prints nothing; writes the
+unused rule ids and the ranked REJECT hotspots to --out.
 """
 
 from __future__ import annotations
@@ -30,16 +33,23 @@ def q(name: str) -> str:
     return '"' + name + '"'
 
 
-def scan(fields: list[str], files: list[str]) -> str:
-    """One read_csv over the objects of one format, projected to the columns the job needs."""
-    columns = ", ".join(
-        f"'{f}': '{DUCK_TYPES.get(inventory.INT_FIELDS.get(f, ''), 'VARCHAR')}'" for f in fields
-    )
+def scan(fields: list[str], files: list[str], parquet: bool = False) -> str:
+    """One read_csv (or read_parquet) over the objects of one format, projected to the columns
+    the job needs."""
     paths = ", ".join("'" + p.replace("'", "''") + "'" for p in files)
-    src = (
-        f"read_csv([{paths}], delim = ' ', header = true, columns = {{{columns}}}, "
-        "nullstr = '-', compression = 'gzip', auto_detect = false, quote = '', escape = '')"
-    )
+    if parquet:
+        # AWS's Parquet: snake_case columns, nulls where text has `-`, INT32/INT64 numbers.
+        columns = ", ".join(f'{q(f.replace("-", "_"))} AS {q(f)}' for f in fields)
+        src = f"(SELECT {columns} FROM read_parquet([{paths}]))"
+    else:
+        columns = ", ".join(
+            f"'{f}': '{DUCK_TYPES.get(inventory.INT_FIELDS.get(f, ''), 'VARCHAR')}'"
+            for f in fields
+        )
+        src = (
+            f"read_csv([{paths}], delim = ' ', header = true, columns = {{{columns}}}, "
+            "nullstr = '-', compression = 'gzip', auto_detect = false, quote = '', escape = '')"
+        )
     has = set(fields)
     flags = q("tcp-flags") if "tcp-flags" in has else "NULL::UTINYINT"
     psrc = q("pkt-srcaddr") if "pkt-srcaddr" in has else "NULL::VARCHAR"
@@ -60,7 +70,14 @@ def scan(fields: list[str], files: list[str]) -> str:
         FROM {src} r {join}"""
 
 
-def run(inv: str, files: list[str], threads: int, out: str) -> None:
+def parquet_fields(path: str) -> list[str]:
+    """The field names of an AWS Parquet flow-log object (its columns, `_` as `-`)."""
+    import pyarrow.parquet as pq
+
+    return [name.replace("_", "-") for name in pq.read_schema(path).names]
+
+
+def run(inv: str, files: list[str], threads: int, out: str, parquet: bool = False) -> None:
     con = duckdb.connect(config={"threads": threads, "preserve_insertion_order": False})
     for name, table in inventory.flatten(inv).items():
         types = {"u64": pa.uint64(), "i64": pa.int64()}
@@ -73,8 +90,9 @@ def run(inv: str, files: list[str], threads: int, out: str) -> None:
 
     by_format: dict[tuple[str, ...], list[str]] = {}
     for path in files:
-        by_format.setdefault(tuple(inventory.header_fields(path)), []).append(path)
-    base = " UNION ALL ".join(scan(list(f), paths) for f, paths in by_format.items())
+        fields = parquet_fields(path) if parquet else inventory.header_fields(path)
+        by_format.setdefault(tuple(fields), []).append(path)
+    base = " UNION ALL ".join(scan(list(f), paths, parquet) for f, paths in by_format.items())
 
     # One pass over the logs. A record is forward (initiator -> responder) when its destination
     # is the server: TCP SYN without ACK says so (SYN-ACK says reverse); without a SYN, the side
@@ -186,7 +204,8 @@ def run(inv: str, files: list[str], threads: int, out: str) -> None:
         for gkey, port, proto, pc, n, pk, ds, fs, ls in rows
     ]
     inventory.write_result(out, unused, hotspots, {
-        "runner": "duckdb", "version": duckdb.__version__, "threads": threads,
+        "runner": "duckdb-parquet" if parquet else "duckdb", "version": duckdb.__version__,
+        "threads": threads,
         "used": {r: n for r, n in sorted(used)},
     })
 
@@ -197,10 +216,12 @@ def main() -> None:
     ap.add_argument("--files-from", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--parquet", action="store_true",
+                    help="the objects are AWS Parquet flow logs (flowsieve convert --aws)")
     args = ap.parse_args()
     with open(args.files_from, encoding="utf-8") as f:
         files = [line.strip() for line in f if line.strip()]
-    run(args.inventory, files, args.threads, args.out)
+    run(args.inventory, files, args.threads, args.out, args.parquet)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@
 #
 #   benches/archive/run.sh [--records N] [--seed S] [--runs R] [--out DIR] [--threads T]
 #                          [--skip-peers] [--thread-scaling] [--scopes LIST] [--record]
+#                          [--parquet] [--runners LIST] [--row-group-rows N]
 #   benches/archive/run.sh --ci     # 200k records, one run, accuracy asserted (CI)
 #
 # --records N       records of the archive, both flow logs together (default 2000000)
@@ -17,6 +18,13 @@
 # --thread-scaling  also flowsieve, parse-only and the floor on 1 thread (whole archive)
 # --scopes LIST     comma-separated, of default, custom, all (default: all three)
 # --record          write the table into BENCHMARKS.md (section "Archive end to end")
+# --parquet         also the same objects as AWS Parquet flow logs (flowsieve convert --aws into
+#                   DIR/parquet, made once per archive): the runners flowsieve-parquet and
+#                   duckdb-parquet (BENCHMARKS.md, "AWS Parquet flow logs")
+# --runners LIST    comma-separated, of floor, parse, flowsieve, duckdb, polars,
+#                   flowsieve-parquet, duckdb-parquet (default: all that apply)
+# --row-group-rows N  with --parquet: rows per row group of the Parquet copy (default: the
+#                   writer's, 1048576; the copy is remade when this changes)
 # --ci              --records 200000 --runs 1, the test build's binary, no floor or parse-only
 #                   stage (timings not meaningful); asserts flowsieve's accuracy (unused-rule
 #                   precision and recall 1.0 on the tcp-flags flow log, >= 0.99 on the default
@@ -41,6 +49,9 @@ scaling=0
 scopes=default,custom,all
 record=0
 ci=0
+parquet=0
+runners_arg=
+row_group_rows=
 command_line="benches/archive/run.sh${*:+ $*}"
 
 die() {
@@ -59,6 +70,9 @@ while (($#)); do
     --thread-scaling) scaling=1; shift ;;
     --scopes) scopes=${2:?--scopes needs a list}; shift 2 ;;
     --record) record=1; shift ;;
+    --parquet) parquet=1; shift ;;
+    --runners) runners_arg=${2:?--runners needs a list}; shift 2 ;;
+    --row-group-rows) row_group_rows=${2:?--row-group-rows needs a number}; shift 2 ;;
     --ci) ci=1; records=200000; runs=1; shift ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
@@ -66,6 +80,7 @@ while (($#)); do
 done
 [[ $records =~ ^[0-9]+$ && $seed =~ ^[0-9]+$ && $runs =~ ^[1-9][0-9]*$ && $threads =~ ^[1-9][0-9]*$ ]] ||
     die "--records, --seed, --runs and --threads take numbers (runs, threads >= 1)"
+[[ -z $row_group_rows || $row_group_rows =~ ^[1-9][0-9]*$ ]] || die "--row-group-rows takes a number >= 1"
 if [[ -z $out ]]; then
     prefix=
     [[ $ci == 1 ]] && prefix=ci-
@@ -121,10 +136,26 @@ if matches; then
     echo "run.sh: reusing the archive in $out" >&2
 else
     echo "run.sh: generating $records records (seed $seed) into $out" >&2
-    rm -rf "$out/inventory" "$out/logs" "$out/truth.json" "$out/bench"
+    rm -rf "$out/inventory" "$out/logs" "$out/truth.json" "$out/bench" "$out/parquet"
     "$bin/flowsieve" generate --out "$out" --records "$records" --seed "$seed" \
         --formats default,custom >&2
 fi
+
+# 2b. The same objects as AWS Parquet flow logs, made once per archive and row group size.
+if [[ $parquet == 1 ]]; then
+    stamp="$out/parquet/.made-with-row-group-rows-${row_group_rows:-default}"
+    if [[ -f $stamp ]]; then
+        echo "run.sh: reusing the Parquet copy in $out/parquet" >&2
+    else
+        echo "run.sh: converting the archive to AWS Parquet into $out/parquet" >&2
+        rm -rf "$out/parquet"
+        "$bin/flowsieve" convert --aws "$out/logs" --output "$out/parquet" --threads "$threads" \
+            ${row_group_rows:+--row-group-rows "$row_group_rows"} >&2
+        touch "$stamp"
+    fi
+    runners=$runners,flowsieve-parquet,duckdb-parquet
+fi
+[[ -n $runners_arg ]] && runners=$runners_arg
 
 # 3. The peers' Python environment (DuckDB, Polars); without it the peers are skipped.
 python_args=()
@@ -147,6 +178,7 @@ bench_args=(--dir "$out" --bin "$bin" --runs "$runs" --threads "$threads" --scop
     --results "$results" --markdown "$out/bench/table.md" --command "$command_line"
     --commit "$commit")
 [[ $scaling == 1 ]] && bench_args+=(--thread-scaling)
+[[ $parquet == 1 ]] && bench_args+=(--parquet "$out/parquet")
 [[ $ci == 1 ]] && bench_args+=(--ci)
 status=0
 python3 "$here/bench.py" "${bench_args[@]}" "${python_args[@]}" || status=$?

@@ -947,3 +947,55 @@ fn every_codec_writes_a_readable_file() {
         assert_eq!(ReadBack::open(&out).rows(), 2, "{codec}");
     }
 }
+
+#[test]
+fn aws_writes_the_objects_aws_would_have_delivered_as_parquet() {
+    let dir = tempdir();
+    let logs = dir.path().join("logs");
+    let key = "AWSLogs/123456789010/vpcflowlogs/eu-west-1/2026/11/01/\
+               123456789010_vpcflowlogs_eu-west-1_fl-0123456789abcdef0_20261101T0000Z_1a2b3c4d";
+    let text = v2_records(100, 2);
+    write(&logs.join(format!("{key}.log.gz")), gzip(text.as_bytes()));
+    let out = dir.path().join("aws");
+    let run = convert_to(
+        &[path_str(&logs)],
+        &out,
+        &["--aws", "--row-group-rows", "32"],
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        run.stdout.contains("(gzip, AWS's column types)"),
+        "{}",
+        run.stdout
+    );
+    let files: Vec<String> = tree(&out).into_keys().collect();
+    assert_eq!(files, [format!("{key}.log.parquet")]);
+    let path = out.join(&files[0]);
+    let back = ReadBack::open(&path);
+    assert_eq!(back.rows(), 100);
+    let reader =
+        ParquetFlowReader::try_new(File::open(&path).unwrap(), ReaderBuilder::new()).unwrap();
+    assert_eq!(reader.row_group_count(), 4);
+    // The same records as the text, read back.
+    let from_text = ReaderBuilder::new().build(text.as_bytes()).unwrap();
+    let text_rows: usize = from_text.map(|b| b.unwrap().num_rows()).sum();
+    assert_eq!(text_rows, back.rows());
+
+    // Addresses are text in AWS's files; a row group of no rows does not exist.
+    let (code, _, stderr) = convert(&[
+        path_str(&logs),
+        "--output",
+        path_str(&dir.path().join("x")),
+        "--aws",
+        "--binary-addresses",
+    ]);
+    assert_eq!(code, Some(2), "{stderr}");
+    let (code, _, stderr) = convert(&[
+        path_str(&logs),
+        "--output",
+        path_str(&dir.path().join("y")),
+        "--row-group-rows",
+        "0",
+    ]);
+    assert_eq!(code, Some(2), "{stderr}");
+}

@@ -112,6 +112,7 @@ mod error;
 mod field;
 mod format;
 mod key;
+mod pages;
 mod parallel;
 mod parquet;
 mod plan;
@@ -137,7 +138,10 @@ pub use field::{FieldKind, FieldName, FlowField, MAX_TIMESTAMP};
 pub use format::LogFormat;
 pub use key::{FILE_WINDOW_SECONDS, KeyFilter, KeyLayout, LogObjectKey};
 pub use parallel::{IN_ORDER_CHANNEL, read_in_order, read_parallel};
-pub use parquet::{AddressEncoding, FlowParquetWriter, ParquetCompression, ParquetFlowReader};
+pub use parquet::{
+    AddressEncoding, FlowParquetWriter, PARQUET_BATCH_ROWS, ParquetCompression, ParquetFlowReader,
+    ParquetPart, ParquetTypes,
+};
 pub use reader::{
     DEFAULT_BATCH_SIZE, DEFAULT_MAX_LINE_LENGTH, DEFAULT_SAMPLE_LIMIT, FlowLogReader,
     MAX_LINE_LENGTH_LIMIT, ReaderBuilder,

@@ -10,7 +10,9 @@
 //! * [`FlowParquetWriter`] writes flow batches (zstd by default), addresses as text by default
 //!   so DuckDB, Polars, pyarrow and Athena see `10.0.0.1` rather than 16 bytes.
 
+use std::fs::File;
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
@@ -18,7 +20,11 @@ use arrow_array::{Array, ArrayRef, RecordBatch, RecordBatchReader, StringArray};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReader,
+};
+use parquet::arrow::arrow_writer::ArrowWriterOptions;
+use parquet::arrow::parquet_to_arrow_field_levels;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 use parquet::file::reader::ChunkReader;
@@ -28,10 +34,24 @@ use crate::conform::{FlowConformer, needed_columns};
 use crate::error::{Error, ErrorKind, Result};
 use crate::field::FieldName;
 use crate::format::LogFormat;
+use crate::pages::InflatedRowGroups;
 use crate::reader::ReaderBuilder;
 use crate::stats::LineStats;
 
+/// Rows per batch of a [`ParquetFlowReader`] at most, whatever the builder's batch size: the
+/// columns of a batch this size (about 0.5 MB as the flow schema holds them) are reused by the
+/// allocator from one batch to the next and stay in a core's L2 cache until they are consumed.
+/// With 32,768 rows the analysis of an AWS Parquet archive took 10 times the page faults and
+/// 15 % more CPU time (BENCHMARKS.md, "AWS Parquet flow logs").
+pub const PARQUET_BATCH_ROWS: usize = 8192;
+
 /// Reads a Parquet flow-log file into flow batches.
+///
+/// Only the columns the projection needs are read, string columns as dictionaries (a value
+/// such as an address is converted once per distinct value of a column chunk, not once per
+/// row). Batches hold the builder's batch size of rows, or [`PARQUET_BATCH_ROWS`] when that is
+/// smaller. A reader made by [`Self::from_path`] or [`Self::from_bytes`] can also be split, before
+/// it is read, into one reader per row group ([`Self::into_parts`]) to read them in parallel.
 #[derive(Debug)]
 pub struct ParquetFlowReader {
     inner: ParquetRecordBatchReader,
@@ -39,6 +59,76 @@ pub struct ParquetFlowReader {
     conformer: FlowConformer,
     label: Arc<str>,
     done: bool,
+    /// Whether a batch was asked for.
+    started: bool,
+    row_groups: usize,
+    /// How to open readers of the file's row groups (files and bytes; not any `ChunkReader`).
+    opening: Option<Arc<Opening>>,
+}
+
+/// Where a Parquet file's bytes are, for the readers of its row groups.
+#[derive(Debug, Clone)]
+enum Chunks {
+    /// A local file, opened again by each row group's reader (the reads of one `File` share an
+    /// offset, so readers on several threads cannot share it).
+    Path(PathBuf),
+    /// The whole file in memory.
+    Bytes(bytes::Bytes),
+}
+
+/// What every reader of one file shares: where its bytes are, its metadata (read once) and
+/// the reading options.
+#[derive(Debug)]
+struct Opening {
+    /// `None` for a reader of any `ChunkReader`, which cannot be split.
+    chunks: Option<Chunks>,
+    metadata: ArrowReaderMetadata,
+    /// The file's columns the output needs.
+    wanted: Vec<usize>,
+    builder: ReaderBuilder,
+    file_format: LogFormat,
+}
+
+/// One row group of a Parquet flow-log file, to be read on its own ([`ParquetFlowReader::into_parts`]).
+/// `Send`, cheap to move to another thread; [`Self::open`] makes its reader there.
+#[derive(Debug, Clone)]
+pub struct ParquetPart {
+    opening: Arc<Opening>,
+    chunks: Chunks,
+    row_group: usize,
+    first_row: u64,
+}
+
+impl ParquetPart {
+    /// The row group's index in the file.
+    pub fn row_group(&self) -> usize {
+        self.row_group
+    }
+
+    /// A reader of this row group alone. Its rows are numbered as in the whole file (issue
+    /// "line" numbers stay those of the file); its accounting covers this row group only.
+    pub fn open(&self) -> Result<ParquetFlowReader> {
+        let opening = &self.opening;
+        let label = opening
+            .builder
+            .source_label
+            .clone()
+            .unwrap_or_else(|| Arc::from("<parquet>"));
+        let row_group = Some(self.row_group);
+        let reader = match &self.chunks {
+            Chunks::Path(path) => {
+                let file = File::open(path).map_err(|err| Error::io(label.to_string(), err))?;
+                ParquetFlowReader::build(file, opening, row_group, &label)?
+            }
+            Chunks::Bytes(bytes) => {
+                ParquetFlowReader::build(bytes.clone(), opening, row_group, &label)?
+            }
+        };
+        Ok(ParquetFlowReader {
+            conformer: reader.conformer.with_first_row(self.first_row),
+            ..reader
+        })
+    }
 }
 
 impl ParquetFlowReader {
@@ -49,41 +139,81 @@ impl ParquetFlowReader {
         file: T,
         builder: ReaderBuilder,
     ) -> Result<ParquetFlowReader> {
-        let label = builder
-            .source_label
+        let opening = Opening::new(&file, builder, None)?;
+        let label = opening.label();
+        Self::build(file, &opening, None, &label)
+    }
+
+    /// Opens the Parquet file `file`, found at `path`: like [`Self::try_new`], and splittable
+    /// by row group ([`Self::into_parts`]; the parts open `path` again).
+    pub fn from_path(file: File, path: &Path, builder: ReaderBuilder) -> Result<ParquetFlowReader> {
+        let opening = Opening::new(&file, builder, Some(Chunks::Path(path.to_owned())))?;
+        Self::splittable(file, opening)
+    }
+
+    /// Opens a Parquet file held whole in memory: like [`Self::try_new`], and splittable by
+    /// row group ([`Self::into_parts`]; the parts share the bytes).
+    pub fn from_bytes(bytes: bytes::Bytes, builder: ReaderBuilder) -> Result<ParquetFlowReader> {
+        let opening = Opening::new(&bytes, builder, Some(Chunks::Bytes(bytes.clone())))?;
+        Self::splittable(bytes, opening)
+    }
+
+    fn splittable<T: ChunkReader + 'static>(
+        file: T,
+        opening: Opening,
+    ) -> Result<ParquetFlowReader> {
+        let label = opening.label();
+        let opening = Arc::new(opening);
+        let reader = Self::build(file, &opening, None, &label)?;
+        Ok(ParquetFlowReader {
+            opening: Some(opening),
+            ..reader
+        })
+    }
+
+    /// A reader of the whole file, or of one row group.
+    fn build<T: ChunkReader + 'static>(
+        file: T,
+        opening: &Opening,
+        row_group: Option<usize>,
+        label: &Arc<str>,
+    ) -> Result<ParquetFlowReader> {
+        let parquet_error = |err| Error::parquet(label.to_string(), err);
+        let schema = opening.metadata.parquet_schema();
+        let mask = ProjectionMask::roots(schema, opening.wanted.clone());
+        let levels =
+            parquet_to_arrow_field_levels(schema, mask, Some(opening.metadata.schema().fields()))
+                .map_err(parquet_error)?;
+        let metadata = opening.metadata.metadata();
+        let pages = InflatedRowGroups {
+            reader: Arc::new(file),
+            metadata: metadata.clone(),
+            row_groups: match row_group {
+                Some(row_group) => vec![row_group],
+                None => (0..metadata.num_row_groups()).collect(),
+            },
+        };
+        let inner = ParquetRecordBatchReader::try_new_with_row_groups(
+            &levels,
+            &pages,
+            opening.builder.batch_size().min(PARQUET_BATCH_ROWS),
+            None,
+        )
+        .map_err(parquet_error)?;
+        let conformer = opening
+            .builder
             .clone()
-            .unwrap_or_else(|| Arc::from("<parquet>"));
-        let parquet = ParquetRecordBatchReaderBuilder::try_new(file)
-            .map_err(|err| Error::parquet(label.to_string(), err))?;
-        let file_schema = parquet.schema().clone();
-        let file_fields: Vec<FieldName> = file_schema
-            .fields()
-            .iter()
-            .map(|f| FieldName::from_column(f.name()))
-            .collect();
-        let file_format = LogFormat::new(file_fields).map_err(|_| {
-            Error::from(ErrorKind::UnsupportedRecordType {
-                source_label: label.to_string(),
-                reason: "this Parquet file has no columns, or a column name twice".to_owned(),
-            })
-        })?;
-        // Read only the file columns the output (or the accounting) needs.
-        let wanted = needed_columns(&file_schema, builder.projection());
-        let mask = ProjectionMask::roots(parquet.parquet_schema(), wanted);
-        let inner = parquet
-            .with_projection(mask)
-            .with_batch_size(builder.batch_size())
-            .build()
-            .map_err(|err| Error::parquet(label.to_string(), err))?;
-        let conformer = builder
             .with_source_label(label.clone())
             .build_conformer(inner.schema())?;
         Ok(ParquetFlowReader {
             inner,
-            file_format,
+            file_format: opening.file_format.clone(),
             conformer,
-            label,
+            label: label.clone(),
             done: false,
+            started: false,
+            row_groups: opening.metadata.metadata().num_row_groups(),
+            opening: None,
         })
     }
 
@@ -103,8 +233,118 @@ impl ParquetFlowReader {
         self.conformer.schema()
     }
 
+    /// The file's row groups.
+    pub fn row_group_count(&self) -> usize {
+        self.row_groups
+    }
+
+    /// The file's row groups as parts to read apart, in file order — when the reader was made
+    /// by [`Self::from_path`] or [`Self::from_bytes`], nothing was read from it yet and the
+    /// file has more than one row group; else the reader itself, unchanged.
+    ///
+    /// Reading every part gives the rows of the whole file and, merged
+    /// ([`LineStats::merge`]), its accounting: each part numbers its rows as in the file.
+    #[allow(clippy::result_large_err)]
+    pub fn into_parts(self) -> std::result::Result<Vec<ParquetPart>, ParquetFlowReader> {
+        let chunks = self.opening.as_ref().and_then(|o| o.chunks.clone());
+        match (&self.opening, chunks) {
+            (Some(opening), Some(chunks)) if !self.started && self.row_groups > 1 => {
+                let mut first_row = 0u64;
+                let parts = opening
+                    .metadata
+                    .metadata()
+                    .row_groups()
+                    .iter()
+                    .enumerate()
+                    .map(|(row_group, meta)| {
+                        let part = ParquetPart {
+                            opening: opening.clone(),
+                            chunks: chunks.clone(),
+                            row_group,
+                            first_row,
+                        };
+                        first_row += u64::try_from(meta.num_rows()).unwrap_or(0);
+                        part
+                    })
+                    .collect();
+                Ok(parts)
+            }
+            _ => Err(self),
+        }
+    }
+
     fn conform(&mut self, batch: RecordBatch) -> Result<FlowRecordBatch> {
         self.conformer.conform(&batch)
+    }
+}
+
+impl Opening {
+    /// Reads the file's metadata and settles what to read: the columns the projection needs,
+    /// string columns as dictionaries.
+    fn new<T: ChunkReader>(
+        file: &T,
+        builder: ReaderBuilder,
+        chunks: Option<Chunks>,
+    ) -> Result<Opening> {
+        let label = builder
+            .source_label
+            .clone()
+            .unwrap_or_else(|| Arc::from("<parquet>"));
+        let builder = builder.with_source_label(label.clone());
+        let parquet_error = |err| Error::parquet(label.to_string(), err);
+        let plain =
+            ArrowReaderMetadata::load(file, ArrowReaderOptions::new()).map_err(parquet_error)?;
+        let file_schema = plain.schema().clone();
+        let file_fields: Vec<FieldName> = file_schema
+            .fields()
+            .iter()
+            .map(|f| FieldName::from_column(f.name()))
+            .collect();
+        let file_format = LogFormat::new(file_fields).map_err(|_| {
+            Error::from(ErrorKind::UnsupportedRecordType {
+                source_label: label.to_string(),
+                reason: "this Parquet file has no columns, or a column name twice".to_owned(),
+            })
+        })?;
+        // Read only the file columns the output (or the accounting) needs.
+        let wanted = needed_columns(&file_schema, builder.projection());
+        // Strings as dictionaries: Parquet writers dictionary-encode strings, and read so the
+        // conformer works once per distinct value (a column chunk that is not dictionary-encoded
+        // is given a dictionary by the reader).
+        let hinted: Vec<Field> = file_schema
+            .fields()
+            .iter()
+            .enumerate()
+            .map(|(i, field)| match field.data_type() {
+                DataType::Utf8 if wanted.contains(&i) => field.as_ref().clone().with_data_type(
+                    DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)),
+                ),
+                _ => field.as_ref().clone(),
+            })
+            .collect();
+        let hinted = Arc::new(Schema::new_with_metadata(
+            hinted,
+            file_schema.metadata().clone(),
+        ));
+        let metadata = ArrowReaderMetadata::try_new(
+            plain.metadata().clone(),
+            ArrowReaderOptions::new().with_schema(hinted),
+        )
+        .map_err(parquet_error)?;
+        Ok(Opening {
+            chunks,
+            metadata,
+            wanted,
+            builder,
+            file_format,
+        })
+    }
+
+    fn label(&self) -> Arc<str> {
+        self.builder
+            .source_label
+            .clone()
+            .unwrap_or_else(|| Arc::from("<parquet>"))
     }
 }
 
@@ -115,6 +355,7 @@ impl Iterator for ParquetFlowReader {
         if self.done {
             return None;
         }
+        self.started = true;
         match self.inner.next()? {
             Ok(batch) => match self.conform(batch) {
                 Ok(batch) => Some(Ok(batch)),
@@ -270,6 +511,46 @@ impl AddressEncoding {
     }
 }
 
+/// The column types [`FlowParquetWriter`] writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ParquetTypes {
+    /// flowsieve's flow schema, as [`crate::FlowRecordBatch`] holds it (unsigned ports and
+    /// counters, second timestamps, dictionary-encoded text), with the Arrow schema stored in the
+    /// file's metadata. The default.
+    #[default]
+    Flowsieve,
+    /// What AWS writes when a flow log is delivered as Parquet (`docs/flow-logs.md`): `INT32`
+    /// for `version`, ports, `protocol`, `tcp-flags`, `traffic-path`; `INT64` for `packets`,
+    /// `bytes`, and `start` / `end` as epoch seconds; strings for everything else, addresses as
+    /// text whatever the [`AddressEncoding`]; no Arrow schema in the metadata. A counter beyond
+    /// `i64::MAX` (no flow log holds one) is written as null.
+    Aws,
+}
+
+impl ParquetTypes {
+    /// The schema a flow schema is written in.
+    fn schema(self, flow: &SchemaRef, addresses: AddressEncoding) -> SchemaRef {
+        match self {
+            ParquetTypes::Flowsieve => addresses.schema(flow),
+            ParquetTypes::Aws => Arc::new(Schema::new(
+                flow.fields()
+                    .iter()
+                    .map(|f| {
+                        let data_type = match f.data_type() {
+                            DataType::UInt8 | DataType::UInt16 | DataType::UInt32 => {
+                                DataType::Int32
+                            }
+                            DataType::UInt64 | DataType::Timestamp(..) => DataType::Int64,
+                            _ => DataType::Utf8,
+                        };
+                        Field::new(f.name(), data_type, true)
+                    })
+                    .collect::<Vec<_>>(),
+            )),
+        }
+    }
+}
+
 /// Writes flow batches to a Parquet file.
 ///
 /// ```
@@ -289,6 +570,7 @@ pub struct FlowParquetWriter<W: Write + Send> {
     writer: ArrowWriter<W>,
     schema: SchemaRef,
     addresses: AddressEncoding,
+    types: ParquetTypes,
     rows: u64,
 }
 
@@ -302,14 +584,52 @@ impl<W: Write + Send> std::fmt::Debug for FlowParquetWriter<W> {
 }
 
 impl<W: Write + Send> FlowParquetWriter<W> {
-    /// A writer of batches in `schema` (a flow schema).
+    /// A writer of batches in `schema` (a flow schema), in flowsieve's column types, with the
+    /// Parquet writer's row groups (at most 1,048,576 rows each).
     pub fn try_new(
         out: W,
         schema: SchemaRef,
         compression: ParquetCompression,
         addresses: AddressEncoding,
     ) -> Result<Self> {
-        let schema = addresses.schema(&schema);
+        Self::try_new_with(
+            out,
+            schema,
+            compression,
+            addresses,
+            ParquetTypes::Flowsieve,
+            None,
+        )
+    }
+
+    /// A writer of batches in `schema` (a flow schema) in the column `types` given, with row
+    /// groups of at most `row_group_rows` rows (`None`: the Parquet writer's 1,048,576; 0 counts
+    /// as 1).
+    ///
+    /// ```
+    /// use flowsieve_log::{AddressEncoding, FlowParquetWriter, ParquetCompression, ParquetTypes, ReaderBuilder};
+    ///
+    /// let text = "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK\n";
+    /// let batch = ReaderBuilder::new().build(text.as_bytes())?.next().unwrap()?;
+    /// let mut out = Vec::new();
+    /// let mut writer = FlowParquetWriter::try_new_with(&mut out, batch.schema(), ParquetCompression::Gzip,
+    ///     AddressEncoding::Text, ParquetTypes::Aws, Some(100_000))?;
+    /// writer.write(&batch)?;
+    /// writer.close()?;
+    /// // Read back: the same batch.
+    /// let mut reader = flowsieve_log::ParquetFlowReader::try_new(bytes::Bytes::from(out), ReaderBuilder::new())?;
+    /// assert_eq!(reader.next().unwrap()?.as_record_batch(), batch.as_record_batch());
+    /// # Ok::<(), flowsieve_log::Error>(())
+    /// ```
+    pub fn try_new_with(
+        out: W,
+        schema: SchemaRef,
+        compression: ParquetCompression,
+        addresses: AddressEncoding,
+        types: ParquetTypes,
+        row_group_rows: Option<usize>,
+    ) -> Result<Self> {
+        let schema = types.schema(&schema, addresses);
         if let Some(feature) = compression.feature().filter(|_| !compression.is_built()) {
             return Err(Error::parquet(
                 "<parquet writer>",
@@ -329,20 +649,30 @@ impl<W: Write + Send> FlowParquetWriter<W> {
             ParquetCompression::Lz4 => Compression::LZ4_RAW,
             ParquetCompression::Uncompressed => Compression::UNCOMPRESSED,
         };
-        let props = WriterProperties::builder().set_compression(codec).build();
-        let writer = ArrowWriter::try_new(out, schema.clone(), Some(props))
+        let mut props = WriterProperties::builder().set_compression(codec);
+        if let Some(rows) = row_group_rows {
+            props = props.set_max_row_group_row_count(Some(rows.max(1)));
+        }
+        let options = ArrowWriterOptions::new()
+            .with_properties(props.build())
+            .with_skip_arrow_metadata(types == ParquetTypes::Aws);
+        let writer = ArrowWriter::try_new_with_options(out, schema.clone(), options)
             .map_err(|err| Error::parquet("<parquet writer>", err))?;
         Ok(FlowParquetWriter {
             writer,
             schema,
             addresses,
+            types,
             rows: 0,
         })
     }
 
     /// Writes one batch (its schema must be the writer's flow schema).
     pub fn write(&mut self, batch: &FlowRecordBatch) -> Result<()> {
-        let batch = self.addresses.encode(batch, &self.schema)?;
+        let batch = match self.types {
+            ParquetTypes::Flowsieve => self.addresses.encode(batch, &self.schema)?,
+            ParquetTypes::Aws => aws_columns(batch, &self.schema)?,
+        };
         self.writer
             .write(&batch)
             .map_err(|err| Error::parquet("<parquet writer>", err))?;
@@ -357,6 +687,22 @@ impl<W: Write + Send> FlowParquetWriter<W> {
             .map_err(|err| Error::parquet("<parquet writer>", err))?;
         Ok(self.rows)
     }
+}
+
+/// A flow batch in AWS's column types (`schema`, from [`ParquetTypes::Aws`]).
+fn aws_columns(batch: &FlowRecordBatch, schema: &SchemaRef) -> Result<RecordBatch> {
+    let batch = batch.as_record_batch();
+    let columns = batch
+        .columns()
+        .iter()
+        .zip(schema.fields())
+        .map(|(column, field)| match column.data_type() {
+            DataType::FixedSizeBinary(16) => Ok(addresses_as_text(column)),
+            DataType::Timestamp(..) => arrow_cast::cast(column, &DataType::Int64),
+            _ => arrow_cast::cast(column, field.data_type()),
+        })
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok(RecordBatch::try_new(schema.clone(), columns)?)
 }
 
 fn addresses_as_text(column: &ArrayRef) -> ArrayRef {
@@ -522,5 +868,185 @@ mod tests {
             "aws.parquet:2: malformed line: invalid_address in field `srcaddr`: \"bogus\""
         );
         assert_eq!(stats.samples[1].line, 4);
+    }
+
+    /// `copies` times the AWS documentation's records, in AWS's Parquet (gzip, AWS's types),
+    /// with row groups of `row_group_rows`.
+    fn aws_file(
+        copies: usize,
+        row_group_rows: usize,
+    ) -> (FlowRecordBatch, tempfile::NamedTempFile) {
+        let text = DOCS.repeat(copies);
+        let batch = ReaderBuilder::new()
+            .with_batch_size(1 << 20)
+            .build(text.as_bytes())
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap();
+        let file = tempfile::NamedTempFile::new().unwrap();
+        let mut writer = FlowParquetWriter::try_new_with(
+            file.reopen().unwrap(),
+            batch.schema(),
+            ParquetCompression::Gzip,
+            AddressEncoding::Text,
+            ParquetTypes::Aws,
+            Some(row_group_rows),
+        )
+        .unwrap();
+        writer.write(&batch).unwrap();
+        writer.close().unwrap();
+        (batch, file)
+    }
+
+    #[test]
+    fn aws_types_are_written_as_aws_writes_them_and_read_back() {
+        let (batch, file) = aws_file(3, 4);
+        let metadata =
+            ArrowReaderMetadata::load(&file.reopen().unwrap(), Default::default()).unwrap();
+        let parquet = metadata.metadata();
+        assert_eq!(parquet.num_row_groups(), 2);
+        assert!(
+            parquet
+                .file_metadata()
+                .key_value_metadata()
+                .is_none_or(|kv| kv.iter().all(|kv| kv.key != "ARROW:schema")),
+            "no Arrow schema: readers see the Parquet types"
+        );
+        let types: Vec<(String, DataType)> = metadata
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| (f.name().clone(), f.data_type().clone()))
+            .collect();
+        for (name, data_type) in &types {
+            let expected = match name.as_str() {
+                "version" | "srcport" | "dstport" | "protocol" | "tcp_flags" | "traffic_path" => {
+                    DataType::Int32
+                }
+                "packets" | "bytes" | "start" | "end" => DataType::Int64,
+                _ => DataType::Utf8,
+            };
+            assert_eq!(data_type, &expected, "{name}");
+        }
+        for row_group in parquet.row_groups() {
+            for column in row_group.columns() {
+                assert!(matches!(column.compression(), Compression::GZIP(_)));
+            }
+        }
+        let mut reader =
+            ParquetFlowReader::try_new(file.reopen().unwrap(), ReaderBuilder::new()).unwrap();
+        let back: Vec<FlowRecordBatch> = reader.by_ref().map(Result::unwrap).collect();
+        let back = arrow_select::concat::concat_batches(
+            &back[0].schema(),
+            back.iter().map(FlowRecordBatch::as_record_batch),
+        )
+        .unwrap();
+        assert_eq!(&back, batch.as_record_batch());
+        assert_eq!(reader.stats().counts.records, 6);
+    }
+
+    #[test]
+    fn row_groups_read_apart_give_the_file() {
+        let (batch, file) = aws_file(50, 16);
+        let builder = || {
+            ReaderBuilder::new()
+                .with_batch_size(5)
+                .with_source_label("rg")
+        };
+        let whole =
+            ParquetFlowReader::from_path(file.reopen().unwrap(), file.path(), builder()).unwrap();
+        assert_eq!(whole.row_group_count(), 7);
+        let parts = whole.into_parts().expect("seven row groups");
+        assert_eq!(
+            parts.iter().map(ParquetPart::row_group).collect::<Vec<_>>(),
+            (0..7).collect::<Vec<_>>()
+        );
+        // Read in reverse, on other threads: the same rows and accounting as the whole file.
+        let read: Vec<(Vec<RecordBatch>, LineStats)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = parts
+                .iter()
+                .rev()
+                .map(|part| {
+                    scope.spawn(move || {
+                        let mut reader = part.open().unwrap();
+                        let batches = reader
+                            .by_ref()
+                            .map(|b| b.unwrap().into_record_batch())
+                            .collect();
+                        (batches, reader.stats().clone())
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let mut stats = LineStats::default();
+        let mut batches = Vec::new();
+        for (part_batches, part_stats) in read.into_iter().rev() {
+            batches.extend(part_batches);
+            stats.merge(&part_stats, 5);
+        }
+        let rows = arrow_select::concat::concat_batches(&batches[0].schema(), &batches).unwrap();
+        assert_eq!(&rows, batch.as_record_batch());
+        let mut whole =
+            ParquetFlowReader::from_path(file.reopen().unwrap(), file.path(), builder()).unwrap();
+        whole.by_ref().for_each(|b| drop(b.unwrap()));
+        assert_eq!(&stats, whole.stats());
+        // A reader of any ChunkReader, a one-group file or a reader already read is not split.
+        let (_, one) = aws_file(1, 16);
+        let single =
+            ParquetFlowReader::from_path(one.reopen().unwrap(), one.path(), builder()).unwrap();
+        assert!(single.into_parts().is_err());
+        let any = ParquetFlowReader::try_new(file.reopen().unwrap(), builder()).unwrap();
+        assert!(any.into_parts().is_err());
+        let mut started =
+            ParquetFlowReader::from_bytes(std::fs::read(file.path()).unwrap().into(), builder())
+                .unwrap();
+        started.next();
+        assert!(started.into_parts().is_err());
+    }
+
+    #[test]
+    fn issues_of_a_later_row_group_keep_their_row_numbers() {
+        // Rows 1..=10 in two row groups of 5; rows 3 and 8 carry a port beyond 65535.
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("interface_id", DataType::Utf8, true),
+            Field::new("dstport", DataType::Int32, true),
+        ]));
+        let ports: Vec<i32> = (1..=10)
+            .map(|i| if i % 5 == 3 { 70_000 } else { i })
+            .collect();
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                Arc::new(StringArray::from(vec!["eni-1"; 10])),
+                Arc::new(arrow_array::Int32Array::from(ports)),
+            ],
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        let props = WriterProperties::builder()
+            .set_max_row_group_row_count(Some(5))
+            .build();
+        let mut writer = ArrowWriter::try_new(&mut out, schema, Some(props)).unwrap();
+        writer.write(&batch).unwrap();
+        writer.close().unwrap();
+        let reader = ParquetFlowReader::from_bytes(
+            out.into(),
+            ReaderBuilder::new().with_source_label("odd.parquet"),
+        )
+        .unwrap();
+        let lines: Vec<u64> = reader
+            .into_parts()
+            .unwrap()
+            .iter()
+            .flat_map(|part| {
+                let mut reader = part.open().unwrap();
+                reader.by_ref().for_each(|b| drop(b.unwrap()));
+                reader.stats().samples.clone()
+            })
+            .map(|issue| issue.line)
+            .collect();
+        assert_eq!(lines, [3, 8]);
     }
 }

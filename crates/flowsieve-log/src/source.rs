@@ -428,7 +428,7 @@ pub fn open(source: &Source, builder: &ReaderBuilder) -> Result<SourceReader> {
         Origin::Local(path) => {
             let label = source.label();
             let file = File::open(path).map_err(|err| Error::io(label.to_string(), err))?;
-            open_file(source, file, builder)
+            open_file(source, path, file, builder)
         }
         Origin::Remote { store, location } => {
             let body = store
@@ -439,7 +439,12 @@ pub fn open(source: &Source, builder: &ReaderBuilder) -> Result<SourceReader> {
     }
 }
 
-fn open_file(source: &Source, file: File, builder: &ReaderBuilder) -> Result<SourceReader> {
+fn open_file(
+    source: &Source,
+    path: &Path,
+    file: File,
+    builder: &ReaderBuilder,
+) -> Result<SourceReader> {
     let label = source.label().clone();
     let builder = builder.clone().with_source_label(label.clone());
     let mut file = BufReader::with_capacity(FILE_BUFFER, file);
@@ -447,8 +452,9 @@ fn open_file(source: &Source, file: File, builder: &ReaderBuilder) -> Result<Sou
         .fill_buf()
         .map_err(|err| Error::io(label.to_string(), err))?;
     match sniff(head) {
-        InputKind::Parquet => Ok(SourceReader::Parquet(ParquetFlowReader::try_new(
+        InputKind::Parquet => Ok(SourceReader::Parquet(ParquetFlowReader::from_path(
             file.into_inner(),
+            path,
             builder,
         )?)),
         kind => open_text(kind, file, &label, builder),
@@ -475,7 +481,7 @@ pub fn open_body(
             let mut whole = Vec::with_capacity(capacity);
             body.read_to_end(&mut whole)
                 .map_err(|err| Error::io(label.to_string(), err))?;
-            Ok(SourceReader::Parquet(ParquetFlowReader::try_new(
+            Ok(SourceReader::Parquet(ParquetFlowReader::from_bytes(
                 bytes::Bytes::from(whole),
                 builder,
             )?))

@@ -77,10 +77,8 @@ fn accumulate(
     // order-independent (`FlowAccumulator::merge`).
     let pool = AccumulatorPool::new(enis);
     let read = |source: &Source, reader| {
-        let mut acc = pool.take();
-        let stats = read_source(&mut acc, inputs, config, source, reader);
-        pool.put(acc);
-        progress(source, &stats?);
+        let stats = read_source(&pool, inputs, config, source, reader)?;
+        progress(source, &stats);
         Ok::<_, Error>(())
     };
     if selected.iter().any(|s| s.is_remote()) {
@@ -271,24 +269,150 @@ fn learn_source(
     learner.end_object();
 }
 
+/// Reads one source into accumulators of `pool`: a Parquet file of several row groups as one
+/// task per row group (rayon tasks, so idle workers take them), anything else whole. Returns
+/// the source's line accounting; records the source's failure (or, strict, returns it).
 fn read_source(
-    acc: &mut FlowAccumulator,
+    pool: &AccumulatorPool,
     inputs: Inputs<'_>,
     config: &AnalysisConfig,
     source: &Source,
     reader: flowsieve_log::Result<SourceReader>,
 ) -> Result<LineStats> {
-    acc.files += 1;
-    acc.begin_flow_log(source.key().flow_log_id.as_deref().unwrap_or(""));
-    let mut reader = match reader {
-        Ok(reader) => reader,
-        Err(err) if !config.strict => {
-            acc.file_errors
-                .push((source.label().to_string(), ErrorChain(&err).to_string()));
-            return Ok(LineStats::default());
+    let flow_log = source.key().flow_log_id.as_deref().unwrap_or("");
+    let outcome = match reader {
+        Ok(SourceReader::Parquet(parquet)) => match parquet.into_parts() {
+            Ok(parts) => {
+                // Row groups in parallel; their outcomes put together in file order, so the
+                // accounting (and the failure reported) does not depend on who read what.
+                let outcomes: Vec<Outcome> = parts
+                    .par_iter()
+                    .map(|part| {
+                        let mut acc = pool.take();
+                        acc.begin_flow_log(flow_log);
+                        let outcome = match part.open() {
+                            Ok(reader) => read_batches(
+                                &mut acc,
+                                inputs,
+                                config,
+                                SourceReader::Parquet(reader),
+                            ),
+                            Err(err) => Outcome::failed(err),
+                        };
+                        pool.put(acc);
+                        outcome
+                    })
+                    .collect();
+                Outcome::merged(outcomes, config.sample_limit)
+            }
+            Err(whole) => {
+                let mut acc = pool.take();
+                acc.begin_flow_log(flow_log);
+                let outcome = read_batches(&mut acc, inputs, config, SourceReader::Parquet(whole));
+                pool.put(acc);
+                outcome
+            }
+        },
+        Ok(reader) => {
+            let mut acc = pool.take();
+            acc.begin_flow_log(flow_log);
+            let outcome = read_batches(&mut acc, inputs, config, reader);
+            pool.put(acc);
+            outcome
         }
-        Err(err) => return Err(err.into()),
+        Err(err) => Outcome::failed(err),
     };
+    let mut acc = pool.take();
+    // Every source names its flow log, also one that could not be read.
+    acc.begin_flow_log(flow_log);
+    let settled = outcome.settle(&mut acc, source, config);
+    pool.put(acc);
+    settled
+}
+
+/// What reading a source (or one row group of it) gave, besides what was attributed.
+struct Outcome {
+    stats: LineStats,
+    failure: Option<flowsieve_log::Error>,
+    /// Fields attribution needs that a format of the source lacks.
+    missing: Vec<FlowField>,
+    /// Records read under such a format.
+    unusable_records: u64,
+}
+
+impl Outcome {
+    /// A source (or part) that could not be opened.
+    fn failed(err: flowsieve_log::Error) -> Outcome {
+        Outcome {
+            stats: LineStats::default(),
+            failure: Some(err),
+            missing: Vec::new(),
+            unusable_records: 0,
+        }
+    }
+
+    /// The outcomes of a file's parts, in file order: as if the file had been read whole,
+    /// except that a part that fails does not stop the others (the first failure is the file's).
+    fn merged(outcomes: Vec<Outcome>, sample_limit: usize) -> Outcome {
+        let mut merged = Outcome {
+            stats: LineStats::default(),
+            failure: None,
+            missing: Vec::new(),
+            unusable_records: 0,
+        };
+        for outcome in outcomes {
+            merged.stats.merge(&outcome.stats, sample_limit);
+            merged.failure = merged.failure.or(outcome.failure);
+            for field in outcome.missing {
+                if !merged.missing.contains(&field) {
+                    merged.missing.push(field);
+                }
+            }
+            merged.unusable_records += outcome.unusable_records;
+        }
+        merged
+    }
+
+    /// Records the source in `acc` (one file, its line accounting, why its records could not be
+    /// attributed, its failure) and returns its line accounting — or, strict, its failure.
+    fn settle(
+        mut self,
+        acc: &mut FlowAccumulator,
+        source: &Source,
+        config: &AnalysisConfig,
+    ) -> Result<LineStats> {
+        acc.files += 1;
+        if !self.missing.is_empty() {
+            self.missing
+                .sort_by_key(|f| ATTRIBUTION_FIELDS.iter().position(|a| a == f));
+            acc.unattributed.unusable_format += self.unusable_records;
+            acc.unusable_logs.push((
+                source.label().to_string(),
+                self.missing,
+                self.unusable_records,
+            ));
+        }
+        acc.bytes_read += self.stats.bytes;
+        acc.lines.merge(&self.stats, usize::MAX);
+        match self.failure {
+            Some(err) if config.strict => Err(err.into()),
+            Some(err) => {
+                acc.file_errors
+                    .push((source.label().to_string(), ErrorChain(&err).to_string()));
+                Ok(self.stats)
+            }
+            None => Ok(self.stats),
+        }
+    }
+}
+
+/// Attributes every batch of `reader` into `acc`, until its end or its first failure.
+fn read_batches(
+    acc: &mut FlowAccumulator,
+    inputs: Inputs<'_>,
+    config: &AnalysisConfig,
+    mut reader: SourceReader,
+) -> Outcome {
     let mut attributor = Attributor::new(config);
     let mut failure = None;
     // Fields attribution needs that a format of this object lacks, and its records read under
@@ -320,23 +444,11 @@ fn read_source(
             }
         }
     }
-    let stats = reader.stats().clone();
-    if !missing.is_empty() {
-        missing.sort_by_key(|f| ATTRIBUTION_FIELDS.iter().position(|a| a == f));
-        acc.unattributed.unusable_format += unusable_records;
-        acc.unusable_logs
-            .push((source.label().to_string(), missing, unusable_records));
-    }
-    acc.bytes_read += stats.bytes;
-    acc.lines.merge(&stats, usize::MAX);
-    match failure {
-        Some(err) if config.strict => Err(err.into()),
-        Some(err) => {
-            acc.file_errors
-                .push((source.label().to_string(), ErrorChain(&err).to_string()));
-            Ok(stats)
-        }
-        None => Ok(stats),
+    Outcome {
+        stats: reader.stats().clone(),
+        failure,
+        missing,
+        unusable_records,
     }
 }
 

@@ -22,6 +22,8 @@ pub const WIDTH: RangeInclusive<u64> = 60..=1000;
 pub const S3_CONCURRENCY: RangeInclusive<u64> = 1..=256;
 /// Retries of a failing S3 request (`--s3-retries`).
 pub const S3_RETRIES: RangeInclusive<u64> = 0..=100;
+/// Rows per Parquet row group (`convert --row-group-rows`): the Parquet writer's default at most.
+pub const ROW_GROUP_ROWS: RangeInclusive<u64> = 1..=1_048_576;
 /// Records of a generated archive (`generate --records`): 10^11 is about 20 TB of text.
 pub const RECORDS: RangeInclusive<u64> = 1..=100_000_000_000;
 

@@ -24,7 +24,8 @@ use std::time::Instant;
 use anyhow::{Context as _, bail};
 use flowsieve::log::{
     self, AddressEncoding, BoxError, ConversionSummary, ConvertTarget, ConvertedFile, Converter,
-    DEFAULT_BATCH_SIZE, LogFormat, OutputKind, ParquetCompression, ParquetOutputs, ReaderBuilder,
+    DEFAULT_BATCH_SIZE, LogFormat, OutputKind, ParquetCompression, ParquetOutputs, ParquetTypes,
+    ReaderBuilder,
 };
 use flowsieve::s3::{Discovery, LogLocation};
 
@@ -56,13 +57,22 @@ pub struct Args {
     /// Stop at the first malformed line or failing file, with its message (exit 1).
     #[arg(long)]
     pub strict: bool,
-    /// Parquet compression codec (zstd at level 3).
-    #[arg(long, value_enum, value_name = "CODEC", default_value_t = Codec::Zstd)]
-    pub compression: Codec,
+    /// Parquet compression codec. Default: zstd at level 3; gzip with --aws.
+    #[arg(long, value_enum, value_name = "CODEC")]
+    pub compression: Option<Codec>,
     /// Store addresses as 16 bytes (big-endian, IPv4 as IPv4-mapped IPv6), as flowsieve holds
     /// them, rather than as text such as `10.0.0.1`.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "aws")]
     pub binary_addresses: bool,
+    /// Write what AWS writes when a flow log is delivered as Parquet: its column types (32-bit
+    /// ports and protocol, 64-bit counters and epoch-second times, strings for the rest), gzip
+    /// unless --compression says otherwise, and, into a directory, one `….log.parquet` per input
+    /// at its relative path (an AWSLogs/… tree stays one).
+    #[arg(long)]
+    pub aws: bool,
+    /// Rows per Parquet row group at most, 1 to 1048576 (the default).
+    #[arg(long, value_name = "N", value_parser = args::count(args::ROW_GROUP_ROWS))]
+    pub row_group_rows: Option<usize>,
     /// Rows per batch read (and per write call), 1 to 1048576.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_BATCH_SIZE,
           value_parser = args::count(args::BATCH_SIZE))]
@@ -154,10 +164,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         AddressEncoding::Text
     };
-    let compression = args.compression.parquet();
+    let default_codec = if args.aws { Codec::Gzip } else { Codec::Zstd };
+    let compression = args.compression.unwrap_or(default_codec).parquet();
+    let types = if args.aws {
+        ParquetTypes::Aws
+    } else {
+        ParquetTypes::Flowsieve
+    };
     let converter = Converter {
         compression,
         addresses,
+        types,
+        row_group_rows: args.row_group_rows,
         threads,
         ..Converter::new(reader)
     };
@@ -185,7 +203,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     summary.files_pruned = listing.pruned;
     summary.seconds = started.elapsed().as_secs_f64();
 
-    print_summary(&summary, compression, addresses)?;
+    print_summary(&summary, compression, addresses, types)?;
     if let Some(output) = &summary_json {
         let json = serde_json::to_string_pretty(&summary).context("encoding the summary")?;
         output.write_all((json + "\n").as_bytes())?;
@@ -300,6 +318,7 @@ fn print_summary(
     summary: &ConversionSummary,
     compression: ParquetCompression,
     addresses: AddressEncoding,
+    types: ParquetTypes,
 ) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     let failed = match summary.files_failed {
@@ -334,9 +353,10 @@ fn print_summary(
             writeln!(out, "  {}", sample.message)?;
         }
     }
-    let addresses = match addresses {
-        AddressEncoding::Binary => "binary",
-        _ => "text",
+    let layout = match (types, addresses) {
+        (ParquetTypes::Aws, _) => "AWS's column types",
+        (_, AddressEncoding::Binary) => "binary addresses",
+        _ => "text addresses",
     };
     let written = match summary.output_kind {
         OutputKind::File if summary.output_files == 1 => format!("to {}", summary.output),
@@ -345,7 +365,7 @@ fn print_summary(
     };
     writeln!(
         out,
-        "rows written  {} {written} ({}, {addresses} addresses)",
+        "rows written  {} {written} ({}, {layout})",
         summary.rows_written,
         compression.name()
     )?;

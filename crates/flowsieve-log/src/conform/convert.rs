@@ -18,7 +18,7 @@ use arrow_array::{
     Array, ArrayRef, DictionaryArray, FixedSizeBinaryArray, Int32Array, PrimitiveArray,
     StringArray, new_null_array,
 };
-use arrow_buffer::{BooleanBufferBuilder, Buffer, NullBuffer, ScalarBuffer};
+use arrow_buffer::{ArrowNativeType, BooleanBufferBuilder, Buffer, NullBuffer, ScalarBuffer};
 use arrow_schema::{ArrowError, DataType, TimeUnit};
 
 use crate::enums::{Action, FlowDirection, FlowEnum, LogStatus, TrafficKind};
@@ -148,11 +148,13 @@ pub(crate) fn expected_types(name: &FieldName) -> &'static str {
 }
 
 /// Converts `column` to the flow type of `name`, refusing the rows whose cell does not fit.
-/// The caller has checked the type with [`accepts`].
+/// The caller has checked the type with [`accepts`]. `cache` is this input column's: what was
+/// worked out for the values of a dictionary, kept while the next batches share it.
 pub(crate) fn convert(
     name: &FieldName,
     column: &ArrayRef,
     refusals: &mut Refusals,
+    cache: &mut ColumnCache,
 ) -> Result<ArrayRef, ArrowError> {
     let target = name.kind().data_type();
     if column.data_type() == &DataType::Null {
@@ -163,7 +165,12 @@ pub(crate) fn convert(
         FieldKind::UInt16 => unsigned::<UInt16Type>(column, refusals),
         FieldKind::UInt64 => unsigned::<UInt64Type>(column, refusals),
         FieldKind::Timestamp => timestamps(column, refusals),
-        FieldKind::Address => addresses(column, refusals),
+        FieldKind::Address => match column.as_dictionary_opt::<Int32Type>() {
+            Some(dictionary) if Cells::of(dictionary.values()).is_some() => {
+                dictionary_addresses(dictionary, refusals, cache)
+            }
+            _ => addresses(column, refusals),
+        },
         FieldKind::Text => text(name.known(), column, refusals),
         FieldKind::Action => closed::<Action>(column, refusals),
         FieldKind::LogStatus => closed::<LogStatus>(column, refusals),
@@ -345,8 +352,45 @@ where
     if column.data_type() == &O::DATA_TYPE {
         return Ok(column.clone());
     }
+    let max = O::Native::usize_as(usize::MAX).to_i64().unwrap_or(i64::MAX);
+    if let Some(array) = fitted::<O>(column, max) {
+        return Ok(Arc::new(array));
+    }
     let array = integral::<O>(column, refusals, |v| O::Native::try_from(v).ok())?;
     Ok(Arc::new(array))
+}
+
+/// The fast path of AWS's Parquet types: an `Int32` or `Int64` column whose every slot lies in
+/// `0..=max` (`max` at most `i64::MAX`), converted to `O` in one pass without a branch per row,
+/// its nulls kept. `None` (take the checked path) for other types, or when a slot — a null one
+/// included, whose value is unspecified — lies outside.
+fn fitted<O: ArrowPrimitiveType>(column: &ArrayRef, max: i64) -> Option<PrimitiveArray<O>> {
+    macro_rules! fit {
+        ($t:ty) => {{
+            let array = column.as_primitive::<$t>();
+            let values = array.values();
+            // `fold` rather than `all`: no early exit, so the check vectorises.
+            let inside = values.iter().fold(true, |inside, &v| {
+                inside & (0..=max).contains(&i64::from(v))
+            });
+            if !inside {
+                return None;
+            }
+            let converted: Vec<O::Native> = values
+                .iter()
+                .map(|&v| O::Native::usize_as(v as usize))
+                .collect();
+            Some(PrimitiveArray::<O>::new(
+                ScalarBuffer::from(converted),
+                array.nulls().cloned(),
+            ))
+        }};
+    }
+    match column.data_type() {
+        DataType::Int32 => fit!(Int32Type),
+        DataType::Int64 => fit!(Int64Type),
+        _ => None,
+    }
 }
 
 /// `start` / `end`: typed timestamps in any unit (floored to the second) or epoch seconds,
@@ -357,6 +401,9 @@ fn timestamps(column: &ArrayRef, refusals: &mut Refusals) -> Result<ArrayRef, Ar
             .contains(&seconds)
             .then_some(seconds as i64)
     };
+    if let Some(seconds) = fitted::<TimestampSecondType>(column, MAX_TIMESTAMP) {
+        return Ok(Arc::new(seconds.with_timezone("+00:00")));
+    }
     let column = decoded(column)?;
     let seconds: PrimitiveArray<TimestampSecondType> = match column.data_type() {
         DataType::Timestamp(unit, _) => {
@@ -394,15 +441,12 @@ fn addresses(column: &ArrayRef, refusals: &mut Refusals) -> Result<ArrayRef, Arr
                     .ok()
             })
         } else {
-            cells.get(row).and_then(|cell| match cell.len() {
-                16 => cell.try_into().ok().map(u128::from_be_bytes),
-                4 => cell.try_into().ok().map(|v4: [u8; 4]| {
-                    crate::batch::ip_to_address(std::net::Ipv4Addr::from(v4).into())
-                }),
-                _ => {
+            cells.get(row).and_then(|cell| {
+                let value = binary_address(cell);
+                if value.is_none() {
                     refusals.refuse(row, LineIssueKind::InvalidAddress);
-                    None
                 }
+                value
             })
         };
         valid.append(value.is_some());
@@ -413,6 +457,171 @@ fn addresses(column: &ArrayRef, refusals: &mut Refusals) -> Result<ArrayRef, Arr
         Buffer::from_vec(bytes),
         nulls(valid),
     )?))
+}
+
+/// What a column's conversion keeps from one batch to the next: for a dictionary-encoded
+/// address column, each dictionary value's address, parsed when a row first refers to it, for
+/// as long as batches share the dictionary (a Parquet reader hands every batch of a column
+/// chunk the same dictionary). So an address is parsed once per distinct value of a column
+/// chunk, not once per row.
+#[derive(Debug, Default)]
+pub(crate) struct ColumnCache {
+    /// The dictionary values the table is for (held, so that comparing pointers is sound).
+    values: Option<ArrayRef>,
+    /// Per dictionary value: its address as the 16 big-endian bytes of the flow schema (an
+    /// `i128` in memory order), or 0.
+    addresses: Vec<i128>,
+    /// Per dictionary value: [`UNPARSED`], [`ADDRESS`], [`NULL`] or [`REFUSED`].
+    states: Vec<u8>,
+    /// Why each refused value was refused.
+    refused: Vec<(usize, LineIssueKind)>,
+}
+
+const UNPARSED: u8 = 0;
+const ADDRESS: u8 = 1;
+const NULL: u8 = 2;
+const REFUSED: u8 = 3;
+
+impl ColumnCache {
+    /// Readies the table for `values`, emptied when they are not the dictionary of the previous
+    /// batch.
+    fn use_dictionary(&mut self, values: &ArrayRef) {
+        let same = self
+            .values
+            .as_ref()
+            .is_some_and(|held| std::ptr::addr_eq(Arc::as_ptr(held), Arc::as_ptr(values)));
+        if !same {
+            self.values = Some(values.clone());
+            self.addresses.clear();
+            self.addresses.resize(values.len(), 0);
+            self.states.clear();
+            self.states.resize(values.len(), UNPARSED);
+            self.refused.clear();
+        }
+    }
+
+    /// Parses dictionary value `index` (once).
+    #[cold]
+    fn parse(&mut self, cells: &Cells<'_>, index: usize) {
+        let (state, address) = match address_slot(cells, index) {
+            AddressSlot::Address(value) => (ADDRESS, i128::from_ne_bytes(value.to_be_bytes())),
+            AddressSlot::Null => (NULL, 0),
+            AddressSlot::Refused(kind) => {
+                self.refused.push((index, kind));
+                (REFUSED, 0)
+            }
+        };
+        self.states[index] = state;
+        self.addresses[index] = address;
+    }
+
+    fn refusal(&self, index: usize) -> LineIssueKind {
+        self.refused
+            .iter()
+            .find(|(i, _)| *i == index)
+            .map_or(LineIssueKind::InvalidAddress, |(_, kind)| *kind)
+    }
+}
+
+/// One cell's address.
+enum AddressSlot {
+    Null,
+    Address(u128),
+    Refused(LineIssueKind),
+}
+
+/// Addresses of a dictionary-encoded column: each value parsed once (when a row first refers
+/// to it, and kept in `cache` while later batches share the dictionary), each row its value's
+/// address. The same accepts and refusals as [`addresses`] on the decoded column.
+fn dictionary_addresses(
+    dictionary: &DictionaryArray<Int32Type>,
+    refusals: &mut Refusals,
+    cache: &mut ColumnCache,
+) -> Result<ArrayRef, ArrowError> {
+    let values = dictionary.values();
+    let Some(cells) = Cells::of(values) else {
+        return Err(unsupported(values));
+    };
+    cache.use_dictionary(values);
+    let keys = dictionary.keys();
+    // First the values this batch refers to that are not parsed yet (a null row's key is
+    // unspecified: any index, or none), then one branch-free gather.
+    for &key in keys.values() {
+        let index = usize::try_from(key).unwrap_or(usize::MAX);
+        if cache.states.get(index) == Some(&UNPARSED) {
+            cache.parse(&cells, index);
+        }
+    }
+    let (addresses, states) = (&cache.addresses, &cache.states);
+    let out: Vec<i128> = keys
+        .values()
+        .iter()
+        .map(|&key| addresses.get(key as usize).copied().unwrap_or(0))
+        .collect();
+    // Whether some row is null or refused (rare: NODATA and SKIPDATA rows, bad values).
+    let invalid = keys.null_count() > 0
+        || keys.values().iter().fold(false, |invalid, &key| {
+            invalid | (states.get(key as usize) != Some(&ADDRESS))
+        });
+    let nulls = if invalid {
+        let mut valid = BooleanBufferBuilder::new(keys.len());
+        for (row, &key) in keys.values().iter().enumerate() {
+            let index = usize::try_from(key).unwrap_or(usize::MAX);
+            let state = match cache.states.get(index) {
+                _ if keys.is_null(row) => NULL,
+                Some(&state) => state,
+                // A key beyond the dictionary (the Parquet reader refuses those first).
+                None => {
+                    refusals.refuse(row, LineIssueKind::InvalidAddress);
+                    NULL
+                }
+            };
+            if state == REFUSED {
+                refusals.refuse(row, cache.refusal(index));
+            }
+            valid.append(state == ADDRESS);
+        }
+        nulls(valid)
+    } else {
+        None
+    };
+    Ok(Arc::new(FixedSizeBinaryArray::try_new(
+        16,
+        ScalarBuffer::from(out).into_inner(),
+        nulls,
+    )?))
+}
+
+/// The address of one cell, as [`addresses`] reads it.
+fn address_slot(cells: &Cells<'_>, index: usize) -> AddressSlot {
+    if cells.is_text() {
+        return match text_cell(cells, index) {
+            None => AddressSlot::Null,
+            Some(cell) => match whole_value(address, cell, LineIssueKind::InvalidAddress) {
+                Ok(value) => AddressSlot::Address(value),
+                Err(kind) => AddressSlot::Refused(kind),
+            },
+        };
+    }
+    match cells.get(index) {
+        None => AddressSlot::Null,
+        Some(cell) => binary_address(cell).map_or(
+            AddressSlot::Refused(LineIssueKind::InvalidAddress),
+            AddressSlot::Address,
+        ),
+    }
+}
+
+/// A 16-byte (big-endian) or 4-byte (IPv4) binary address.
+fn binary_address(cell: &[u8]) -> Option<u128> {
+    match cell.len() {
+        16 => cell.try_into().ok().map(u128::from_be_bytes),
+        4 => cell
+            .try_into()
+            .ok()
+            .map(|v4: [u8; 4]| crate::batch::ip_to_address(std::net::Ipv4Addr::from(v4).into())),
+        _ => None,
+    }
 }
 
 /// Any column as `Dictionary(Int32, Utf8)`, `-` as null.
@@ -523,6 +732,19 @@ fn closed<T: FlowEnum>(column: &ArrayRef, refusals: &mut Refusals) -> Result<Arr
             Some(v) => T::from_name(v).map(|t| Some(t.key())).ok_or(()),
         })
         .collect();
+    // Every value a spelling (AWS's dictionaries, in the order values first appeared): the keys
+    // renumbered in one pass, the nulls kept.
+    let renumbered: Option<Vec<i32>> = table.iter().map(|t| t.ok().flatten()).collect();
+    if let Some(renumbered) = renumbered {
+        let keys = dictionary.keys();
+        let remapped: Vec<i32> = keys
+            .values()
+            .iter()
+            .map(|&key| renumbered.get(key as usize).copied().unwrap_or(0))
+            .collect();
+        let keys = Int32Array::new(ScalarBuffer::from(remapped), keys.nulls().cloned());
+        return Ok(Arc::new(DictionaryArray::try_new(keys, names)?));
+    }
     let keys: Int32Array = dictionary
         .keys()
         .iter()

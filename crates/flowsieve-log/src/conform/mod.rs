@@ -24,7 +24,7 @@ use crate::format::LogFormat;
 use crate::reader::ReaderBuilder;
 use crate::stats::{LineIssue, LineStats};
 
-use convert::{Refusal, Refusals, accepts, convert, expected_types};
+use convert::{ColumnCache, Refusal, Refusals, accepts, convert, expected_types};
 
 /// Converts Arrow record batches whose columns carry flow-log fields into [`FlowRecordBatch`]es
 /// in the flow schema, refusing — and accounting for — the rows whose values do not fit.
@@ -109,6 +109,8 @@ pub struct FlowConformer {
     sample_limit: usize,
     stats: LineStats,
     rows_seen: u64,
+    /// Per entry of `reads`: what its conversion keeps between batches.
+    caches: Vec<ColumnCache>,
 }
 
 /// The input columns a conformer reads for `projection` (`None`: every column), in input
@@ -179,7 +181,6 @@ impl FlowConformer {
         Ok(FlowConformer {
             input,
             input_format,
-            reads,
             outputs,
             status,
             schema: flow_schema(&outputs_named),
@@ -188,7 +189,18 @@ impl FlowConformer {
             sample_limit: options.sample_limit(),
             stats: LineStats::default(),
             rows_seen: 0,
+            caches: std::iter::repeat_with(ColumnCache::default)
+                .take(reads.len())
+                .collect(),
+            reads,
         })
+    }
+
+    /// The same conformer numbering its rows from `first_row` + 1 (a reader of a file's later
+    /// part: its rows are numbered as in the whole file).
+    pub(crate) fn with_first_row(mut self, first_row: u64) -> FlowConformer {
+        self.rows_seen = first_row;
+        self
     }
 
     /// The flow-log fields the input's columns carry, in input order (unknown names as
@@ -216,9 +228,9 @@ impl FlowConformer {
         let rows = batch.num_rows();
         let mut refusals = Refusals::new(rows);
         let mut converted = Vec::with_capacity(self.reads.len());
-        for (i, name) in &self.reads {
+        for ((i, name), cache) in self.reads.iter().zip(&mut self.caches) {
             refusals.start_column(*i);
-            converted.push(convert(name, batch.column(*i), &mut refusals)?);
+            converted.push(convert(name, batch.column(*i), &mut refusals, cache)?);
         }
         let columns: Vec<ArrayRef> = self
             .outputs

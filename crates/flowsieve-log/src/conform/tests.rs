@@ -479,6 +479,151 @@ fn text_cells_that_are_not_utf8_are_refused() {
     );
 }
 
+/// The string columns of `input` dictionary-encoded (as the Parquet reader delivers them).
+fn dictionary_encoded(input: &RecordBatch) -> RecordBatch {
+    let dictionary = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
+    let columns: Vec<(String, ArrayRef)> = input
+        .schema()
+        .fields()
+        .iter()
+        .zip(input.columns())
+        .map(|(field, column)| {
+            let column = match column.data_type() {
+                DataType::Utf8 => arrow_cast::cast(column, &dictionary).unwrap(),
+                _ => column.clone(),
+            };
+            (field.name().clone(), column)
+        })
+        .collect();
+    RecordBatch::try_from_iter(columns).unwrap()
+}
+
+/// What AWS writes: `Int32` ports and protocol, `Int64` counters and times, strings, in the
+/// order values appear (so `REJECT` may come before `ACCEPT` in a dictionary).
+fn aws_columns(rows: &[(&str, &str, i64, i64, &str, &str)]) -> RecordBatch {
+    batch(vec![
+        (
+            "interface_id",
+            Arc::new(StringArray::from(vec!["eni-1"; rows.len()])),
+        ),
+        (
+            "srcaddr",
+            Arc::new(StringArray::from_iter(rows.iter().map(|r| Some(r.0)))),
+        ),
+        (
+            "dstaddr",
+            Arc::new(StringArray::from_iter(rows.iter().map(|r| Some(r.1)))),
+        ),
+        (
+            "dstport",
+            Arc::new(Int32Array::from_iter(rows.iter().map(|r| Some(r.2 as i32)))),
+        ),
+        (
+            "packets",
+            Arc::new(Int64Array::from_iter(rows.iter().map(|r| Some(r.3)))),
+        ),
+        (
+            "start",
+            Arc::new(Int64Array::from(vec![1_418_530_010; rows.len()])),
+        ),
+        (
+            "action",
+            Arc::new(StringArray::from_iter(rows.iter().map(|r| Some(r.4)))),
+        ),
+        (
+            "log_status",
+            Arc::new(StringArray::from_iter(rows.iter().map(|r| Some(r.5)))),
+        ),
+    ])
+}
+
+#[test]
+fn dictionary_encoded_strings_convert_as_plain_ones() {
+    let rows = [
+        ("10.0.0.1", "10.0.0.2", 443, 5, "REJECT", "OK"),
+        ("10.0.0.1", "2001:db8::1", 70_000, 1, "ACCEPT", "OK"),
+        ("bogus", "10.0.0.2", 22, 2, "ACCEPT", "OK"),
+        ("-", "-", 0, 0, "-", "NODATA"),
+        ("::ffff:10.0.0.3", "10.0.0.2", 53, -1, "ACCEPT", "OK"),
+        ("10.0.0.1", "10.0.0.2 ", 80, 3, "MAYBE", "OK"),
+    ];
+    let plain = aws_columns(&rows);
+    let encoded = dictionary_encoded(&plain);
+    assert!(matches!(
+        encoded.column(1).data_type(),
+        DataType::Dictionary(..)
+    ));
+    let builder = || ReaderBuilder::new().with_source_label("aws");
+    let (from_plain, plain_stats) = conform(builder(), &plain);
+    let (from_dictionary, dictionary_stats) = conform(builder(), &encoded);
+    assert_eq!(
+        from_dictionary.as_record_batch(),
+        from_plain.as_record_batch()
+    );
+    assert_eq!(dictionary_stats, plain_stats);
+    assert_eq!(from_plain.num_rows(), 2);
+    let issues: Vec<String> = plain_stats.samples.iter().map(|s| s.to_string()).collect();
+    assert_eq!(
+        issues,
+        [
+            "aws:2: malformed line: number_out_of_range in field `dstport`: \"70000\"",
+            "aws:3: malformed line: invalid_address in field `srcaddr`: \"bogus\"",
+            "aws:5: malformed line: number_out_of_range in field `packets`: \"-1\"",
+            "aws:6: malformed line: invalid_address in field `dstaddr`: \"10.0.0.2 \"",
+        ]
+    );
+    // The closed columns come out with the text reader's keys, whatever the input's order.
+    assert_eq!(from_plain.actions().unwrap().get(0), Some(Action::Reject));
+    assert_eq!(plain_stats.counts.nodata, 1);
+}
+
+#[test]
+fn batches_sharing_an_address_dictionary_convert_every_row() {
+    let values: ArrayRef = Arc::new(StringArray::from(vec!["10.0.0.1", "nope", "::1", "-"]));
+    let keys = |keys: Vec<Option<i32>>| -> ArrayRef {
+        Arc::new(DictionaryArray::new(Int32Array::from(keys), values.clone()))
+    };
+    let schema = Arc::new(Schema::new(vec![Field::new(
+        "srcaddr",
+        DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)),
+        true,
+    )]));
+    let mut conformer = ReaderBuilder::new()
+        .with_source_label("dict")
+        .build_conformer(schema.clone())
+        .unwrap();
+    let first =
+        RecordBatch::try_new(schema.clone(), vec![keys(vec![Some(0), None, Some(3)])]).unwrap();
+    let second =
+        RecordBatch::try_new(schema.clone(), vec![keys(vec![Some(2), Some(1), Some(0)])]).unwrap();
+    let out: Vec<Option<u128>> = [first, second]
+        .iter()
+        .flat_map(|batch| {
+            let out = conformer.conform(batch).unwrap();
+            let column = out
+                .column(FlowField::SrcAddr)
+                .unwrap()
+                .as_fixed_size_binary()
+                .clone();
+            (0..column.len())
+                .map(|row| {
+                    column
+                        .is_valid(row)
+                        .then(|| u128::from_be_bytes(column.value(row).try_into().unwrap()))
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let v4 = crate::batch::ip_to_address("10.0.0.1".parse().unwrap());
+    assert_eq!(out, [Some(v4), None, None, Some(1), Some(v4)]);
+    let stats = conformer.stats();
+    assert_eq!(stats.counts.malformed, 1);
+    assert_eq!(
+        stats.samples[0].to_string(),
+        "dict:5: malformed line: invalid_address in field `srcaddr`: \"nope\""
+    );
+}
+
 mod properties {
     use super::*;
     use proptest::prelude::*;

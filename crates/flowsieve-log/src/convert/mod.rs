@@ -16,7 +16,7 @@ use crate::error::{Error, ErrorChain};
 use crate::field::FieldName;
 use crate::format::LogFormat;
 use crate::parallel::read_in_order;
-use crate::parquet::{AddressEncoding, FlowParquetWriter, ParquetCompression};
+use crate::parquet::{AddressEncoding, FlowParquetWriter, ParquetCompression, ParquetTypes};
 use crate::reader::{DEFAULT_SAMPLE_LIMIT, ReaderBuilder};
 use crate::source::{Source, open, peek_format};
 use crate::stats::LineStats;
@@ -187,6 +187,11 @@ pub struct Converter {
     pub compression: ParquetCompression,
     /// How addresses are stored: as text unless set.
     pub addresses: AddressEncoding,
+    /// The column types written: flowsieve's unless set. With [`ParquetTypes::Aws`] a
+    /// directory's files are named as AWS names its Parquet objects, `….log.parquet`.
+    pub types: ParquetTypes,
+    /// Rows per row group at most: the Parquet writer's 1,048,576 unless set.
+    pub row_group_rows: Option<usize>,
     /// Files read at once (0 counts as 1): the CPUs unless set. The output does not depend on
     /// it.
     pub threads: usize,
@@ -200,6 +205,8 @@ impl Converter {
             reader,
             compression: ParquetCompression::default(),
             addresses: AddressEncoding::Text,
+            types: ParquetTypes::Flowsieve,
+            row_group_rows: None,
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
         }
     }
@@ -385,7 +392,11 @@ impl<O: ParquetOutputs> Job<'_, O> {
             .enumerate()
             .map(|(i, (source, format))| {
                 let format = format.as_ref().map_err(Clone::clone)?;
-                let path = dir.join(source.output_name("parquet"));
+                let extension = match self.converter.types {
+                    ParquetTypes::Flowsieve => "parquet",
+                    ParquetTypes::Aws => "log.parquet",
+                };
+                let path = dir.join(source.output_name(extension));
                 if let Some(&first) = taken.get(&path) {
                     return Err(format!(
                         "{}: its output {} is already written for {}",
@@ -503,7 +514,8 @@ impl<O: ParquetOutputs> Job<'_, O> {
             .with_projection(fields.iter().cloned())
     }
 
-    /// A Parquet writer of `fields` into `out`, with the converter's codec and addresses.
+    /// A Parquet writer of `fields` into `out`, with the converter's codec, addresses, column
+    /// types and row groups.
     fn writer<W: Write + Send>(
         &self,
         out: W,
@@ -512,9 +524,18 @@ impl<O: ParquetOutputs> Job<'_, O> {
         let Converter {
             compression,
             addresses,
+            types,
+            row_group_rows,
             ..
         } = *self.converter;
-        FlowParquetWriter::try_new(out, flow_schema(fields), compression, addresses)
+        FlowParquetWriter::try_new_with(
+            out,
+            flow_schema(fields),
+            compression,
+            addresses,
+            types,
+            row_group_rows,
+        )
     }
 }
 

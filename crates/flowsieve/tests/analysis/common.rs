@@ -106,7 +106,8 @@ pub fn demo_dir() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/demo"))
 }
 
-fn in_pool(threads: usize, f: impl FnOnce() -> Report + Send) -> Report {
+/// `f` on a rayon pool of `threads` threads.
+pub fn in_pool(threads: usize, f: impl FnOnce() -> Report + Send) -> Report {
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()

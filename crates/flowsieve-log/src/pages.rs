@@ -1,0 +1,306 @@
+//! The pages of a Parquet file for the Arrow reader, gzip pages inflated with libdeflate.
+//!
+//! AWS compresses its Parquet flow logs with gzip, page by page. The Parquet crate inflates each
+//! page through flate2 as a stream; a page is a whole gzip member held in memory whose size its
+//! trailer states, which libdeflate inflates in one call, about 1.5 times as fast
+//! (BENCHMARKS.md, "AWS Parquet flow logs"). [`InflatedRowGroups`] hands the Arrow reader the
+//! file's pages through the Parquet crate's own page reader, told that gzip column chunks are
+//! uncompressed, and inflates their pages itself. A page that is not exactly one member
+//! libdeflate takes ([`is_whole_member`]: several members, junk after one, a size beyond 4 GiB)
+//! is inflated by flate2 instead, as the Parquet crate would; what flate2 refuses is an error,
+//! as it would be there.
+
+use std::cell::RefCell;
+use std::io::Read;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use parquet::arrow::arrow_reader::RowGroups;
+use parquet::basic::Compression;
+use parquet::column::page::{Page, PageIterator, PageMetadata, PageReader};
+use parquet::errors::{ParquetError, Result};
+use parquet::file::metadata::{ColumnChunkMetaData, ParquetMetaData, RowGroupMetaData};
+use parquet::file::reader::ChunkReader;
+use parquet::file::serialized_reader::SerializedPageReader;
+
+/// The deflate format's largest expansion: 258 bytes out for two bits in, so at most 1,032
+/// bytes out per byte in. A page whose trailer claims more is not believed (no allocation
+/// follows a claim the input cannot back).
+const MAX_EXPANSION: usize = 1032;
+
+/// Row groups of a file (some of them, in file order), their gzip pages inflated by
+/// [`Inflating`].
+pub(crate) struct InflatedRowGroups<T> {
+    pub(crate) reader: Arc<T>,
+    pub(crate) metadata: Arc<ParquetMetaData>,
+    pub(crate) row_groups: Vec<usize>,
+}
+
+impl<T: ChunkReader + 'static> RowGroups for InflatedRowGroups<T> {
+    fn num_rows(&self) -> usize {
+        self.row_groups()
+            .map(|rg| usize::try_from(rg.num_rows()).unwrap_or(0))
+            .sum()
+    }
+
+    fn column_chunks(&self, i: usize) -> Result<Box<dyn PageIterator>> {
+        let chunks = self
+            .row_groups
+            .iter()
+            .map(|&rg| {
+                let row_group = self.metadata.row_group(rg);
+                let rows = usize::try_from(row_group.num_rows()).unwrap_or(0);
+                (row_group.column(i).clone(), rows)
+            })
+            .collect::<Vec<_>>();
+        Ok(Box::new(ColumnPages {
+            reader: self.reader.clone(),
+            chunks: chunks.into_iter(),
+        }))
+    }
+
+    fn row_groups(&self) -> Box<dyn Iterator<Item = &RowGroupMetaData> + '_> {
+        Box::new(
+            self.row_groups
+                .iter()
+                .map(|&rg| self.metadata.row_group(rg)),
+        )
+    }
+
+    fn metadata(&self) -> &ParquetMetaData {
+        &self.metadata
+    }
+}
+
+/// The page readers of one column, a column chunk per row group.
+struct ColumnPages<T> {
+    reader: Arc<T>,
+    chunks: std::vec::IntoIter<(ColumnChunkMetaData, usize)>,
+}
+
+impl<T: ChunkReader + 'static> Iterator for ColumnPages<T> {
+    type Item = Result<Box<dyn PageReader>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let (chunk, rows) = self.chunks.next()?;
+        Some(page_reader(self.reader.clone(), chunk, rows))
+    }
+}
+
+impl<T: ChunkReader + 'static> PageIterator for ColumnPages<T> {}
+
+/// The pages of one column chunk: gzip ones through [`Inflating`], others as the Parquet crate
+/// reads them.
+fn page_reader<T: ChunkReader + 'static>(
+    reader: Arc<T>,
+    chunk: ColumnChunkMetaData,
+    rows: usize,
+) -> Result<Box<dyn PageReader>> {
+    if !matches!(chunk.compression(), Compression::GZIP(_)) {
+        return Ok(Box::new(SerializedPageReader::new(
+            reader, &chunk, rows, None,
+        )?));
+    }
+    let stored = chunk
+        .into_builder()
+        .set_compression(Compression::UNCOMPRESSED)
+        .build()?;
+    Ok(Box::new(Inflating {
+        pages: SerializedPageReader::new(reader, &stored, rows, None)?,
+    }))
+}
+
+thread_local! {
+    /// One libdeflate decompressor per thread (about 10 KB, set up once, not per column chunk).
+    static INFLATER: RefCell<libdeflater::Decompressor> =
+        RefCell::new(libdeflater::Decompressor::new());
+}
+
+/// A column chunk's pages as stored (gzip members), inflated.
+struct Inflating<T: ChunkReader> {
+    pages: SerializedPageReader<T>,
+}
+
+/// A page as stored, inflated.
+fn inflate_page(mut page: Page) -> Result<Page> {
+    match &mut page {
+        Page::DataPage { buf, .. } | Page::DictionaryPage { buf, .. } => *buf = inflate(buf, 0)?,
+        // Version 2 keeps its levels uncompressed, ahead of the values.
+        Page::DataPageV2 {
+            buf,
+            def_levels_byte_len,
+            rep_levels_byte_len,
+            is_compressed: true,
+            ..
+        } => {
+            let levels = usize::try_from(*def_levels_byte_len)
+                .ok()
+                .zip(usize::try_from(*rep_levels_byte_len).ok())
+                .and_then(|(def, rep)| def.checked_add(rep))
+                .filter(|levels| *levels <= buf.len())
+                .ok_or_else(|| {
+                    ParquetError::General("DataPage v2 levels longer than the page".into())
+                })?;
+            *buf = inflate(buf, levels)?;
+        }
+        Page::DataPageV2 { .. } => {}
+    }
+    Ok(page)
+}
+
+/// `stored[..keep]` as it is, then `stored[keep..]` inflated (a gzip member).
+fn inflate(stored: &[u8], keep: usize) -> Result<Bytes> {
+    let (head, member) = stored.split_at(keep);
+    if member.is_empty() {
+        // A page without values may hold nothing.
+        return Ok(Bytes::copy_from_slice(head));
+    }
+    // The trailer's last four bytes: the member's size, modulo 2^32.
+    let claimed = member
+        .len()
+        .checked_sub(4)
+        .and_then(|at| member.get(at..))
+        .and_then(|size| <[u8; 4]>::try_from(size).ok())
+        .map(|size| u32::from_le_bytes(size) as usize)
+        .filter(|size| *size <= member.len().saturating_mul(MAX_EXPANSION));
+    if let Some(size) = claimed {
+        let mut out = vec![0u8; head.len() + size];
+        out[..head.len()].copy_from_slice(head);
+        let body = &mut out[head.len()..];
+        let inflated =
+            INFLATER.with(|inflater| inflater.borrow_mut().gzip_decompress(member, body));
+        if let Ok(n) = inflated
+            && n == size
+            && is_whole_member(member, body)
+        {
+            return Ok(Bytes::from(out));
+        }
+    }
+    // What libdeflate does not take (several members, a size beyond 4 GiB) flate2 reads,
+    // as the Parquet crate does.
+    let mut out = head.to_vec();
+    flate2::read::MultiGzDecoder::new(member)
+        .read_to_end(&mut out)
+        .map_err(|err| ParquetError::External(Box::new(err)))?;
+    Ok(Bytes::from(out))
+}
+
+/// Whether `inflated`, what libdeflate made of the first gzip member of `member`, is all of
+/// `member` — one member, as Parquet writers write a page, nothing after it.
+///
+/// libdeflate reads the first member and checks it against that member's trailer (CRC-32 and
+/// size), but does not say where the member ended. The last eight bytes of `member` are the
+/// trailer of its last member. If they hold the CRC and size of `inflated`, and appear nowhere
+/// else in `member`, the first member's trailer is the last one: one member. Anything after a
+/// first member (another member, junk) would put that first trailer earlier in `member`: a
+/// last trailer equal to the first appears twice, another one fails the comparison. (A chance
+/// occurrence of the trailer inside the compressed data only sends a page to flate2.)
+fn is_whole_member(member: &[u8], inflated: &[u8]) -> bool {
+    let Some((before, trailer)) = member.split_last_chunk::<8>() else {
+        return false;
+    };
+    let mut expected = [0u8; 8];
+    expected[..4].copy_from_slice(&libdeflater::crc32(inflated).to_le_bytes());
+    expected[4..].copy_from_slice(&(inflated.len() as u32).to_le_bytes());
+    *trailer == expected && memchr::memmem::find(before, trailer).is_none()
+}
+
+impl<T: ChunkReader> Iterator for Inflating<T> {
+    type Item = Result<Page>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.get_next_page().transpose()
+    }
+}
+
+impl<T: ChunkReader> PageReader for Inflating<T> {
+    fn get_next_page(&mut self) -> Result<Option<Page>> {
+        match self.pages.get_next_page()? {
+            Some(page) => inflate_page(page).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn peek_next_page(&mut self) -> Result<Option<PageMetadata>> {
+        self.pages.peek_next_page()
+    }
+
+    fn skip_next_page(&mut self) -> Result<()> {
+        self.pages.skip_next_page()
+    }
+
+    fn at_record_boundary(&mut self) -> Result<bool> {
+        self.pages.at_record_boundary()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        encoder.write_all(data).unwrap();
+        encoder.finish().unwrap()
+    }
+
+    #[test]
+    fn a_member_is_inflated_after_the_bytes_kept() {
+        let data: Vec<u8> = (0..100_000u32)
+            .flat_map(|i| (i % 251).to_le_bytes())
+            .collect();
+        let mut stored = b"levels".to_vec();
+        stored.extend(gzip(&data));
+        let out = inflate(&stored, 6).unwrap();
+        assert_eq!(&out[..6], b"levels");
+        assert_eq!(&out[6..], &data[..]);
+        assert!(inflate(b"", 0).unwrap().is_empty());
+    }
+
+    #[test]
+    fn several_members_are_read_whole_by_the_fallback() {
+        // Two members of the same size and content: libdeflate alone would stop after the
+        // first one with a size and CRC that match the last trailer.
+        let half = b"the same half".repeat(100);
+        let mut stored = gzip(&half);
+        stored.extend(gzip(&half));
+        assert_eq!(&inflate(&stored, 0).unwrap()[..], half.repeat(2).as_slice());
+        let mut stored = gzip(b"first ");
+        stored.extend(gzip(b"second"));
+        assert_eq!(&inflate(&stored, 0).unwrap()[..], b"first second");
+        // Junk after a member that ends with a copy of its trailer is junk, as flate2 says.
+        let mut stored = gzip(&half);
+        let trailer = stored[stored.len() - 8..].to_vec();
+        stored.extend(b"junk");
+        stored.extend(trailer);
+        assert!(inflate(&stored, 0).is_err());
+    }
+
+    #[test]
+    fn corrupt_or_implausible_members_are_errors_without_allocating_their_claim() {
+        let mut stored = gzip(&[7u8; 10_000]);
+        let middle = stored.len() / 2;
+        stored[middle] ^= 0xff;
+        assert!(inflate(&stored, 0).is_err());
+        assert!(inflate(b"not gzip at all", 0).is_err());
+        // A trailer claiming 4 GiB from a few bytes is not believed.
+        let mut claim = gzip(b"tiny");
+        let at = claim.len() - 4;
+        claim[at..].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(inflate(&claim, 0).is_err());
+        let page = Page::DataPageV2 {
+            buf: Bytes::from_static(b"ab"),
+            num_values: 1,
+            encoding: parquet::basic::Encoding::PLAIN,
+            num_nulls: 0,
+            num_rows: 1,
+            def_levels_byte_len: 2,
+            rep_levels_byte_len: 1,
+            is_compressed: true,
+            statistics: None,
+        };
+        assert!(inflate_page(page).is_err());
+    }
+}
