@@ -2,13 +2,14 @@
 # Seeds the fuzz corpora (fuzz/corpus/<target>/, not committed) from testdata/: every flow-log
 # file whole, each of its lines alone under each format the `line` target can give, and its
 # header line as a format string in both written forms; the fuzzers' past findings; S3 keys of
-# every layout; every inventory file. Safe to run again: it only adds files.
+# every layout; every inventory file; small AWS Parquet files. Safe to run again: it only adds
+# files.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 corpus=$here/corpus
 mkdir -p "$corpus/line" "$corpus/format_string" "$corpus/decoder_chunks" "$corpus/object_key" \
-    "$corpus/inventory"
+    "$corpus/inventory" "$corpus/parquet_file"
 for file in "$root"/testdata/logs/*.log "$root"/testdata/malformed/*.log; do
     name=$(basename "$file" .log)
     # line: the first byte picks the format given (0: none, the header or the default v2).
@@ -51,7 +52,14 @@ for file in $(find "$root/testdata/network" -name '*.json' | sort); do
     { printf '\000'; cat "$file"; } > "$corpus/inventory/$name"
     { printf '\001'; cat "$file"; } > "$corpus/inventory/$name-entries"
 done
-for target in line format_string decoder_chunks object_key inventory; do
+# parquet_file: the target's own AWS Parquet file with each row-group size, undamaged and with
+# one byte changed in its pages and in its footer.
+for rows in 0 1 2 3; do
+    printf "\\000\\00$rows" > "$corpus/parquet_file/aws-$rows"
+    printf "\\000\\00$rows\\220\\001\\377" > "$corpus/parquet_file/aws-$rows-page"
+    printf "\\000\\00$rows\\377\\377\\000" > "$corpus/parquet_file/aws-$rows-footer"
+done
+for target in line format_string decoder_chunks object_key inventory parquet_file; do
     printf '%s %s, ' "$(ls "$corpus/$target" | wc -l)" "$target"
 done
 echo "in $corpus"

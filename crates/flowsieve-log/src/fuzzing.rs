@@ -288,3 +288,132 @@ fn window_stamp(start: i64) -> String {
         seconds % 3600 / 60
     )
 }
+
+/// Flow-log text the `parquet_file` target writes as an AWS Parquet file before damaging it:
+/// every log-status, both actions, IPv4 and IPv6, repeated addresses (so dictionaries repeat).
+const PARQUET_TEXT: &str = "\
+version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status tcp-flags
+2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK 2
+2 123456789010 eni-1235b8ca123456789 172.31.16.21 172.31.16.139 22 20641 6 20 4249 1418530010 1418530070 ACCEPT OK 18
+2 123456789010 eni-1235b8ca123456789 172.31.9.69 172.31.9.12 49761 3389 6 20 4249 1418530010 1418530070 REJECT OK 0
+2 123456789010 eni-1a2b3c4d - - - - - - - 1431280876 1431280934 - NODATA -
+2 123456789010 eni-4b118871 - - - - - - - 1431280876 1431280934 - SKIPDATA -
+2 123456789010 eni-1235b8ca123456789 2001:db8::1 2001:db8::2 443 51000 6 3 180 1418530010 1418530070 ACCEPT OK 19
+2 123456789010 eni-1235b8ca123456789 172.31.16.139 198.51.100.7 0 0 1 1 84 1418530010 1418530070 ACCEPT OK 0
+";
+
+/// The `parquet_file` target. The first byte's bit 0 picks the input: set, the rest is a whole
+/// Parquet file as it is; clear, [`PARQUET_TEXT`] is written as an AWS Parquet file (gzip,
+/// AWS's column types, row groups of 1 to 4 rows as the second byte says) and then damaged by
+/// the rest, read as (position: 2 bytes, value: 1 byte) triples.
+///
+/// The reader must never panic, and a file read to its end without an error accounts for every
+/// row of every row group (delivered or malformed) with exactly the rows it delivered; read as
+/// row-group parts, in reverse, it gives the same rows and accounting.
+pub fn parquet_file(data: &[u8]) {
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
+    let file = if mode & 1 == 1 {
+        rest.to_vec()
+    } else {
+        let Some((&group_rows, edits)) = rest.split_first() else {
+            return;
+        };
+        let mut file = aws_parquet(usize::from(group_rows % 4) + 1);
+        for edit in edits.chunks_exact(3) {
+            let at = usize::from(u16::from_le_bytes([edit[0], edit[1]])) % file.len();
+            file[at] = edit[2];
+        }
+        file
+    };
+    let bytes = bytes::Bytes::from(file);
+    let builder = || ReaderBuilder::new().with_source_label("fuzz.parquet");
+    let Ok(reader) = crate::ParquetFlowReader::from_bytes(bytes.clone(), builder()) else {
+        return;
+    };
+    let file_rows = reader.file_rows();
+    let Some(whole) = read_parquet(reader) else {
+        return;
+    };
+    assert_eq!(
+        whole.stats.counts.data_lines(),
+        file_rows,
+        "every row of the file accounted once"
+    );
+    let Ok(reader) = crate::ParquetFlowReader::from_bytes(bytes, builder()) else {
+        panic!("a file opened once opens again");
+    };
+    let Ok(parts) = reader.into_parts() else {
+        return; // one row group: nothing to split
+    };
+    let mut read: Vec<(usize, ParquetRead)> = Vec::new();
+    for part in parts.iter().rev() {
+        let reader = part.open().expect("a part of a file read whole opens");
+        let part_read = read_parquet(reader).expect("a part of a file read whole reads");
+        read.push((part.row_group(), part_read));
+    }
+    read.sort_by_key(|(row_group, _)| *row_group);
+    let mut stats = LineStats::default();
+    let mut rows = Vec::new();
+    for (_, part) in read {
+        stats.merge(&part.stats, usize::MAX);
+        rows.extend(part.batches);
+    }
+    assert_eq!(
+        stats.counts, whole.stats.counts,
+        "parts account as the whole"
+    );
+    assert_eq!(
+        concat(&rows),
+        concat(&whole.batches),
+        "parts give the whole's rows"
+    );
+}
+
+/// What reading a Parquet file to its end gave, or `None` if it ended with an error.
+struct ParquetRead {
+    stats: LineStats,
+    batches: Vec<arrow_array::RecordBatch>,
+}
+
+fn read_parquet(mut reader: crate::ParquetFlowReader) -> Option<ParquetRead> {
+    let mut batches = Vec::new();
+    let mut rows = 0u64;
+    for batch in reader.by_ref() {
+        let batch = batch.ok()?;
+        rows += batch.num_rows() as u64;
+        batches.push(batch.as_record_batch().clone());
+    }
+    let stats = reader.stats().clone();
+    assert_eq!(stats.rows(), rows, "rows delivered must equal rows counted");
+    Some(ParquetRead { stats, batches })
+}
+
+fn concat(batches: &[arrow_array::RecordBatch]) -> Option<arrow_array::RecordBatch> {
+    let first = batches.first()?;
+    Some(arrow_select::concat::concat_batches(&first.schema(), batches).expect("one schema"))
+}
+
+/// [`PARQUET_TEXT`] as AWS writes Parquet flow logs, `group_rows` rows a row group.
+fn aws_parquet(group_rows: usize) -> Vec<u8> {
+    let batch = ReaderBuilder::new()
+        .build(PARQUET_TEXT.as_bytes())
+        .expect("the text has a header")
+        .next()
+        .expect("the text has rows")
+        .expect("the text parses");
+    let mut out = Vec::new();
+    let mut writer = crate::FlowParquetWriter::try_new_with(
+        &mut out,
+        batch.schema(),
+        crate::ParquetCompression::Gzip,
+        crate::AddressEncoding::Text,
+        crate::ParquetTypes::Aws,
+        Some(group_rows),
+    )
+    .expect("gzip is always built");
+    writer.write(&batch).expect("the batch writes");
+    writer.close().expect("the file closes");
+    out
+}

@@ -233,6 +233,17 @@ impl ParquetFlowReader {
         self.conformer.schema()
     }
 
+    /// Rows the file's row groups declare, all together (the fuzzing invariant: a file
+    /// read to its end accounts for each once).
+    pub(crate) fn file_rows(&self) -> u64 {
+        self.opening.as_ref().map_or(0, |opening| {
+            let groups = opening.metadata.metadata().row_groups().iter();
+            groups
+                .map(|group| u64::try_from(group.num_rows()).unwrap_or(0))
+                .sum()
+        })
+    }
+
     /// The file's row groups.
     pub fn row_group_count(&self) -> usize {
         self.row_groups
