@@ -8,7 +8,8 @@
 //! uncompressed, and inflates their pages itself. A page that is not exactly one member
 //! libdeflate takes ([`is_whole_member`]: several members, junk after one, a size beyond 4 GiB)
 //! is inflated by flate2 instead, as the Parquet crate would; what flate2 refuses is an error,
-//! as it would be there.
+//! as it would be there. Every page, gzip or not, is first checked for what the Parquet crate's
+//! decoders would panic on instead of refusing ([`check_page`]).
 
 use std::cell::RefCell;
 use std::io::Read;
@@ -97,9 +98,10 @@ fn page_reader<T: ChunkReader + 'static>(
     rows: usize,
 ) -> Result<Box<dyn PageReader>> {
     if !matches!(chunk.compression(), Compression::GZIP(_)) {
-        return Ok(Box::new(SerializedPageReader::new(
-            reader, &chunk, rows, None,
-        )?));
+        return Ok(Box::new(Inflating {
+            pages: SerializedPageReader::new(reader, &chunk, rows, None)?,
+            gzip: false,
+        }));
     }
     let stored = chunk
         .into_builder()
@@ -107,6 +109,7 @@ fn page_reader<T: ChunkReader + 'static>(
         .build()?;
     Ok(Box::new(Inflating {
         pages: SerializedPageReader::new(reader, &stored, rows, None)?,
+        gzip: true,
     }))
 }
 
@@ -116,9 +119,31 @@ thread_local! {
         RefCell::new(libdeflater::Decompressor::new());
 }
 
-/// A column chunk's pages as stored (gzip members), inflated.
+/// A column chunk's pages: as stored (gzip members) and inflated when `gzip`, as the Parquet
+/// crate reads them otherwise; each checked by [`check_page`].
 struct Inflating<T: ChunkReader> {
     pages: SerializedPageReader<T>,
+    gzip: bool,
+}
+
+/// Refuses a page the Parquet crate's decoders would panic on rather than refuse.
+///
+/// A dictionary page that declares no values but holds bytes: the plain byte-array decoder
+/// divides the bytes it holds by the values declared (fuzzing found it, one byte of a page
+/// header changed; `testdata/fuzz/parquet_file-crash-9d80e0de`). A writer that has no values
+/// writes no dictionary page.
+fn check_page(page: Page) -> Result<Page> {
+    if let Page::DictionaryPage {
+        buf, num_values: 0, ..
+    } = &page
+        && !buf.is_empty()
+    {
+        return Err(ParquetError::General(format!(
+            "a dictionary page of 0 values holds {} bytes",
+            buf.len()
+        )));
+    }
+    Ok(page)
 }
 
 /// A page as stored, inflated.
@@ -216,7 +241,8 @@ impl<T: ChunkReader> Iterator for Inflating<T> {
 impl<T: ChunkReader> PageReader for Inflating<T> {
     fn get_next_page(&mut self) -> Result<Option<Page>> {
         match self.pages.get_next_page()? {
-            Some(page) => inflate_page(page).map(Some),
+            Some(page) if self.gzip => inflate_page(page).and_then(check_page).map(Some),
+            Some(page) => check_page(page).map(Some),
             None => Ok(None),
         }
     }

@@ -831,6 +831,7 @@ const FUZZ_FINDINGS: &[&str] = &[
     "line-crash-de137f0f",
     "decoder_chunks-crash-a7157c20",
     "object_key-crash-37c822b5",
+    "parquet_file-crash-9d80e0de",
 ];
 
 /// The stats of 10,000 objects whose every data line is malformed, merged: the sample stays at
