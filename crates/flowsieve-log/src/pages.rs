@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use parquet::arrow::arrow_reader::RowGroups;
-use parquet::basic::Compression;
+use parquet::basic::{Compression, Encoding};
 use parquet::column::page::{Page, PageIterator, PageMetadata, PageReader};
 use parquet::errors::{ParquetError, Result};
 use parquet::file::metadata::{ColumnChunkMetaData, ParquetMetaData, RowGroupMetaData};
@@ -101,6 +101,7 @@ fn page_reader<T: ChunkReader + 'static>(
         return Ok(Box::new(Inflating {
             pages: SerializedPageReader::new(reader, &chunk, rows, None)?,
             gzip: false,
+            dictionary: false,
         }));
     }
     let stored = chunk
@@ -110,6 +111,7 @@ fn page_reader<T: ChunkReader + 'static>(
     Ok(Box::new(Inflating {
         pages: SerializedPageReader::new(reader, &stored, rows, None)?,
         gzip: true,
+        dictionary: false,
     }))
 }
 
@@ -124,24 +126,42 @@ thread_local! {
 struct Inflating<T: ChunkReader> {
     pages: SerializedPageReader<T>,
     gzip: bool,
+    /// Whether the chunk's dictionary page came.
+    dictionary: bool,
 }
 
-/// Refuses a page the Parquet crate's decoders would panic on rather than refuse.
+/// Refuses a page the Parquet crate's decoders would panic on rather than refuse (each found
+/// by fuzzing, one or two bytes of a valid file changed; `testdata/fuzz/README.md`):
 ///
-/// A dictionary page that declares no values but holds bytes: the plain byte-array decoder
-/// divides the bytes it holds by the values declared (fuzzing found it, one byte of a page
-/// header changed; `testdata/fuzz/parquet_file-crash-9d80e0de`). A writer that has no values
-/// writes no dictionary page.
-fn check_page(page: Page) -> Result<Page> {
-    if let Page::DictionaryPage {
-        buf, num_values: 0, ..
-    } = &page
-        && !buf.is_empty()
-    {
-        return Err(ParquetError::General(format!(
-            "a dictionary page of 0 values holds {} bytes",
-            buf.len()
-        )));
+/// * a dictionary page that declares no values but holds bytes: the plain byte-array decoder
+///   divides the bytes it holds by the values declared (a writer that has no values writes no
+///   dictionary page);
+/// * a data page in a dictionary encoding before its column chunk's dictionary page: the
+///   decoder expects the dictionary to be set (a writer writes the dictionary page first).
+///
+/// `dictionary` says whether the chunk's dictionary page came; a dictionary page sets it.
+fn check_page(page: Page, dictionary: &mut bool) -> Result<Page> {
+    let refuse = |what: String| Err(ParquetError::General(what));
+    match &page {
+        Page::DictionaryPage {
+            buf, num_values: 0, ..
+        } if !buf.is_empty() => {
+            return refuse(format!(
+                "a dictionary page of 0 values holds {} bytes",
+                buf.len()
+            ));
+        }
+        Page::DictionaryPage { .. } => *dictionary = true,
+        Page::DataPage { encoding, .. } | Page::DataPageV2 { encoding, .. }
+            if !*dictionary
+                && matches!(
+                    encoding,
+                    Encoding::PLAIN_DICTIONARY | Encoding::RLE_DICTIONARY
+                ) =>
+        {
+            return refuse(format!("a {encoding} data page before any dictionary page"));
+        }
+        _ => {}
     }
     Ok(page)
 }
@@ -241,8 +261,11 @@ impl<T: ChunkReader> Iterator for Inflating<T> {
 impl<T: ChunkReader> PageReader for Inflating<T> {
     fn get_next_page(&mut self) -> Result<Option<Page>> {
         match self.pages.get_next_page()? {
-            Some(page) if self.gzip => inflate_page(page).and_then(check_page).map(Some),
-            Some(page) => check_page(page).map(Some),
+            Some(page) if self.gzip => {
+                let page = inflate_page(page)?;
+                check_page(page, &mut self.dictionary).map(Some)
+            }
+            Some(page) => check_page(page, &mut self.dictionary).map(Some),
             None => Ok(None),
         }
     }
@@ -252,6 +275,9 @@ impl<T: ChunkReader> PageReader for Inflating<T> {
     }
 
     fn skip_next_page(&mut self) -> Result<()> {
+        if self.pages.peek_next_page()?.is_some_and(|page| page.is_dict) {
+            self.dictionary = true;
+        }
         self.pages.skip_next_page()
     }
 

@@ -289,6 +289,34 @@ impl ParquetFlowReader {
     }
 }
 
+/// Refuses a file whose metadata places a column chunk before its start, past its end, or at
+/// a negative size: the Parquet crate asserts these when it reads the chunk (a panic, not an
+/// error; fuzzing found it, `testdata/fuzz/parquet_file-crash-f94f4557`).
+fn check_chunk_ranges(
+    metadata: &parquet::file::metadata::ParquetMetaData,
+    file_len: u64,
+) -> parquet::errors::Result<()> {
+    for (g, group) in metadata.row_groups().iter().enumerate() {
+        for (c, chunk) in group.columns().iter().enumerate() {
+            let start = chunk
+                .dictionary_page_offset()
+                .unwrap_or(chunk.data_page_offset());
+            let fits = u64::try_from(start)
+                .ok()
+                .zip(u64::try_from(chunk.compressed_size()).ok())
+                .and_then(|(start, len)| start.checked_add(len))
+                .is_some_and(|end| end <= file_len);
+            if !fits {
+                return Err(parquet::errors::ParquetError::General(format!(
+                    "column chunk {c} of row group {g} lies outside the file ({} bytes at {start}; the file has {file_len})",
+                    chunk.compressed_size()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 impl Opening {
     /// Reads the file's metadata and settles what to read: the columns the projection needs,
     /// string columns as dictionaries.
@@ -305,6 +333,7 @@ impl Opening {
         let parquet_error = |err| Error::parquet(label.to_string(), err);
         let plain =
             ArrowReaderMetadata::load(file, ArrowReaderOptions::new()).map_err(parquet_error)?;
+        check_chunk_ranges(plain.metadata(), file.len()).map_err(parquet_error)?;
         let file_schema = plain.schema().clone();
         let file_fields: Vec<FieldName> = file_schema
             .fields()

@@ -832,6 +832,8 @@ const FUZZ_FINDINGS: &[&str] = &[
     "decoder_chunks-crash-a7157c20",
     "object_key-crash-37c822b5",
     "parquet_file-crash-9d80e0de",
+    "parquet_file-crash-f94f4557",
+    "parquet_file-crash-ae51b2ad",
 ];
 
 /// The stats of 10,000 objects whose every data line is malformed, merged: the sample stays at
