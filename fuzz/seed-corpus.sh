@@ -9,7 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 corpus=$here/corpus
 mkdir -p "$corpus/line" "$corpus/format_string" "$corpus/decoder_chunks" "$corpus/object_key" \
-    "$corpus/inventory" "$corpus/parquet_file"
+    "$corpus/inventory" "$corpus/parquet_file" "$corpus/gzip_object"
 for file in "$root"/testdata/logs/*.log "$root"/testdata/malformed/*.log; do
     name=$(basename "$file" .log)
     # line: the first byte picks the format given (0: none, the header or the default v2).
@@ -23,6 +23,13 @@ for file in "$root"/testdata/logs/*.log "$root"/testdata/malformed/*.log; do
     done < "$file"
     # decoder_chunks: batch size 3, line bound 319, a projection, chunks of 5, 11 and 61 bytes.
     { printf '\002\377\007\005\013\075'; cat "$file"; } > "$corpus/decoder_chunks/$name"
+    # gzip_object: the file gzipped as it is (first byte 0: raw), and the text for the target
+    # to gzip at level 6 and then leave whole (0x61), cut (0x63), flip a byte (0x65), append
+    # junk (0x67), split in two members (0x69) or give a false ISIZE (0x6b).
+    { printf '\000\001\002\003'; gzip -c "$file"; } > "$corpus/gzip_object/$name"
+    for mode in 141 143 145 147 151 153; do
+        { printf "\\$mode\\123\\321\\007"; cat "$file"; } > "$corpus/gzip_object/$name-$mode"
+    done
     # format_string: the header line as it is, and as AWS prints a LogFormat.
     head -n 1 "$file" > "$corpus/format_string/$name-header"
     head -n 1 "$file" | sed -E 's/([^ ]+)/${\1}/g' > "$corpus/format_string/$name-aws"

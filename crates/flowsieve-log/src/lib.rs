@@ -111,6 +111,7 @@ mod enums;
 mod error;
 mod field;
 mod format;
+mod gunzip;
 mod key;
 mod pages;
 mod parallel;
@@ -136,6 +137,7 @@ pub use enums::{Action, EnumArray, FlowDirection, FlowEnum, LogStatus, TrafficKi
 pub use error::{Error, ErrorChain, ErrorKind, Result};
 pub use field::{FieldKind, FieldName, FlowField, MAX_TIMESTAMP};
 pub use format::LogFormat;
+pub use gunzip::{WHOLE_PACKED_LIMIT, WHOLE_TEXT_LIMIT};
 pub use key::{FILE_WINDOW_SECONDS, KeyFilter, KeyLayout, LogObjectKey};
 pub use parallel::{IN_ORDER_CHANNEL, read_in_order, read_parallel};
 pub use parquet::{

@@ -6,12 +6,11 @@
 //! (BENCHMARKS.md, "AWS Parquet flow logs"). [`InflatedRowGroups`] hands the Arrow reader the
 //! file's pages through the Parquet crate's own page reader, told that gzip column chunks are
 //! uncompressed, and inflates their pages itself. A page that is not exactly one member
-//! libdeflate takes ([`is_whole_member`]: several members, junk after one, a size beyond 4 GiB)
-//! is inflated by flate2 instead, as the Parquet crate would; what flate2 refuses is an error,
-//! as it would be there. Every page, gzip or not, is first checked for what the Parquet crate's
+//! libdeflate takes (`gunzip::is_whole_member`: several members, junk after one, a size beyond
+//! 4 GiB) is inflated by flate2 instead, as the Parquet crate would; what flate2 refuses is an
+//! error, as it would be there. Every page, gzip or not, is first checked for what the Parquet crate's
 //! decoders would panic on instead of refusing ([`check_page`]).
 
-use std::cell::RefCell;
 use std::io::Read;
 use std::sync::Arc;
 
@@ -24,10 +23,7 @@ use parquet::file::metadata::{ColumnChunkMetaData, ParquetMetaData, RowGroupMeta
 use parquet::file::reader::ChunkReader;
 use parquet::file::serialized_reader::SerializedPageReader;
 
-/// The deflate format's largest expansion: 258 bytes out for two bits in, so at most 1,032
-/// bytes out per byte in. A page whose trailer claims more is not believed (no allocation
-/// follows a claim the input cannot back).
-const MAX_EXPANSION: usize = 1032;
+use crate::gunzip::{claimed_size, is_whole_member, libdeflate_gzip};
 
 /// Row groups of a file (some of them, in file order), their gzip pages inflated by
 /// [`Inflating`].
@@ -115,12 +111,6 @@ fn page_reader<T: ChunkReader + 'static>(
     }))
 }
 
-thread_local! {
-    /// One libdeflate decompressor per thread (about 10 KB, set up once, not per column chunk).
-    static INFLATER: RefCell<libdeflater::Decompressor> =
-        RefCell::new(libdeflater::Decompressor::new());
-}
-
 /// A column chunk's pages: as stored (gzip members) and inflated when `gzip`, as the Parquet
 /// crate reads them otherwise; each checked by [`check_page`].
 struct Inflating<T: ChunkReader> {
@@ -201,23 +191,11 @@ fn inflate(stored: &[u8], keep: usize) -> Result<Bytes> {
         return Ok(Bytes::copy_from_slice(head));
     }
     // The trailer's last four bytes: the member's size, modulo 2^32.
-    let claimed = member
-        .len()
-        .checked_sub(4)
-        .and_then(|at| member.get(at..))
-        .and_then(|size| <[u8; 4]>::try_from(size).ok())
-        .map(|size| u32::from_le_bytes(size) as usize)
-        .filter(|size| *size <= member.len().saturating_mul(MAX_EXPANSION));
-    if let Some(size) = claimed {
+    if let Some(size) = claimed_size(member) {
         let mut out = vec![0u8; head.len() + size];
         out[..head.len()].copy_from_slice(head);
         let body = &mut out[head.len()..];
-        let inflated =
-            INFLATER.with(|inflater| inflater.borrow_mut().gzip_decompress(member, body));
-        if let Ok(n) = inflated
-            && n == size
-            && is_whole_member(member, body)
-        {
+        if libdeflate_gzip(member, body) == Some(size) && is_whole_member(member, body) {
             return Ok(Bytes::from(out));
         }
     }
@@ -228,26 +206,6 @@ fn inflate(stored: &[u8], keep: usize) -> Result<Bytes> {
         .read_to_end(&mut out)
         .map_err(|err| ParquetError::External(Box::new(err)))?;
     Ok(Bytes::from(out))
-}
-
-/// Whether `inflated`, what libdeflate made of the first gzip member of `member`, is all of
-/// `member` — one member, as Parquet writers write a page, nothing after it.
-///
-/// libdeflate reads the first member and checks it against that member's trailer (CRC-32 and
-/// size), but does not say where the member ended. The last eight bytes of `member` are the
-/// trailer of its last member. If they hold the CRC and size of `inflated`, and appear nowhere
-/// else in `member`, the first member's trailer is the last one: one member. Anything after a
-/// first member (another member, junk) would put that first trailer earlier in `member`: a
-/// last trailer equal to the first appears twice, another one fails the comparison. (A chance
-/// occurrence of the trailer inside the compressed data only sends a page to flate2.)
-fn is_whole_member(member: &[u8], inflated: &[u8]) -> bool {
-    let Some((before, trailer)) = member.split_last_chunk::<8>() else {
-        return false;
-    };
-    let mut expected = [0u8; 8];
-    expected[..4].copy_from_slice(&libdeflater::crc32(inflated).to_le_bytes());
-    expected[4..].copy_from_slice(&(inflated.len() as u32).to_le_bytes());
-    *trailer == expected && memchr::memmem::find(before, trailer).is_none()
 }
 
 impl<T: ChunkReader> Iterator for Inflating<T> {
@@ -275,7 +233,11 @@ impl<T: ChunkReader> PageReader for Inflating<T> {
     }
 
     fn skip_next_page(&mut self) -> Result<()> {
-        if self.pages.peek_next_page()?.is_some_and(|page| page.is_dict) {
+        if self
+            .pages
+            .peek_next_page()?
+            .is_some_and(|page| page.is_dict)
+        {
             self.dictionary = true;
         }
         self.pages.skip_next_page()
@@ -288,15 +250,8 @@ impl<T: ChunkReader> PageReader for Inflating<T> {
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
-
     use super::*;
-
-    fn gzip(data: &[u8]) -> Vec<u8> {
-        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        encoder.write_all(data).unwrap();
-        encoder.finish().unwrap()
-    }
+    use crate::gunzip::tests::gzip;
 
     #[test]
     fn a_member_is_inflated_after_the_bytes_kept() {

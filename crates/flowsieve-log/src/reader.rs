@@ -2,7 +2,10 @@
 //! loop over any [`std::io::Read`]: one rolling buffer, one [`FlowDecoder`], batches out.
 //!
 //! Memory is bounded by the batch (rows × columns) plus the read buffer (1 MiB or twice the line
-//! bound, whichever is larger), never by the input.
+//! bound, whichever is larger), never by the input — or, for a gzip object inflated whole
+//! ([`ReaderBuilder::with_whole_gzip`]), by its text, which the reader parses in place instead
+//! of reading it (at most [`crate::WHOLE_TEXT_LIMIT`]; the buffer goes back to its thread's
+//! pool when the reader is dropped).
 
 use std::io::{self, Read};
 use std::sync::Arc;
@@ -59,6 +62,7 @@ pub struct ReaderBuilder {
     pub(crate) max_line_length: usize,
     pub(crate) sample_limit: usize,
     pub(crate) source_label: Option<Arc<str>>,
+    pub(crate) whole_gzip: bool,
 }
 
 impl Default for ReaderBuilder {
@@ -80,6 +84,7 @@ impl ReaderBuilder {
             max_line_length: DEFAULT_MAX_LINE_LENGTH,
             sample_limit: DEFAULT_SAMPLE_LIMIT,
             source_label: None,
+            whole_gzip: true,
         }
     }
 
@@ -136,6 +141,17 @@ impl ReaderBuilder {
         self
     }
 
+    /// Whether [`crate::open`] may inflate a gzip file whole (libdeflate, about 1.3× the
+    /// stream) when it is one member within [`crate::WHOLE_TEXT_LIMIT`] of text and
+    /// [`crate::WHOLE_PACKED_LIMIT`] of gzip; it is streamed otherwise (and remote objects and
+    /// standard input always are). Either way the lines, their accounting and the errors are the same.
+    /// Turn it off for readers that stop after the first lines of an object: the stream
+    /// inflates only what is read. Default `true`.
+    pub fn with_whole_gzip(mut self, whole: bool) -> Self {
+        self.whole_gzip = whole;
+        self
+    }
+
     /// The projection, if one was set.
     pub fn projection(&self) -> Option<&[FieldName]> {
         self.projection.as_deref()
@@ -187,10 +203,33 @@ impl ReaderBuilder {
     /// (a field requested twice).
     pub fn build<R: Read>(self, input: R) -> Result<FlowLogReader<R>> {
         let capacity = READ_BUFFER.max(2 * self.max_line_length + 2);
+        self.build_with_buffer(input, vec![0; capacity])
+    }
+
+    /// A reader of a text already in memory, `text[..len]` (a gzip object inflated whole),
+    /// parsed in place; `recycle` gets the buffer back when the reader is dropped. `input` is
+    /// never read.
+    pub(crate) fn build_over<R: Read>(
+        self,
+        input: R,
+        text: Vec<u8>,
+        len: usize,
+        recycle: fn(Vec<u8>),
+    ) -> Result<FlowLogReader<R>> {
+        let len = len.min(text.len());
+        let mut reader = self.build_with_buffer(input, text)?;
+        reader.end = len;
+        reader.bytes = len as u64;
+        reader.eof = true;
+        reader.recycle = Some(recycle);
+        Ok(reader)
+    }
+
+    fn build_with_buffer<R: Read>(self, input: R, buf: Vec<u8>) -> Result<FlowLogReader<R>> {
         Ok(FlowLogReader {
             input,
             decoder: FlowDecoder::new(self)?,
-            buf: vec![0; capacity],
+            buf,
             start: 0,
             end: 0,
             eof: false,
@@ -198,6 +237,7 @@ impl ReaderBuilder {
             truncated: false,
             error: None,
             bytes: 0,
+            recycle: None,
         })
     }
 
@@ -231,6 +271,16 @@ pub struct FlowLogReader<R> {
     truncated: bool,
     error: Option<Error>,
     bytes: u64,
+    /// Where the buffer goes when the reader is dropped (a pooled text buffer).
+    recycle: Option<fn(Vec<u8>)>,
+}
+
+impl<R> Drop for FlowLogReader<R> {
+    fn drop(&mut self) {
+        if let Some(recycle) = self.recycle {
+            recycle(std::mem::take(&mut self.buf));
+        }
+    }
 }
 
 impl<R> std::fmt::Debug for FlowLogReader<R> {

@@ -7,7 +7,8 @@
 //!   crate): flowsieve-log knows no network, no runtime and no credentials, only that a store
 //!   hands out an object's bytes as a [`Read`], and can fetch a bounded number of objects ahead
 //!   of the one being read ([`RemoteStore::open_in_order`]).
-//! * [`open`] sniffs the first bytes: gzip (`1f 8b`, multi-member) → streaming decompression,
+//! * [`open`] sniffs the first bytes: gzip (`1f 8b`, multi-member) → a file of one member
+//!   within the limits inflated whole (`gunzip.rs`), anything else streaming decompression,
 //!   Parquet (`PAR1`) → [`crate::ParquetFlowReader`] (a remote Parquet object is read whole
 //!   into memory first: Parquet needs its footer before its rows), JSON → refused with a clear
 //!   message, binary content (gzip or not) → refused ([`ErrorKind::BinaryContent`]), anything
@@ -26,13 +27,17 @@ use flate2::bufread::MultiGzDecoder;
 use crate::batch::FlowRecordBatch;
 use crate::error::{Error, ErrorKind, Result};
 use crate::format::LogFormat;
+use crate::gunzip::{self, Inflated};
 use crate::key::LogObjectKey;
 use crate::parquet::ParquetFlowReader;
 use crate::reader::{FlowLogReader, ReaderBuilder};
 use crate::stats::LineStats;
 
 /// Buffer between the file and the gzip decoder.
-const FILE_BUFFER: usize = 256 * 1024;
+pub(crate) const FILE_BUFFER: usize = 256 * 1024;
+/// Buffer between the gzip decoder and the line reader (whose larger reads bypass it): what
+/// the first read of a gzip object's text hands over, the head sniffed for binary and JSON.
+const GZIP_TEXT_BUFFER: usize = 64 * 1024;
 
 /// The body of a remote object: a stream of its bytes. A failure to fetch it (also one in the
 /// middle of the stream) is an [`io::Error`] from `read` that names the object.
@@ -447,6 +452,8 @@ fn open_file(
 ) -> Result<SourceReader> {
     let label = source.label().clone();
     let builder = builder.clone().with_source_label(label.clone());
+    // The length now, for a gzip object read whole (0 if unknown: streamed).
+    let size = file.metadata().map_or(0, |m| m.len());
     let mut file = BufReader::with_capacity(FILE_BUFFER, file);
     let head = file
         .fill_buf()
@@ -457,7 +464,7 @@ fn open_file(
             path,
             builder,
         )?)),
-        kind => open_text(kind, file, &label, builder),
+        kind => open_text(kind, file, size, &label, builder),
     }
 }
 
@@ -486,31 +493,44 @@ pub fn open_body(
                 builder,
             )?))
         }
-        kind => open_text(kind, body, &label, builder),
+        // Streamed as it arrives, never inflated whole: a store reads ahead a bounded piece of
+        // each object (1 MiB for S3), so waiting for a whole body before inflating it would
+        // stop the network for as long as the object takes to parse.
+        kind => open_text(kind, body, 0, &label, builder),
     }
 }
 
-fn open_text<R: BufRead + Send + 'static>(
+/// A text source's reader: plain text read as it is; gzip of `size` bytes (0: not known)
+/// inflated whole when [`gunzip::inflate_object`] takes it, else decompressed as a stream.
+pub(crate) fn open_text<R: BufRead + Send + 'static>(
     kind: InputKind,
     mut input: R,
+    size: u64,
     label: &str,
     builder: ReaderBuilder,
 ) -> Result<SourceReader> {
     if kind == InputKind::Gzip {
-        let mut text = BufReader::with_capacity(64 * 1024, MultiGzDecoder::new(input));
-        // A gzip stream that is cut inside its header fails here already; report it as the
-        // reader would.
-        match text.fill_buf() {
-            Ok(head) => refuse_non_text(head, label)?,
-            Err(err) => {
-                return Ok(SourceReader::Text(
-                    builder.build(Box::new(FailingRead(Some(err))) as Box<dyn Read + Send>)?,
-                ));
-            }
+        if !builder.whole_gzip {
+            return open_gzip_stream(input, label, builder);
         }
-        return Ok(SourceReader::Text(
-            builder.build(Box::new(text) as Box<dyn Read + Send>)?,
-        ));
+        return match gunzip::inflate_object(input, size) {
+            Inflated::Whole(text) => {
+                // The head the stream's first read would hand over (64 KiB, or all of a
+                // shorter text).
+                let head = &text.buf[..text.len.min(GZIP_TEXT_BUFFER)];
+                if let Err(err) = refuse_non_text(head, label) {
+                    gunzip::recycle_text(text.buf);
+                    return Err(err);
+                }
+                Ok(SourceReader::Text(builder.build_over(
+                    Box::new(io::empty()) as Box<dyn Read + Send>,
+                    text.buf,
+                    text.len,
+                    gunzip::recycle_text,
+                )?))
+            }
+            Inflated::Stream(input) => open_gzip_stream(input, label, builder),
+        };
     }
     let head = input
         .fill_buf()
@@ -518,6 +538,28 @@ fn open_text<R: BufRead + Send + 'static>(
     refuse_non_text(head, label)?;
     Ok(SourceReader::Text(
         builder.build(Box::new(input) as Box<dyn Read + Send>)?,
+    ))
+}
+
+/// A gzip source decompressed as a stream (flate2, several members in a row).
+fn open_gzip_stream<R: BufRead + Send + 'static>(
+    input: R,
+    label: &str,
+    builder: ReaderBuilder,
+) -> Result<SourceReader> {
+    let mut text = BufReader::with_capacity(GZIP_TEXT_BUFFER, MultiGzDecoder::new(input));
+    // A gzip stream that is cut inside its header fails here already; report it as the
+    // reader would.
+    match text.fill_buf() {
+        Ok(head) => refuse_non_text(head, label)?,
+        Err(err) => {
+            return Ok(SourceReader::Text(
+                builder.build(Box::new(FailingRead(Some(err))) as Box<dyn Read + Send>)?,
+            ));
+        }
+    }
+    Ok(SourceReader::Text(
+        builder.build(Box::new(text) as Box<dyn Read + Send>)?,
     ))
 }
 
@@ -600,7 +642,7 @@ pub fn fetch_in_order<'a>(
 
 /// Hands out one stored error: lets a failure found while sniffing surface through the reader
 /// like any other read error (with its line accounting).
-struct FailingRead(Option<std::io::Error>);
+pub(crate) struct FailingRead(pub(crate) Option<std::io::Error>);
 
 impl Read for FailingRead {
     fn read(&mut self, _buf: &mut [u8]) -> std::io::Result<usize> {
@@ -640,7 +682,10 @@ fn refuse_non_text(head: &[u8], label: &str) -> Result<()> {
 pub fn peek_format(source: &Source) -> Result<Option<LogFormat>> {
     let reader = open(
         source,
-        &ReaderBuilder::new().with_batch_size(1).with_sample_limit(0),
+        &ReaderBuilder::new()
+            .with_batch_size(1)
+            .with_sample_limit(0)
+            .with_whole_gzip(false),
     )?;
     match reader {
         SourceReader::Parquet(reader) => Ok(Some(reader.file_format().clone())),

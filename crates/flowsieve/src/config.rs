@@ -185,7 +185,9 @@ impl AnalysisConfig {
         let mut builder = flowsieve_log::ReaderBuilder::new()
             .with_projection(LEARNING_FIELDS.iter().map(|&f| FieldName::from(f)))
             .with_batch_size(rows)
-            .with_sample_limit(0);
+            .with_sample_limit(0)
+            // The pass stops after the first lines of most objects: stream them.
+            .with_whole_gzip(false);
         if let Some(format) = &self.log_format {
             builder = builder.with_format(format.clone());
         }

@@ -11,6 +11,7 @@
 //!   objects whose lines are mostly malformed.
 //! * `roundtrip`: proptests — render random records in random formats and parse them back; a
 //!   naive `split(' ')` oracle against the fast path.
+//! * `whole_gzip`: gzip objects inflated whole read exactly as the stream reads them.
 
 mod common;
 
@@ -21,3 +22,4 @@ mod interop;
 mod malformed;
 mod orders;
 mod roundtrip;
+mod whole_gzip;
