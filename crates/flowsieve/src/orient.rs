@@ -189,6 +189,9 @@ pub(crate) struct Orienter {
     dense: Vec<Option<Ranges>>,
     /// Other protocols' ranges.
     declared: HashMap<(GroupSetIdx, u8), Vec<(u16, u16)>, FixedState>,
+    /// Every ENI version's kind, by index, computed at the first question
+    /// (`NetworkInterface::kind` reads strings and allocates).
+    kinds: Vec<EniKind>,
     /// Instances' client ports (`AnalysisConfig::with_client_ports`), else the default.
     instance_clients: std::ops::RangeInclusive<u16>,
 }
@@ -197,6 +200,7 @@ impl Orienter {
     pub(crate) fn new(client_ports: Option<(u16, u16)>) -> Self {
         Orienter {
             dense: Vec::new(),
+            kinds: Vec::new(),
             declared: HashMap::with_hasher(FixedState::with_seed(7)),
             instance_clients: client_ports.map_or(DYNAMIC_PORTS..=65535, |(a, b)| a..=b),
         }
@@ -288,8 +292,8 @@ impl Orienter {
                 return (forward_if(server), Evidence::LearnedListener);
             }
         }
-        let local_kind = matcher.eni(r.eni).kind();
-        let remote_kind = remote_eni.map(|e| matcher.eni(e).kind());
+        let local_kind = self.kind(matcher, r.eni);
+        let remote_kind = remote_eni.map(|e| self.kind(matcher, e));
         if let Some(server) = decide(
             serves_only(local_kind) || remote_kind == Some(EniKind::Lambda),
             remote_kind.is_some_and(serves_only) || local_kind == EniKind::Lambda,
@@ -315,6 +319,20 @@ impl Orienter {
             std::cmp::Ordering::Less => (forward_if(Server::Local), Evidence::LowerPort),
             std::cmp::Ordering::Greater => (forward_if(Server::Remote), Evidence::LowerPort),
             std::cmp::Ordering::Equal => (Orientation::Forward, Evidence::Assumed),
+        }
+    }
+
+    /// The kind of ENI version `eni`.
+    #[inline]
+    fn kind(&mut self, matcher: &CompiledMatcher, eni: EniIdx) -> EniKind {
+        if self.kinds.len() != matcher.eni_count() {
+            self.kinds = (0..matcher.eni_count() as u32)
+                .map(|e| matcher.eni(EniIdx(e)).kind())
+                .collect();
+        }
+        match self.kinds.get(eni.0 as usize) {
+            Some(&kind) => kind,
+            None => matcher.eni(eni).kind(),
         }
     }
 
