@@ -332,12 +332,19 @@ impl FlowAccumulator {
     }
 
     /// The observation of the current flow log (the unnamed one when none was begun).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn flow_log(&mut self) -> &mut FlowLogObservation {
         if self.current_flow_log >= self.flow_logs.len() {
-            self.begin_flow_log("");
+            self.begin_unnamed_flow_log();
         }
         &mut self.flow_logs[self.current_flow_log].1
+    }
+
+    /// [`Self::begin_flow_log`] of the unnamed flow log, out of the per-record path.
+    #[cold]
+    #[inline(never)]
+    fn begin_unnamed_flow_log(&mut self) {
+        self.begin_flow_log("");
     }
 
     #[inline]

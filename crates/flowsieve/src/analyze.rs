@@ -106,6 +106,9 @@ struct AccumulatorPool {
     enis: usize,
     idle: Pool<FlowAccumulator>,
     shared: SharedPeers,
+    /// Idle attributors: their caches (peer facts, declared listeners) stay warm from one
+    /// source to the next.
+    attributors: Pool<Attributor>,
 }
 
 /// New exact peer entries an accumulator of [`AccumulatorPool`] holds at most, checked when it
@@ -120,7 +123,26 @@ impl AccumulatorPool {
             enis,
             idle: Pool::new(),
             shared: SharedPeers::default(),
+            attributors: Pool::new(),
         }
+    }
+
+    /// Attributes `reader` into an idle accumulator with an idle attributor, and puts both
+    /// back.
+    fn read(
+        &self,
+        inputs: Inputs<'_>,
+        config: &AnalysisConfig,
+        flow_log: &str,
+        reader: SourceReader,
+    ) -> Outcome {
+        let mut acc = self.take();
+        let mut attributor = self.attributors.take(|| Attributor::new(config));
+        acc.begin_flow_log(flow_log);
+        let outcome = read_batches(&mut acc, &mut attributor, inputs, reader);
+        self.attributors.put(attributor);
+        self.put(acc);
+        outcome
     }
 
     fn take(&self) -> FlowAccumulator {
@@ -287,39 +309,25 @@ fn read_source(
                 // accounting (and the failure reported) does not depend on who read what.
                 let outcomes: Vec<Outcome> = parts
                     .par_iter()
-                    .map(|part| {
-                        let mut acc = pool.take();
-                        acc.begin_flow_log(flow_log);
-                        let outcome = match part.open() {
-                            Ok(reader) => read_batches(
-                                &mut acc,
-                                inputs,
-                                config,
-                                SourceReader::Parquet(reader),
-                            ),
-                            Err(err) => Outcome::failed(err),
-                        };
-                        pool.put(acc);
-                        outcome
+                    .map(|part| match part.open() {
+                        Ok(reader) => {
+                            pool.read(inputs, config, flow_log, SourceReader::Parquet(reader))
+                        }
+                        Err(err) => {
+                            // Every part names the file's flow log, also one that cannot be
+                            // opened.
+                            let mut acc = pool.take();
+                            acc.begin_flow_log(flow_log);
+                            pool.put(acc);
+                            Outcome::failed(err)
+                        }
                     })
                     .collect();
                 Outcome::merged(outcomes, config.sample_limit)
             }
-            Err(whole) => {
-                let mut acc = pool.take();
-                acc.begin_flow_log(flow_log);
-                let outcome = read_batches(&mut acc, inputs, config, SourceReader::Parquet(whole));
-                pool.put(acc);
-                outcome
-            }
+            Err(whole) => pool.read(inputs, config, flow_log, SourceReader::Parquet(whole)),
         },
-        Ok(reader) => {
-            let mut acc = pool.take();
-            acc.begin_flow_log(flow_log);
-            let outcome = read_batches(&mut acc, inputs, config, reader);
-            pool.put(acc);
-            outcome
-        }
+        Ok(reader) => pool.read(inputs, config, flow_log, reader),
         Err(err) => Outcome::failed(err),
     };
     let mut acc = pool.take();
@@ -409,11 +417,10 @@ impl Outcome {
 /// Attributes every batch of `reader` into `acc`, until its end or its first failure.
 fn read_batches(
     acc: &mut FlowAccumulator,
+    attributor: &mut Attributor,
     inputs: Inputs<'_>,
-    config: &AnalysisConfig,
     mut reader: SourceReader,
 ) -> Outcome {
-    let mut attributor = Attributor::new(config);
     let mut failure = None;
     // Fields attribution needs that a format of this object lacks, and its records read under
     // such a format (judged per batch, by the format in force when the batch is delivered: a

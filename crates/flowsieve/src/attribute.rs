@@ -22,6 +22,7 @@ use crate::accum::{
 use crate::learn::Listeners;
 use crate::network::Network;
 use crate::orient::{Evidence, Orientation, Orienter, RecordView};
+use crate::peer_cache::{PeerCache, PeerFacts};
 
 const SYN: u8 = 0x02;
 const ACK: u8 = 0x10;
@@ -86,7 +87,10 @@ impl<'a, T: arrow_buffer::ArrowNativeType> Column<'a, T> {
 
 #[inline(always)]
 fn value<T: arrow_buffer::ArrowNativeType>(column: Option<Column<'_, T>>, row: usize) -> Option<T> {
-    column.and_then(|c| c.get(row))
+    match column {
+        Some(column) => column.get(row),
+        None => None,
+    }
 }
 
 /// An address column (16-byte big-endian values) as its raw bytes and validity. Like
@@ -129,6 +133,37 @@ impl<T: Copy> Lookup<'_, T> {
         let key = usize::try_from(self.keys.get(row)?).ok()?;
         self.table.get(key).copied().flatten()
     }
+}
+
+/// The value of an optional dictionary column at `row` (a `match`, not `Option::and_then`
+/// with a closure: those calls were not inlined, four a record).
+#[inline(always)]
+fn lookup<T: Copy>(column: &Option<Lookup<'_, T>>, row: usize) -> Option<T> {
+    match column {
+        Some(lookup) => lookup.get(row),
+        None => None,
+    }
+}
+
+/// The address of an optional address column at `row`.
+#[inline(always)]
+fn address(column: Option<AddressColumn<'_>>, row: usize) -> Option<u128> {
+    match column {
+        Some(column) => column.get(row),
+        None => None,
+    }
+}
+
+/// What one batch counts apart from the accumulator: its unknown ENIs, and the flow log's
+/// record counters, added once at the end of the batch (not looked up per record).
+struct BatchState {
+    /// Per unknown id of the batch: its lines and stats.
+    unknown: Vec<(EniLines, FlowStats)>,
+    /// Per unknown id of the batch: its index in the accumulator's interned ids.
+    unknown_index: Vec<u32>,
+    accepts: u64,
+    rejects: u64,
+    with_flags: u64,
 }
 
 fn dictionary_lookup<T: Copy>(
@@ -226,6 +261,8 @@ pub(crate) struct Attributor {
     until: Option<i64>,
     /// Aggregate internet peers by class ([`crate::AnalysisConfig::with_exact_peers`]).
     peer_classes: bool,
+    /// Remote addresses' owners and internet classes.
+    peers: PeerCache,
 }
 
 /// What attribution reads: the network and the learned listeners.
@@ -261,6 +298,7 @@ impl Attributor {
             since,
             until,
             peer_classes: !config.exact_peers,
+            peers: PeerCache::default(),
         }
     }
 
@@ -290,18 +328,29 @@ impl Attributor {
             (0..rows).for_each(|row| on_row(row, None));
             return;
         };
-        let mut unknown =
-            vec![(EniLines::default(), FlowStats::default()); columns.unknown_ids.len()];
-        let unknown_index: Vec<u32> = columns
-            .unknown_ids
-            .iter()
-            .map(|id| acc.intern_unknown_eni(id))
-            .collect();
+        self.peers.bind(inputs.network.matcher());
+        let mut state = BatchState {
+            unknown: vec![(EniLines::default(), FlowStats::default()); columns.unknown_ids.len()],
+            unknown_index: columns
+                .unknown_ids
+                .iter()
+                .map(|id| acc.intern_unknown_eni(id))
+                .collect(),
+            accepts: 0,
+            rejects: 0,
+            with_flags: 0,
+        };
         for row in 0..rows {
-            let class = self.row(inputs, acc, &columns, (&mut unknown, &unknown_index), row);
+            let class = self.row(inputs, acc, &columns, &mut state, row);
             on_row(row, class);
         }
-        for (id, (lines, stats)) in columns.unknown_ids.into_iter().zip(unknown) {
+        if state.accepts + state.rejects + state.with_flags > 0 {
+            let observation = acc.flow_log();
+            observation.accepts += state.accepts;
+            observation.rejects += state.rejects;
+            observation.with_flags += state.with_flags;
+        }
+        for (id, (lines, stats)) in columns.unknown_ids.into_iter().zip(state.unknown) {
             if lines.any() {
                 let entry = acc.unknown_enis.entry(id).or_default();
                 entry.0.ok += lines.ok;
@@ -318,18 +367,14 @@ impl Attributor {
         inputs: Inputs<'_>,
         acc: &mut FlowAccumulator,
         c: &BatchColumns<'_>,
-        (unknown, unknown_index): (&mut [(EniLines, FlowStats)], &[u32]),
+        state: &mut BatchState,
         row: usize,
     ) -> Option<RowClass> {
         let Some(eni) = c.eni.get(row) else {
             acc.unattributed.no_interface += 1;
             return None;
         };
-        let status = c
-            .status
-            .as_ref()
-            .and_then(|s| s.get(row))
-            .unwrap_or(Status::Ok);
+        let status = lookup(&c.status, row).unwrap_or(Status::Ok);
         let first = value(c.start, row);
         let last = value(c.end, row);
         // `version`: the ENI as it was at the record's time (its groups and addresses);
@@ -351,7 +396,7 @@ impl Attributor {
             || self.until.is_some_and(|u| first.is_some_and(|b| b >= u));
         let lines = match eni {
             EniRef::Known(idx) => acc.eni_lines.get_mut(idx.0 as usize)?,
-            EniRef::Unknown(i) => &mut unknown.get_mut(i)?.0,
+            EniRef::Unknown(i) => &mut state.unknown.get_mut(i)?.0,
             EniRef::Versioned { .. } => return None,
         };
         match status {
@@ -388,37 +433,32 @@ impl Attributor {
             EniRef::Known(idx) => idx,
             EniRef::Versioned { .. } => return None,
             EniRef::Unknown(i) => {
-                unknown
+                state
+                    .unknown
                     .get_mut(i)?
                     .1
                     .add(packets, bytes, first, last, false);
                 // Kept so the report can tell which rules this traffic could have used (the
                 // ENI's groups are unknown).
                 if let (Some(src), Some(dst), Some(action), Some(protocol), Some(&index)) = (
-                    c.src.and_then(|a| a.get(row)),
-                    c.dst.and_then(|a| a.get(row)),
-                    c.action.as_ref().and_then(|a| a.get(row)),
+                    address(c.src, row),
+                    address(c.dst, row),
+                    lookup(&c.action, row),
                     value(c.protocol, row),
-                    unknown_index.get(i),
+                    state.unknown_index.get(i),
                 ) {
                     let dport = value(c.dst_port, row).unwrap_or(0);
                     let key = UnknownFlowKey {
                         eni: index,
-                        direction: c.direction.as_ref().and_then(|d| d.get(row)),
+                        direction: lookup(&c.direction, row),
                         action,
                         protocol,
                         dst_port_class: inputs.network.port_class(protocol, dport),
                         // Only class-invariant questions are asked of these (owner, peer class,
                         // rule peers), so internet addresses are kept by class, as in the main
                         // table: memory does not grow with the clients of an unknown ENI.
-                        src: self.by_class(
-                            inputs.network,
-                            c.pkt_src.and_then(|a| a.get(row)).unwrap_or(src),
-                        ),
-                        dst: self.by_class(
-                            inputs.network,
-                            c.pkt_dst.and_then(|a| a.get(row)).unwrap_or(dst),
-                        ),
+                        src: self.by_class(inputs.network, address(c.pkt_src, row).unwrap_or(src)),
+                        dst: self.by_class(inputs.network, address(c.pkt_dst, row).unwrap_or(dst)),
                     };
                     *acc.unknown_flows.entry(key).or_insert(0) += 1;
                 }
@@ -426,9 +466,9 @@ impl Attributor {
             }
         };
         let (Some(src), Some(dst), Some(action), Some(protocol)) = (
-            c.src.and_then(|a| a.get(row)),
-            c.dst.and_then(|a| a.get(row)),
-            c.action.as_ref().and_then(|a| a.get(row)),
+            address(c.src, row),
+            address(c.dst, row),
+            lookup(&c.action, row),
             value(c.protocol, row),
         ) else {
             acc.unattributed.incomplete += 1;
@@ -439,10 +479,10 @@ impl Attributor {
         };
         let eni = version.unwrap_or(canonical);
         match action {
-            Action::Accept => acc.flow_log().accepts += 1,
-            Action::Reject => acc.flow_log().rejects += 1,
+            Action::Accept => state.accepts += 1,
+            Action::Reject => state.rejects += 1,
         }
-        let direction = match c.direction.as_ref().and_then(|d| d.get(row)) {
+        let direction = match lookup(&c.direction, row) {
             Some(direction) => direction,
             None => match direction_by_address(inputs.network, eni, src, dst) {
                 Some(direction) => direction,
@@ -457,15 +497,22 @@ impl Attributor {
         };
         let sport = value(c.src_port, row).unwrap_or(0);
         let dport = value(c.dst_port, row).unwrap_or(0);
-        let real_src = Addr(c.pkt_src.and_then(|a| a.get(row)).unwrap_or(src));
-        let real_dst = Addr(c.pkt_dst.and_then(|a| a.get(row)).unwrap_or(dst));
+        let real_src = Addr(address(c.pkt_src, row).unwrap_or(src));
+        let real_dst = Addr(address(c.pkt_dst, row).unwrap_or(dst));
         let tcp_flags = value(c.flags, row);
-        if tcp_flags.is_some() {
-            acc.flow_log().with_flags += 1;
-        }
+        state.with_flags += u64::from(tcp_flags.is_some());
         let (local_port, remote_addr, remote_port) = match direction {
             Direction::Ingress => (dport, real_src, sport),
             Direction::Egress => (sport, real_dst, dport),
+        };
+        // ICMP records need neither answer: orientation leaves them to the report, and their
+        // peers stay exact (below).
+        let icmp = protocol == 1 || protocol == 58;
+        let matcher = inputs.network.matcher();
+        let facts = if icmp {
+            PeerFacts::default()
+        } else {
+            self.peers.facts(matcher, matcher.eni_vpc(eni), remote_addr)
         };
         let view = RecordView {
             eni,
@@ -473,7 +520,7 @@ impl Attributor {
             direction,
             protocol,
             local_port,
-            remote_addr,
+            remote_eni: facts.owner,
             remote_port,
             tcp_flags,
             rejected: action == Action::Reject,
@@ -498,11 +545,7 @@ impl Attributor {
         // to the tuple's peer sketch (crate::peers), so memory does not grow with clients.
         // ICMP stays exact: its orientation is paired per peer by start times (finish::tally),
         // which a class of several hosts would blur.
-        let class = if protocol != 1 && protocol != 58 {
-            self.internet_class(inputs.network, remote_addr)
-        } else {
-            None
-        };
+        let class = if self.peer_classes { facts.class } else { None };
         let key = FlowKey {
             eni: eni.0,
             direction,
@@ -553,8 +596,16 @@ fn version_at(network: &Network, first: u32, count: u32, t: i64) -> EniIdx {
 /// The remote ENI version of a record, for [`FlowKey::remote`]: resolved now, at the record's
 /// time and in the recording ENI's VPC scope, only when the address's owner changes over time
 /// (inventory history); otherwise [`REMOTE_LATER`], resolved once per tuple at the end.
-#[inline]
+#[inline(always)]
 fn remote_at(network: &Network, eni: EniIdx, remote: Addr, start: Option<i64>) -> u32 {
+    if !network.matcher().has_history() {
+        return REMOTE_LATER;
+    }
+    remote_with_history(network, eni, remote, start)
+}
+
+/// [`remote_at`] with inventory history.
+fn remote_with_history(network: &Network, eni: EniIdx, remote: Addr, start: Option<i64>) -> u32 {
     let m = network.matcher();
     if !m.address_is_volatile(remote) {
         return REMOTE_LATER;

@@ -40,6 +40,13 @@ impl BucketSet {
         }
         // Lines of one object fall in one or two words: the common case is the last word.
         let (w0, w1) = (first / 64, last / 64);
+        if w0 == w1
+            && let Some(word) = self.words.last_mut()
+            && word.0 == w0
+        {
+            word.1 |= (u64::MAX >> (63 - (last - first))) << (first % 64);
+            return;
+        }
         for w in w0..=w1 {
             let lo = if w == w0 { first % 64 } else { 0 };
             let hi = if w == w1 { last % 64 } else { 63 };
@@ -255,6 +262,27 @@ mod tests {
         t.insert_range(4, 5);
         s.union(&t);
         assert_eq!(s.count_in(0, 10), 3);
+    }
+
+    proptest::proptest! {
+        /// Ranges in any order (the last word's fast path and the general one) mark exactly the
+        /// buckets of a plain set.
+        #[test]
+        fn ranges_mark_what_a_plain_set_marks(
+            ranges in proptest::collection::vec((0u32..400, 0u32..140), 1..40)
+        ) {
+            let mut s = BucketSet::default();
+            let mut plain = std::collections::BTreeSet::new();
+            for (first, len) in ranges {
+                let last = first + len % 3 * 60 + len % 7;
+                s.insert_range(first, last);
+                plain.extend(first..=last);
+            }
+            for b in 0..700 {
+                proptest::prop_assert_eq!(s.contains(b), plain.contains(&b), "bucket {}", b);
+            }
+            proptest::prop_assert!(s.words.windows(2).all(|w| w[0].0 < w[1].0));
+        }
     }
 
     #[test]

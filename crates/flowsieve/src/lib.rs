@@ -132,6 +132,7 @@ mod learn;
 mod network;
 mod orient;
 mod partial;
+mod peer_cache;
 mod peers;
 mod port_table;
 mod render;

@@ -44,9 +44,7 @@
 use foldhash::fast::FixedState;
 use hashbrown::HashMap;
 
-use flowsieve_sg::{
-    Addr, CompiledMatcher, Direction, EniIdx, EniKind, GroupSetIdx, PortSpec, Protocol,
-};
+use flowsieve_sg::{CompiledMatcher, Direction, EniIdx, EniKind, GroupSetIdx, PortSpec, Protocol};
 
 use crate::learn::Listeners;
 
@@ -163,7 +161,10 @@ pub(crate) struct RecordView {
     pub(crate) direction: Direction,
     pub(crate) protocol: u8,
     pub(crate) local_port: u16,
-    pub(crate) remote_addr: Addr,
+    /// The ENI holding the remote address seen from `eni`'s VPC scope at any time
+    /// (`CompiledMatcher::resolve_address(eni_vpc(eni), remote address, None)`), resolved by
+    /// the caller (attribution caches it: `crate::peer_cache`). Not read for ICMP records.
+    pub(crate) remote_eni: Option<EniIdx>,
     pub(crate) remote_port: u16,
     pub(crate) tcp_flags: Option<u8>,
     pub(crate) rejected: bool,
@@ -176,11 +177,21 @@ enum Server {
     Remote,
 }
 
+/// Inclusive port ranges.
+type Ranges = Box<[(u16, u16)]>;
+
 /// Decides orientations; one per thread. It owns a cache (per group set and protocol, the port
 /// ranges of the specific inbound rules); the network and what was learned are passed in.
 #[derive(Debug)]
 pub(crate) struct Orienter {
+    /// TCP and UDP ranges (most questions, up to four a record), indexed by group set × 2 +
+    /// ([`dense_slot`]): a load, not a hash probe. `None` until asked.
+    dense: Vec<Option<Ranges>>,
+    /// Other protocols' ranges.
     declared: HashMap<(GroupSetIdx, u8), Vec<(u16, u16)>, FixedState>,
+    /// Every ENI version's kind, by index, computed at the first question
+    /// (`NetworkInterface::kind` reads strings and allocates).
+    kinds: Vec<EniKind>,
     /// Instances' client ports (`AnalysisConfig::with_client_ports`), else the default.
     instance_clients: std::ops::RangeInclusive<u16>,
 }
@@ -188,6 +199,8 @@ pub(crate) struct Orienter {
 impl Orienter {
     pub(crate) fn new(client_ports: Option<(u16, u16)>) -> Self {
         Orienter {
+            dense: Vec::new(),
+            kinds: Vec::new(),
             declared: HashMap::with_hasher(FixedState::with_seed(7)),
             instance_clients: client_ports.map_or(DYNAMIC_PORTS..=65535, |(a, b)| a..=b),
         }
@@ -231,9 +244,7 @@ impl Orienter {
         }
         let has_ports = r.protocol == TCP || r.protocol == UDP;
         let (lp, rp) = (r.local_port, r.remote_port);
-        let remote_eni = matcher
-            .resolve_address(matcher.eni_vpc(r.eni), r.remote_addr, None)
-            .eni();
+        let remote_eni = r.remote_eni;
         let local_learned = learned.listening(r.canonical, r.protocol, lp);
         let remote_learned = remote_eni.and_then(|e| learned.listening(e, r.protocol, rp));
         let mut declared =
@@ -281,8 +292,8 @@ impl Orienter {
                 return (forward_if(server), Evidence::LearnedListener);
             }
         }
-        let local_kind = matcher.eni(r.eni).kind();
-        let remote_kind = remote_eni.map(|e| matcher.eni(e).kind());
+        let local_kind = self.kind(matcher, r.eni);
+        let remote_kind = remote_eni.map(|e| self.kind(matcher, e));
         if let Some(server) = decide(
             serves_only(local_kind) || remote_kind == Some(EniKind::Lambda),
             remote_kind.is_some_and(serves_only) || local_kind == EniKind::Lambda,
@@ -311,6 +322,20 @@ impl Orienter {
         }
     }
 
+    /// The kind of ENI version `eni`.
+    #[inline]
+    fn kind(&mut self, matcher: &CompiledMatcher, eni: EniIdx) -> EniKind {
+        if self.kinds.len() != matcher.eni_count() {
+            self.kinds = (0..matcher.eni_count() as u32)
+                .map(|e| matcher.eni(EniIdx(e)).kind())
+                .collect();
+        }
+        match self.kinds.get(eni.0 as usize) {
+            Some(&kind) => kind,
+            None => matcher.eni(eni).kind(),
+        }
+    }
+
     /// Whether `eni`'s groups declare a specific inbound rule for `protocol` covering `port`.
     fn declares_listener(
         &mut self,
@@ -321,22 +346,52 @@ impl Orienter {
     ) -> bool {
         let Some(eni) = eni else { return false };
         let gs = matcher.eni_group_set(eni);
-        let ranges = self.declared.entry((gs, protocol)).or_insert_with(|| {
-            matcher
-                .rules_of_group_set(gs)
-                .iter()
-                .map(|&idx| matcher.rule(idx))
-                .filter(|rule| rule.direction == Direction::Ingress)
-                .filter(|rule| rule.protocol == Protocol::Number(protocol))
-                .filter(|rule| is_specific(rule.protocol, &rule.ports))
-                .map(|rule| match rule.ports {
-                    PortSpec::Range { from, to } => (from, to),
-                    _ => (0, u16::MAX),
-                })
-                .collect()
-        });
-        ranges.iter().any(|&(from, to)| (from..=to).contains(&port))
+        let covers =
+            |ranges: &[(u16, u16)]| ranges.iter().any(|&(from, to)| (from..=to).contains(&port));
+        // Group set indices are below the matcher's count (a foreign index falls to the map).
+        if let Some(slot) =
+            dense_slot(gs, protocol).filter(|_| (gs.0 as usize) < matcher.group_set_count())
+        {
+            if slot >= self.dense.len() {
+                self.dense.resize(2 * matcher.group_set_count(), None);
+            }
+            let ranges = self.dense[slot]
+                .get_or_insert_with(|| declared_ranges(matcher, gs, protocol).into_boxed_slice());
+            return covers(ranges);
+        }
+        let ranges = self
+            .declared
+            .entry((gs, protocol))
+            .or_insert_with(|| declared_ranges(matcher, gs, protocol));
+        covers(ranges)
     }
+}
+
+/// The slot of [`Orienter::dense`] for TCP and UDP.
+#[inline]
+fn dense_slot(gs: GroupSetIdx, protocol: u8) -> Option<usize> {
+    let offset = match protocol {
+        TCP => 0,
+        UDP => 1,
+        _ => return None,
+    };
+    Some(gs.0 as usize * 2 + offset)
+}
+
+/// The port ranges of the specific inbound rules of group set `gs` for `protocol`.
+fn declared_ranges(matcher: &CompiledMatcher, gs: GroupSetIdx, protocol: u8) -> Vec<(u16, u16)> {
+    matcher
+        .rules_of_group_set(gs)
+        .iter()
+        .map(|&idx| matcher.rule(idx))
+        .filter(|rule| rule.direction == Direction::Ingress)
+        .filter(|rule| rule.protocol == Protocol::Number(protocol))
+        .filter(|rule| is_specific(rule.protocol, &rule.ports))
+        .map(|rule| match rule.ports {
+            PortSpec::Range { from, to } => (from, to),
+            _ => (0, u16::MAX),
+        })
+        .collect()
 }
 
 /// The ports an ENI of this kind opens connections from: its kind's ephemeral range; for
@@ -424,11 +479,17 @@ mod tests {
             direction: Direction::Egress,
             protocol: TCP,
             local_port: 50000,
-            remote_addr: Addr::from_ipv4(std::net::Ipv4Addr::new(10, 34, 65, 47)),
+            remote_eni: None,
             remote_port: 8001,
             tcp_flags: None,
             rejected: false,
         };
+        let model_server = flowsieve_sg::Addr::from_ipv4(std::net::Ipv4Addr::new(10, 34, 65, 47));
+        let record = RecordView {
+            remote_eni: m.resolve_address(m.eni_vpc(task), model_server, None).eni(),
+            ..record
+        };
+        assert!(record.remote_eni.is_some());
         let mut orienter = Orienter::new(None);
         let learned = Listeners::from_ports([(task, TCP, 50000, served)]);
         assert_eq!(
