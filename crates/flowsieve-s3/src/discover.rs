@@ -232,7 +232,7 @@ impl Discovery {
                     continue;
                 }
                 listing.listed += 1;
-                if self.filter.selects(source.key()) {
+                if self.filter.selects(&source.key()) {
                     listing.sources.push(source);
                 } else {
                     listing.pruned += 1;

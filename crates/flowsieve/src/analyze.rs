@@ -45,7 +45,7 @@ pub fn analyze_with_progress(
 ) -> Result<Report> {
     let filter = config.key_filter();
     let (selected, pruned): (Vec<&Source>, Vec<&Source>) =
-        sources.iter().partition(|s| filter.selects(s.key()));
+        sources.iter().partition(|s| filter.selects(&s.key()));
     let listeners = learn_from(config, network, &selected);
     let accumulator = accumulate(config, network, &listeners, &selected, progress)?;
     Ok(build_report(
@@ -232,7 +232,10 @@ pub fn learn_sources(
     sources: &[Source],
 ) -> ListenerLearner {
     let filter = config.key_filter();
-    let selected: Vec<&Source> = sources.iter().filter(|s| filter.selects(s.key())).collect();
+    let selected: Vec<&Source> = sources
+        .iter()
+        .filter(|s| filter.selects(&s.key()))
+        .collect();
     learner_of(config, network, &selected)
 }
 
@@ -301,7 +304,8 @@ fn read_source(
     source: &Source,
     reader: flowsieve_log::Result<SourceReader>,
 ) -> Result<LineStats> {
-    let flow_log = source.key().flow_log_id.as_deref().unwrap_or("");
+    let key = source.key();
+    let flow_log = key.flow_log_id.as_deref().unwrap_or("");
     let outcome = match reader {
         Ok(SourceReader::Parquet(parquet)) => match parquet.into_parts() {
             Ok(parts) => {
@@ -575,7 +579,7 @@ impl Analyzer {
     pub fn add_sources(&mut self, sources: &[Source]) -> Result<()> {
         let filter = self.config.key_filter();
         let (selected, pruned): (Vec<&Source>, Vec<&Source>) =
-            sources.iter().partition(|s| filter.selects(s.key()));
+            sources.iter().partition(|s| filter.selects(&s.key()));
         let acc = accumulate(
             &self.config,
             &self.network,

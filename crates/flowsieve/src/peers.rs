@@ -46,11 +46,18 @@ fn map<K, V>() -> Map<K, V> {
 }
 
 /// An exact address → records table. IPv4 (the common case) takes 8 bytes an entry, not 24:
-/// until the table fills, memory is what it holds, and a 1,024-address table is 18 KB.
+/// until the table fills, memory is what it holds. A table that is added to record by record
+/// is a hash table (a 1,024-address one is 18 KB: 2,048 buckets); one that two tables were
+/// merged into — the copy shared by the workers ([`crate::accum::SharedPeers`]), the merged
+/// accumulator's — is a sorted array with at most an eighth spare (a 1,024-address one is
+/// 8–9 KB), which is what stays resident.
 #[derive(Debug, Clone)]
 pub(crate) enum ExactPeers {
     /// IPv4 addresses (low 32 bits) with counts below 2^32.
     V4(Map<u32, u32>),
+    /// The same, packed and sorted by address: `address << 32 | count`
+    /// ([`packed`](self::packed)).
+    Packed(Vec<u64>),
     /// Any address, any count (an IPv6 class, or a count that outgrew 32 bits).
     Wide(Map<u128, u64>),
 }
@@ -66,6 +73,14 @@ impl ExactPeers {
     #[inline]
     fn add(&mut self, addr: u128, records: u64) -> bool {
         let before = self.len();
+        if let ExactPeers::Packed(entries) = self {
+            if is_ipv4(addr)
+                && let Some(new) = packed::add(entries, addr as u32, records)
+            {
+                return new;
+            }
+            self.widen();
+        }
         if let ExactPeers::V4(table) = self {
             if is_ipv4(addr) {
                 let slot = table.entry(addr as u32).or_insert(0);
@@ -86,11 +101,8 @@ impl ExactPeers {
     }
 
     fn widen(&mut self) {
-        if let ExactPeers::V4(table) = self {
-            let wide = table
-                .iter()
-                .map(|(&a, &n)| (V4_BASE | u128::from(a), u64::from(n)))
-                .collect();
+        if !matches!(self, ExactPeers::Wide(_)) {
+            let wide = self.iter().collect();
             *self = ExactPeers::Wide(wide);
         }
     }
@@ -98,21 +110,146 @@ impl ExactPeers {
     fn len(&self) -> usize {
         match self {
             ExactPeers::V4(table) => table.len(),
+            ExactPeers::Packed(entries) => entries.len(),
             ExactPeers::Wide(table) => table.len(),
         }
     }
 
     /// Every address (128-bit form) with its records, in no particular order.
     fn iter(&self) -> impl Iterator<Item = (u128, u64)> + '_ {
-        let (v4, wide) = match self {
-            ExactPeers::V4(table) => (Some(table), None),
-            ExactPeers::Wide(table) => (None, Some(table)),
+        let (v4, packed, wide) = match self {
+            ExactPeers::V4(table) => (Some(table), None, None),
+            ExactPeers::Packed(entries) => (None, Some(entries), None),
+            ExactPeers::Wide(table) => (None, None, Some(table)),
         };
         let v4 = v4
             .into_iter()
             .flatten()
             .map(|(&a, &n)| (V4_BASE | u128::from(a), u64::from(n)));
-        v4.chain(wide.into_iter().flatten().map(|(&a, &n)| (a, n)))
+        let packed = packed.into_iter().flatten().map(|&e| packed::unpack(e));
+        let wide = wide.into_iter().flatten().map(|(&a, &n)| (a, n));
+        v4.chain(packed).chain(wide)
+    }
+
+    /// The IPv4 entries packed and sorted, when every entry is IPv4 with a count below 2^32.
+    fn packed_entries(&self) -> Option<std::borrow::Cow<'_, [u64]>> {
+        match self {
+            ExactPeers::Packed(entries) => Some(std::borrow::Cow::Borrowed(entries)),
+            ExactPeers::V4(table) => {
+                let mut entries: Vec<u64> =
+                    table.iter().map(|(&a, &n)| packed::pack(a, n)).collect();
+                entries.sort_unstable();
+                Some(std::borrow::Cow::Owned(entries))
+            }
+            ExactPeers::Wide(_) => None,
+        }
+    }
+
+    /// Adds every entry of `other` when both are IPv4 tables whose sums stay below 2^32, and
+    /// leaves `self` packed; `false` (nothing done) otherwise.
+    fn merge_packed(&mut self, other: &ExactPeers) -> bool {
+        let Some(theirs) = other.packed_entries() else {
+            return false;
+        };
+        let mut mine = match std::mem::replace(self, ExactPeers::Packed(Vec::new())) {
+            ExactPeers::Packed(entries) => entries,
+            table => match table.packed_entries() {
+                Some(entries) => entries.into_owned(),
+                None => {
+                    *self = table;
+                    return false;
+                }
+            },
+        };
+        let merged = packed::merge(&mut mine, &theirs);
+        *self = ExactPeers::Packed(mine);
+        merged
+    }
+}
+
+/// Sorted IPv4 tables packed as `address << 32 | count` (a merged exact table's form).
+mod packed {
+    use super::V4_BASE;
+
+    pub(super) fn pack(addr: u32, records: u32) -> u64 {
+        (u64::from(addr) << 32) | u64::from(records)
+    }
+
+    pub(super) fn unpack(entry: u64) -> (u128, u64) {
+        (V4_BASE | u128::from(entry >> 32), entry & 0xffff_ffff)
+    }
+
+    fn addr(entry: u64) -> u32 {
+        (entry >> 32) as u32
+    }
+
+    /// Adds `records` records of `addr`: whether it is new, or `None` (nothing done) when the
+    /// count would not fit 32 bits.
+    pub(super) fn add(entries: &mut Vec<u64>, addr: u32, records: u64) -> Option<bool> {
+        let records = u32::try_from(records).ok()?;
+        match entries.binary_search_by_key(&addr, |&e| self::addr(e)) {
+            Ok(i) => {
+                let sum = (entries[i] as u32).checked_add(records)?;
+                entries[i] = pack(addr, sum);
+                Some(false)
+            }
+            Err(i) => {
+                reserve(entries, entries.len() + 1);
+                entries.insert(i, pack(addr, records));
+                Some(true)
+            }
+        }
+    }
+
+    /// Room for `len` entries with at most an eighth spare after growing (merges come often
+    /// and add little: growing in steps of an eighth keeps both copies and spare small).
+    fn reserve(entries: &mut Vec<u64>, len: usize) {
+        if entries.capacity() < len {
+            entries.reserve_exact(len + len / 8 - entries.len());
+        }
+    }
+
+    /// Adds the sorted, distinct `theirs` into `mine` (sorted, distinct), in place: a count of
+    /// the union, then a merge from the back. `false` (nothing done) when a sum would not fit
+    /// 32 bits.
+    pub(super) fn merge(mine: &mut Vec<u64>, theirs: &[u64]) -> bool {
+        let (mut i, mut j, mut common) = (0, 0, 0);
+        while i < mine.len() && j < theirs.len() {
+            match addr(mine[i]).cmp(&addr(theirs[j])) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    if (mine[i] as u32).checked_add(theirs[j] as u32).is_none() {
+                        return false;
+                    }
+                    common += 1;
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        let (n, union) = (mine.len(), mine.len() + theirs.len() - common);
+        reserve(mine, union);
+        mine.resize(union, 0);
+        // Entries of `mine` not yet moved are below `k`'s place: `k - i` is the number of
+        // `theirs` entries still to place that `mine` does not have.
+        let (mut i, mut j, mut k) = (n, theirs.len(), union);
+        while j > 0 {
+            k -= 1;
+            let t = theirs[j - 1];
+            if i > 0 && addr(mine[i - 1]) > addr(t) {
+                mine[k] = mine[i - 1];
+                i -= 1;
+            } else if i > 0 && addr(mine[i - 1]) == addr(t) {
+                mine[k] = pack(addr(t), (mine[i - 1] as u32).wrapping_add(t as u32));
+                i -= 1;
+                j -= 1;
+            } else {
+                mine[k] = t;
+                j -= 1;
+            }
+        }
+        true
     }
 }
 
@@ -207,6 +344,14 @@ impl PeerSketch {
     pub(crate) fn merge(&mut self, other: &PeerSketch) {
         match other {
             PeerSketch::Exact(table) => {
+                if let PeerSketch::Exact(mine) = self
+                    && mine.merge_packed(table)
+                {
+                    if mine.len() > EXACT_PEERS {
+                        self.spill();
+                    }
+                    return;
+                }
                 for (addr, records) in table.iter() {
                     self.add(addr, records);
                 }
@@ -619,6 +764,80 @@ mod tests {
         }
         assert!(big.fits(v4(0), class_of));
         assert!(!big.fits(0x2001_0db8 << 96, class_of));
+    }
+
+    /// Merged tables are packed; every way of building the same records gives the same
+    /// exact entries as a plain map (the model), also past 32-bit sums and at the limit.
+    #[test]
+    fn packed_merges_match_a_map() {
+        use proptest::prelude::*;
+        let entry = (
+            0u32..600,
+            prop_oneof![1u64..5, Just(u64::from(u32::MAX) - 1)],
+        );
+        let parts = prop::collection::vec(prop::collection::vec(entry, 0..400), 1..6);
+        proptest!(|(parts in parts)| {
+            let mut model: std::collections::BTreeMap<u128, u64> = Default::default();
+            let mut merged = PeerSketch::default();
+            for part in &parts {
+                let mut s = PeerSketch::default();
+                for &(a, r) in part {
+                    s.add(v4(a), r);
+                    *model.entry(v4(a)).or_insert(0) += r;
+                }
+                merged.merge_owned(Box::new(s));
+                // Record by record into a merged (packed) table as well.
+                merged.add(v4(a_then(part)), 1);
+                *model.entry(v4(a_then(part))).or_insert(0) += 1;
+            }
+            prop_assert!(merged.is_exact());
+            let want: Vec<(u128, u64)> = model.into_iter().collect();
+            prop_assert_eq!(merged.peers(), want);
+        });
+    }
+
+    /// An address after those of a part (new to the table, or not).
+    fn a_then(part: &[(u32, u64)]) -> u32 {
+        part.len() as u32 * 3
+    }
+
+    #[test]
+    fn merged_tables_are_packed_and_spill_past_the_limit() {
+        let build = |range: std::ops::Range<u32>| {
+            let mut s = PeerSketch::default();
+            range.for_each(|i| {
+                s.add(v4(i * 7), 1);
+            });
+            s
+        };
+        let mut a = build(0..600);
+        a.merge(&build(300..900));
+        assert!(matches!(&a, PeerSketch::Exact(ExactPeers::Packed(_))));
+        assert_eq!(a.exact_len(), 900);
+        if let PeerSketch::Exact(ExactPeers::Packed(entries)) = &a {
+            assert!(
+                entries.capacity() <= 900 + 900 / 8,
+                "{}",
+                entries.capacity()
+            );
+        }
+        // Past the limit: the sketch of the union, as if added one by one.
+        let mut one_by_one = build(0..1_100);
+        let mut merged = build(0..600);
+        merged.merge(&build(600..1_100));
+        assert!(!merged.is_exact());
+        for s in [&mut one_by_one, &mut merged] {
+            s.seal();
+        }
+        assert_eq!(merged.to_bytes(), one_by_one.to_bytes());
+        // IPv6 into a packed table widens it and keeps every count.
+        a.merge(&{
+            let mut six = PeerSketch::default();
+            six.add(0x2001_0db8 << 96, 2);
+            six
+        });
+        assert!(a.is_exact());
+        assert_eq!(a.exact_len(), 901);
     }
 
     #[test]
