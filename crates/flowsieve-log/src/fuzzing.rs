@@ -439,7 +439,7 @@ version account-id interface-id srcaddr dstaddr srcport dstport protocol packets
 ";
 
 /// The `parquet_file` target. The first byte's bit 0 picks the input: set, the rest is a whole
-/// Parquet file as it is; clear, [`PARQUET_TEXT`] is written as an AWS Parquet file (gzip,
+/// Parquet file as it is; clear, `PARQUET_TEXT` is written as an AWS Parquet file (gzip,
 /// AWS's column types, row groups of 1 to 4 rows as the second byte says) and then damaged by
 /// the rest, read as (position: 2 bytes, value: 1 byte) triples.
 ///
