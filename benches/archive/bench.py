@@ -81,24 +81,23 @@ def main() -> int:
     with open(os.path.join(args.dir, "truth.json"), encoding="utf-8") as f:
         truth = json.load(f)
     names = {fl["id"]: fl["name"] for fl in truth["flow_logs"]}
-    files: dict[str, list[str]] = {"all": []}
-    for root, _, entries in os.walk(os.path.join(args.dir, "logs")):
-        for e in entries:
-            m = NAME.search(e)
-            if e.endswith(".log.gz") and m and m.group(1) in names:
-                path = os.path.join(root, e)
-                files.setdefault(names[m.group(1)], []).append(path)
-                files["all"].append(path)
+    def objects_by_log(top: str, suffix: str) -> dict[str, list[str]]:
+        """The objects under `top` ending in `suffix`, by flow log name and all together."""
+        found: dict[str, list[str]] = {"all": []}
+        for root, _, entries in os.walk(top):
+            for e in entries:
+                m = NAME.search(e)
+                if e.endswith(suffix) and m and m.group(1) in names:
+                    path = os.path.join(root, e)
+                    found.setdefault(names[m.group(1)], []).append(path)
+                    found["all"].append(path)
+        return found
+
+    files = objects_by_log(os.path.join(args.dir, "logs"), ".log.gz")
     # The same objects as AWS Parquet, when given: `….log.parquet` at the same relative paths.
     pq_files: dict[str, list[str]] = {"all": []}
     if args.parquet:
-        for root, _, entries in os.walk(args.parquet):
-            for e in entries:
-                m = NAME.search(e)
-                if e.endswith(".log.parquet") and m and m.group(1) in names:
-                    path = os.path.join(root, e)
-                    pq_files.setdefault(names[m.group(1)], []).append(path)
-                    pq_files["all"].append(path)
+        pq_files = objects_by_log(args.parquet, ".log.parquet")
         if len(pq_files["all"]) != len(files["all"]):
             sys.exit(f"bench.py: {args.parquet} holds {len(pq_files['all'])} Parquet objects, "
                      f"the archive {len(files['all'])}")
