@@ -68,7 +68,8 @@ def main() -> int:
     ap.add_argument("--scopes", default="default,custom,all")
     ap.add_argument("--runners", default="floor,parse,flowsieve,duckdb,polars")
     ap.add_argument("--parquet", help="the archive's objects as AWS Parquet (flowsieve convert "
-                    "--aws): adds the runners flowsieve-parquet and duckdb-parquet")
+                    "--aws): adds the runners parse-parquet, flowsieve-parquet and "
+                    "duckdb-parquet")
     ap.add_argument("--thread-scaling", action="store_true",
                     help="also run floor, parse and flowsieve on 1 thread (scope all)")
     ap.add_argument("--results", help="append JSON lines here")
@@ -118,9 +119,10 @@ def main() -> int:
         if runner == "floor":
             return [os.path.join(args.bin, "archive-gunzip-floor"), "--threads", str(threads),
                     "--files-from", listing], None
-        if runner == "parse":
+        if runner in ("parse", "parse-parquet"):
+            suffix = "-parquet" if runner == "parse-parquet" else ""
             return [os.path.join(args.bin, "archive-parse-only"), "--threads", str(threads),
-                    "--files-from", listing], None
+                    "--files-from", os.path.join(work, f"files-{scope}{suffix}.txt")], None
         if runner in ("flowsieve", "flowsieve-parquet"):
             objects = pq_files[scope] if runner == "flowsieve-parquet" else files[scope]
             return [fs, "analyze", "-i", inv, "--format", "json", "--no-progress", "--threads",
@@ -162,7 +164,7 @@ def main() -> int:
         for run in range(args.runs):
             for runner, threads in entries:
                 out = os.path.join(work, f"{scope}-{runner}-t{threads}.json")
-                stdout = out if runner in ("floor", "parse") else out + ".stdout"
+                stdout = out if runner in ("floor", "parse", "parse-parquet") else out + ".stdout"
                 cmd, env = command(runner, scope, threads, out)
                 try:
                     wall, peak, cpu_s = run_once(cmd, env, stdout)
@@ -199,13 +201,13 @@ def main() -> int:
             if runner in ("flowsieve", "duckdb", "polars", "flowsieve-parquet",
                           "duckdb-parquet"):
                 row.update(scorer.score(truth, scope, doc))
-            elif runner == "parse":
+            elif runner in ("parse", "parse-parquet"):
                 lines = sum(fl["lines"]["records"] + fl["lines"]["nodata"]
                             + fl["lines"]["skipdata"] for fl in truth["flow_logs"]
                             if scope == "all" or fl["name"] == scope)
                 row["rows_ok"] = doc.get("rows") == lines
                 if not row["rows_ok"]:
-                    failures.append(f"{scope}/parse delivered {doc.get('rows')} rows, "
+                    failures.append(f"{scope}/{runner} delivered {doc.get('rows')} rows, "
                                     f"truth has {lines}")
             results.append(row)
 
@@ -285,6 +287,14 @@ def markdown(results: list[dict], meta: dict, args) -> str:
                 f"({fl / fsv:.0%}), parsing {max(pa - fl, 0):.2f} s "
                 f"({max(pa - fl, 0) / fsv:.0%}), attribution {max(fsv - pa, 0):.2f} s "
                 f"({max(fsv - pa, 0) / fsv:.0%}) of flowsieve's {fsv:.2f} s")
+        if "parse-parquet" in stage and "flowsieve-parquet" in stage:
+            pq, fpq = stage["parse-parquet"], stage["flowsieve-parquet"]
+            split.append(
+                f"* {scope}, {threads} thread(s), AWS Parquet: reading {pq:.2f} s "
+                f"({pq / fpq:.0%}), attribution {max(fpq - pq, 0):.2f} s "
+                f"({max(fpq - pq, 0) / fpq:.0%}) of flowsieve-parquet's {fpq:.2f} s; "
+                f"text / Parquet {fsv / fpq:.2f}x, and {stage.get('parse', 0) / pq:.2f}x "
+                f"were attribution free (parse / parse-parquet)")
     if split:
         lines += ["", "Where flowsieve's time goes (floor, parse-only minus floor, analyze minus "
                   "parse-only):", "", *split]

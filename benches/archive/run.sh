@@ -153,7 +153,7 @@ if [[ $parquet == 1 ]]; then
             ${row_group_rows:+--row-group-rows "$row_group_rows"} >&2
         touch "$stamp"
     fi
-    runners=$runners,flowsieve-parquet,duckdb-parquet
+    runners=$runners,parse-parquet,flowsieve-parquet,duckdb-parquet
 fi
 [[ -n $runners_arg ]] && runners=$runners_arg
 
