@@ -154,7 +154,7 @@ fn inflate_member(packed: &[u8]) -> Option<WholeText> {
     if packed.get(3).is_none_or(|flags| flags & FHCRC != 0) {
         return None;
     }
-    let len = claimed_size(packed).filter(|&len| len <= WHOLE_TEXT_LIMIT)?;
+    let len = claimed_size(packed).filter(|&len| 0 < len && len <= WHOLE_TEXT_LIMIT)?;
     let mut buf = take(&TEXT);
     if buf.len() < len {
         // The buffer keeps its length from object to object: only new bytes are zeroed.
@@ -174,27 +174,25 @@ fn inflate_member(packed: &[u8]) -> Option<WholeText> {
 ///
 /// libdeflate reads the first member and checks it against that member's trailer T (CRC-32 and
 /// size of `inflated`), but does not say where the member ended. The last eight bytes of
-/// `member` must be T, and T must appear nowhere else in `member`: anything eight bytes or
-/// longer after the first member would leave T earlier in `member`. Fewer than eight bytes
-/// after it (the first trailer shifted by 1–7 bytes from the end) can end with a copy of T only
-/// if T repeats itself with that shift, so a T that does is refused too (an empty member's T,
-/// eight zeros, for one; otherwise a chance of about 2^-32). A chance occurrence of T inside the
-/// compressed data only sends a member to the stream.
+/// `member` must be T, and T must start nowhere else in `member`: if the first member ended
+/// `k ≥ 1` bytes before the end, its trailer T starts `8 + k` bytes before the end, which is
+/// not the last eight bytes' start — so any bytes after the first member, however few, leave
+/// T at a second place. A member with nothing after it is refused only when the eight bytes
+/// that start 9–15 bytes before its end happen to be T too (for a start `8 + k` bytes before
+/// the end: T's first `k` bytes equal to the last `k` bytes of compressed data, and T equal to
+/// itself shifted by `k`: about 2^-64 for each `k`), or when T occurs inside the compressed
+/// data (about 2^-64 for each of its bytes): a chance refusal only sends the object to the
+/// stream. (An empty text is refused before: [`inflate_member`].)
 pub(crate) fn is_whole_member(member: &[u8], inflated: &[u8]) -> bool {
-    let Some((before, trailer)) = member.split_last_chunk::<8>() else {
+    let Some((before_last, trailer)) = member.split_last_chunk::<8>() else {
         return false;
     };
     let mut expected = [0u8; 8];
     expected[..4].copy_from_slice(&libdeflater::crc32(inflated).to_le_bytes());
     expected[4..].copy_from_slice(&(inflated.len() as u32).to_le_bytes());
-    *trailer == expected
-        && !repeats_itself(&expected)
-        && memchr::memmem::find(before, trailer).is_none()
-}
-
-/// Whether a trailer equals itself shifted by one to seven bytes.
-fn repeats_itself(trailer: &[u8; 8]) -> bool {
-    (1..8).any(|shift| trailer[shift..] == trailer[..8 - shift])
+    // Every start but the last eight bytes' own: `member` without its last byte.
+    let other_starts = &member[..before_last.len() + 7];
+    *trailer == expected && memchr::memmem::find(other_starts, trailer).is_none()
 }
 
 #[cfg(test)]
@@ -325,17 +323,34 @@ pub(crate) mod tests {
         assert!(is_whole_member(&object, &text));
         assert!(!is_whole_member(&object[..object.len() - 1], &text));
         assert!(!is_whole_member(b"short", b""));
-        // Trailers that equal themselves shifted (a CRC equal to the size, an empty member's
-        // zeros) could be the last bytes of junk after a member: not believed.
-        let mut crc_is_size = [0u8; 8];
-        crc_is_size[..4].copy_from_slice(&7u32.to_le_bytes());
-        crc_is_size[4..].copy_from_slice(&7u32.to_le_bytes());
-        assert!(repeats_itself(&crc_is_size));
-        assert!(repeats_itself(&[0; 8]));
-        assert!(repeats_itself(b"abababab"));
-        assert!(repeats_itself(b"abcdefga"));
-        assert!(!repeats_itself(b"abcdefgh"));
+    }
+
+    /// A text whose member's trailer equals itself shifted by seven bytes: the CRC-32's first
+    /// byte is the size's last (zero for any text under 16 MiB), as for one object in 256.
+    fn text_with_a_repeating_trailer() -> Vec<u8> {
+        let base = text();
+        (0u32..)
+            .map(|salt| [&base[..], format!("salt {salt}\n").as_bytes()].concat())
+            .find(|text| libdeflater::crc32(text).to_le_bytes()[0] == 0)
+            .unwrap()
+    }
+
+    #[test]
+    fn a_trailer_that_repeats_itself_is_whole_when_nothing_follows_it() {
+        let text = text_with_a_repeating_trailer();
+        let object = gzip(&text);
         let trailer: [u8; 8] = object[object.len() - 8..].try_into().unwrap();
-        assert!(!repeats_itself(&trailer));
+        assert_eq!(trailer[0], trailer[7]);
+        assert!(is_whole_member(&object, &text));
+        assert_eq!(inflate(&object, object.len() as u64), Ok(text.clone()));
+        // Seven bytes after the member that end with a copy of its trailer (the trailer's last
+        // seven bytes: with its first byte, the member's own last byte, they make it again): the
+        // stream reads the member, then fails on what follows; so must this.
+        let mut junk = object.clone();
+        junk.extend(&trailer[1..]);
+        assert_eq!(junk[junk.len() - 8..], trailer);
+        assert!(!is_whole_member(&junk, &text));
+        assert_eq!(inflate(&junk, junk.len() as u64), Err(junk.clone()));
+        assert!(streamed(&junk).is_err());
     }
 }
