@@ -72,7 +72,16 @@ impl<'a, T: arrow_buffer::ArrowNativeType> Column<'a, T> {
     fn of<P: ArrowPrimitiveType<Native = T>>(array: Option<&'a PrimitiveArray<P>>) -> Option<Self> {
         array.map(|a| Column {
             values: a.values().as_ref(),
-            nulls: a.nulls(),
+            nulls: present_nulls(a.nulls()),
+        })
+    }
+
+    /// The column, or an absent one (no values: every read is `None`) when the batch lacks
+    /// it, so a read is one bounds check whether the column is there or not.
+    fn or_absent<P: ArrowPrimitiveType<Native = T>>(array: Option<&'a PrimitiveArray<P>>) -> Self {
+        Self::of(array).unwrap_or(Column {
+            values: &[],
+            nulls: None,
         })
     }
 
@@ -85,12 +94,12 @@ impl<'a, T: arrow_buffer::ArrowNativeType> Column<'a, T> {
     }
 }
 
-#[inline(always)]
-fn value<T: arrow_buffer::ArrowNativeType>(column: Option<Column<'_, T>>, row: usize) -> Option<T> {
-    match column {
-        Some(column) => column.get(row),
-        None => None,
-    }
+/// A validity buffer only when it marks a null: a column without nulls (most columns of most
+/// batches; Parquet readers keep a buffer for optional columns anyway) then costs no bit test
+/// per read.
+#[inline]
+fn present_nulls(nulls: Option<&NullBuffer>) -> Option<&NullBuffer> {
+    nulls.filter(|n| n.null_count() > 0)
 }
 
 /// An address column (16-byte big-endian values) as its raw bytes and validity. Like
@@ -103,12 +112,23 @@ struct AddressColumn<'a> {
 }
 
 impl<'a> AddressColumn<'a> {
-    fn of(batch: &'a FlowRecordBatch, field: FlowField) -> Option<Self> {
-        let array = batch.column(field)?.as_fixed_size_binary_opt()?;
-        (array.value_length() == 16).then(|| AddressColumn {
-            bytes: array.value_data(),
-            nulls: array.nulls(),
-        })
+    /// The column, or an absent one (no bytes: every read is `None`) when the batch lacks it
+    /// or it is not 16 bytes a value.
+    fn of(batch: &'a FlowRecordBatch, field: FlowField) -> Self {
+        let array = batch
+            .column(field)
+            .and_then(|c| c.as_fixed_size_binary_opt())
+            .filter(|a| a.value_length() == 16);
+        match array {
+            Some(array) => AddressColumn {
+                bytes: array.value_data(),
+                nulls: present_nulls(array.nulls()),
+            },
+            None => AddressColumn {
+                bytes: &[],
+                nulls: None,
+            },
+        }
     }
 
     #[inline(always)]
@@ -145,15 +165,6 @@ fn lookup<T: Copy>(column: &Option<Lookup<'_, T>>, row: usize) -> Option<T> {
     }
 }
 
-/// The address of an optional address column at `row`.
-#[inline(always)]
-fn address(column: Option<AddressColumn<'_>>, row: usize) -> Option<u128> {
-    match column {
-        Some(column) => column.get(row),
-        None => None,
-    }
-}
-
 /// What one batch counts apart from the accumulator: its unknown ENIs, and the flow log's
 /// record counters, added once at the end of the batch (not looked up per record).
 struct BatchState {
@@ -164,6 +175,10 @@ struct BatchState {
     accepts: u64,
     rejects: u64,
     with_flags: u64,
+    /// The last line marked in the flow log's coverage: (ENI, start, end, idle).
+    last_line: Option<(u32, i64, i64, bool)>,
+    /// Whether the inventory has history ([`CompiledMatcher::has_history`]), asked once.
+    history: bool,
 }
 
 fn dictionary_lookup<T: Copy>(
@@ -187,18 +202,18 @@ struct BatchColumns<'b> {
     action: Option<Lookup<'b, Action>>,
     status: Option<Lookup<'b, Status>>,
     direction: Option<Lookup<'b, Direction>>,
-    src: Option<AddressColumn<'b>>,
-    dst: Option<AddressColumn<'b>>,
-    pkt_src: Option<AddressColumn<'b>>,
-    pkt_dst: Option<AddressColumn<'b>>,
-    src_port: Option<Column<'b, u16>>,
-    dst_port: Option<Column<'b, u16>>,
-    protocol: Option<Column<'b, u8>>,
-    flags: Option<Column<'b, u8>>,
-    packets: Option<Column<'b, u64>>,
-    bytes: Option<Column<'b, u64>>,
-    start: Option<Column<'b, i64>>,
-    end: Option<Column<'b, i64>>,
+    src: AddressColumn<'b>,
+    dst: AddressColumn<'b>,
+    pkt_src: AddressColumn<'b>,
+    pkt_dst: AddressColumn<'b>,
+    src_port: Column<'b, u16>,
+    dst_port: Column<'b, u16>,
+    protocol: Column<'b, u8>,
+    flags: Column<'b, u8>,
+    packets: Column<'b, u64>,
+    bytes: Column<'b, u64>,
+    start: Column<'b, i64>,
+    end: Column<'b, i64>,
 }
 
 impl<'b> BatchColumns<'b> {
@@ -240,14 +255,14 @@ impl<'b> BatchColumns<'b> {
             dst: AddressColumn::of(batch, FlowField::DstAddr),
             pkt_src: AddressColumn::of(batch, FlowField::PktSrcAddr),
             pkt_dst: AddressColumn::of(batch, FlowField::PktDstAddr),
-            src_port: Column::of(batch.uint16(FlowField::SrcPort)),
-            dst_port: Column::of(batch.uint16(FlowField::DstPort)),
-            protocol: Column::of(batch.uint8(FlowField::Protocol)),
-            flags: Column::of(batch.uint8(FlowField::TcpFlags)),
-            packets: Column::of(batch.uint64(FlowField::Packets)),
-            bytes: Column::of(batch.uint64(FlowField::Bytes)),
-            start: Column::of(batch.timestamps(FlowField::Start)),
-            end: Column::of(batch.timestamps(FlowField::End)),
+            src_port: Column::or_absent(batch.uint16(FlowField::SrcPort)),
+            dst_port: Column::or_absent(batch.uint16(FlowField::DstPort)),
+            protocol: Column::or_absent(batch.uint8(FlowField::Protocol)),
+            flags: Column::or_absent(batch.uint8(FlowField::TcpFlags)),
+            packets: Column::or_absent(batch.uint64(FlowField::Packets)),
+            bytes: Column::or_absent(batch.uint64(FlowField::Bytes)),
+            start: Column::or_absent(batch.timestamps(FlowField::Start)),
+            end: Column::or_absent(batch.timestamps(FlowField::End)),
         })
     }
 }
@@ -339,6 +354,8 @@ impl Attributor {
             accepts: 0,
             rejects: 0,
             with_flags: 0,
+            last_line: None,
+            history: inputs.network.matcher().has_history(),
         };
         for row in 0..rows {
             let class = self.row(inputs, acc, &columns, &mut state, row);
@@ -375,8 +392,8 @@ impl Attributor {
             return None;
         };
         let status = lookup(&c.status, row).unwrap_or(Status::Ok);
-        let first = value(c.start, row);
-        let last = value(c.end, row);
+        let first = c.start.get(row);
+        let last = c.end.get(row);
         // `version`: the ENI as it was at the record's time (its groups and addresses);
         // `canonical`: the ENI whatever the time (its latest version), which line counts,
         // coverage and learned listeners are kept on.
@@ -414,10 +431,15 @@ impl Attributor {
             acc.lines_window.first = acc.lines_window.first.min(start);
             acc.lines_window.last = acc.lines_window.last.max(end);
             if let EniRef::Known(idx) = eni {
-                let observation = acc.flow_log();
-                observation.observe(idx.0, start, end, status != Status::Ok);
+                // Marking a line is idempotent: the line before it with the same ENI, times
+                // and idleness (a third of the records of an object) changes nothing.
+                let line = (idx.0, start, end, status != Status::Ok);
+                if state.last_line != Some(line) {
+                    state.last_line = Some(line);
+                    acc.flow_log().observe(line.0, line.1, line.2, line.3);
+                }
                 if status == Status::SkipData {
-                    observation.skip(idx.0, start, end);
+                    acc.flow_log().skip(idx.0, start, end);
                 }
             }
         }
@@ -425,8 +447,8 @@ impl Attributor {
             return None;
         }
         let (first, last) = (first.unwrap_or(i64::MAX), last.unwrap_or(i64::MIN));
-        let packets = value(c.packets, row).unwrap_or(0);
-        let bytes = value(c.bytes, row).unwrap_or(0);
+        let packets = c.packets.get(row).unwrap_or(0);
+        let bytes = c.bytes.get(row).unwrap_or(0);
         acc.window.first = acc.window.first.min(first);
         acc.window.last = acc.window.last.max(last);
         let canonical = match eni {
@@ -441,13 +463,13 @@ impl Attributor {
                 // Kept so the report can tell which rules this traffic could have used (the
                 // ENI's groups are unknown).
                 if let (Some(src), Some(dst), Some(action), Some(protocol), Some(&index)) = (
-                    address(c.src, row),
-                    address(c.dst, row),
+                    c.src.get(row),
+                    c.dst.get(row),
                     lookup(&c.action, row),
-                    value(c.protocol, row),
+                    c.protocol.get(row),
                     state.unknown_index.get(i),
                 ) {
-                    let dport = value(c.dst_port, row).unwrap_or(0);
+                    let dport = c.dst_port.get(row).unwrap_or(0);
                     let key = UnknownFlowKey {
                         eni: index,
                         direction: lookup(&c.direction, row),
@@ -457,8 +479,8 @@ impl Attributor {
                         // Only class-invariant questions are asked of these (owner, peer class,
                         // rule peers), so internet addresses are kept by class, as in the main
                         // table: memory does not grow with the clients of an unknown ENI.
-                        src: self.by_class(inputs.network, address(c.pkt_src, row).unwrap_or(src)),
-                        dst: self.by_class(inputs.network, address(c.pkt_dst, row).unwrap_or(dst)),
+                        src: self.by_class(inputs.network, c.pkt_src.get(row).unwrap_or(src)),
+                        dst: self.by_class(inputs.network, c.pkt_dst.get(row).unwrap_or(dst)),
                     };
                     *acc.unknown_flows.entry(key).or_insert(0) += 1;
                 }
@@ -466,10 +488,10 @@ impl Attributor {
             }
         };
         let (Some(src), Some(dst), Some(action), Some(protocol)) = (
-            address(c.src, row),
-            address(c.dst, row),
+            c.src.get(row),
+            c.dst.get(row),
             lookup(&c.action, row),
-            value(c.protocol, row),
+            c.protocol.get(row),
         ) else {
             acc.unattributed.incomplete += 1;
             if let Some(n) = acc.eni_unattributed.get_mut(canonical.0 as usize) {
@@ -495,11 +517,11 @@ impl Attributor {
                 }
             },
         };
-        let sport = value(c.src_port, row).unwrap_or(0);
-        let dport = value(c.dst_port, row).unwrap_or(0);
-        let real_src = Addr(address(c.pkt_src, row).unwrap_or(src));
-        let real_dst = Addr(address(c.pkt_dst, row).unwrap_or(dst));
-        let tcp_flags = value(c.flags, row);
+        let sport = c.src_port.get(row).unwrap_or(0);
+        let dport = c.dst_port.get(row).unwrap_or(0);
+        let real_src = Addr(c.pkt_src.get(row).unwrap_or(src));
+        let real_dst = Addr(c.pkt_dst.get(row).unwrap_or(dst));
+        let tcp_flags = c.flags.get(row);
         state.with_flags += u64::from(tcp_flags.is_some());
         let (local_port, remote_addr, remote_port) = match direction {
             Direction::Ingress => (dport, real_src, sport),
@@ -512,7 +534,8 @@ impl Attributor {
         let facts = if icmp {
             PeerFacts::default()
         } else {
-            self.peers.facts(matcher, matcher.eni_vpc(eni), remote_addr)
+            self.peers
+                .facts(matcher, self.peers.scope_of(matcher, eni), remote_addr)
         };
         let view = RecordView {
             eni,
@@ -556,7 +579,11 @@ impl Attributor {
             port,
             alt_class,
             peer: class.unwrap_or(remote_addr).0,
-            remote: remote_at(inputs.network, eni, remote_addr, Some(first)),
+            remote: if state.history {
+                remote_with_history(inputs.network, eni, remote_addr, Some(first))
+            } else {
+                REMOTE_LATER
+            },
         };
         let cell = acc.flows.entry(key).or_default();
         cell.stats.add(packets, bytes, first, last, syn);
@@ -593,18 +620,10 @@ fn version_at(network: &Network, first: u32, count: u32, t: i64) -> EniIdx {
         .unwrap_or(EniIdx(first))
 }
 
-/// The remote ENI version of a record, for [`FlowKey::remote`]: resolved now, at the record's
-/// time and in the recording ENI's VPC scope, only when the address's owner changes over time
-/// (inventory history); otherwise [`REMOTE_LATER`], resolved once per tuple at the end.
-#[inline(always)]
-fn remote_at(network: &Network, eni: EniIdx, remote: Addr, start: Option<i64>) -> u32 {
-    if !network.matcher().has_history() {
-        return REMOTE_LATER;
-    }
-    remote_with_history(network, eni, remote, start)
-}
-
-/// [`remote_at`] with inventory history.
+/// The remote ENI version of a record, for [`FlowKey::remote`], with inventory history
+/// (without it, [`REMOTE_LATER`]): resolved now, at the record's time and in the recording
+/// ENI's VPC scope, only when the address's owner changes over time; otherwise
+/// [`REMOTE_LATER`], resolved once per tuple at the end.
 fn remote_with_history(network: &Network, eni: EniIdx, remote: Addr, start: Option<i64>) -> u32 {
     let m = network.matcher();
     if !m.address_is_volatile(remote) {

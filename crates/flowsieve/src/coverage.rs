@@ -33,20 +33,27 @@ pub(crate) struct BucketSet {
 
 impl BucketSet {
     /// Marks every bucket of `first..=last` (bucket numbers).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn insert_range(&mut self, first: u32, last: u32) {
-        if first > last {
-            return;
-        }
         // Lines of one object fall in one or two words: the common case is the last word.
-        let (w0, w1) = (first / 64, last / 64);
-        if w0 == w1
+        if first <= last
+            && first / 64 == last / 64
             && let Some(word) = self.words.last_mut()
-            && word.0 == w0
+            && word.0 == first / 64
         {
             word.1 |= (u64::MAX >> (63 - (last - first))) << (first % 64);
             return;
         }
+        self.insert_range_slow(first, last);
+    }
+
+    /// [`Self::insert_range`] beyond the last word.
+    #[inline(never)]
+    fn insert_range_slow(&mut self, first: u32, last: u32) {
+        if first > last {
+            return;
+        }
+        let (w0, w1) = (first / 64, last / 64);
         for w in w0..=w1 {
             let lo = if w == w0 { first % 64 } else { 0 };
             let hi = if w == w1 { last % 64 } else { 63 };
@@ -183,11 +190,15 @@ impl FlowLogObservation {
     #[inline]
     pub(crate) fn observe(&mut self, eni: u32, start: i64, end: i64, idle: bool) {
         self.idle_lines |= idle;
+        let end_or_start = end.max(start);
         if let Some(set) = self.observed.get_mut(eni as usize) {
-            set.insert_range(bucket(start), bucket(end.max(start)));
+            set.insert_range(bucket(start), bucket(end_or_start));
         }
         if let Some(span) = self.spans.get_mut(eni as usize) {
-            *span = union_span(*span, Some((start, end.max(start))));
+            *span = Some(match *span {
+                Some((first, last)) => (first.min(start), last.max(end_or_start)),
+                None => (start, end_or_start),
+            });
         }
         self.max_span = self.max_span.max(end - start);
     }

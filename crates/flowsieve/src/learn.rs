@@ -575,8 +575,10 @@ impl LearnedPort {
 }
 
 /// The frozen result of learning: which (ENI, protocol, port) listen.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Listeners {
+    /// Different for every content ([`Self::id`]).
+    id: u64,
     /// Every learned port but the opened-only ones.
     learned: Map<PortKey, LearnedPort>,
     /// The opened-only ports ([`LearnedPort::opened_only`]; most of those learned on a busy
@@ -585,7 +587,30 @@ pub struct Listeners {
     records: u64,
 }
 
+impl Default for Listeners {
+    fn default() -> Self {
+        Listeners {
+            id: next_listeners_id(),
+            learned: Map::default(),
+            opened: Map::default(),
+            records: 0,
+        }
+    }
+}
+
+/// A number no other [`Listeners`] of this process had.
+fn next_listeners_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
 impl Listeners {
+    /// Identifies what these listeners say, for caches of answers derived from them (the
+    /// orientation's memo): a new value whenever they are made or changed; a clone keeps it.
+    pub(crate) fn id(&self) -> u64 {
+        self.id
+    }
+
     /// Nothing learned: orientation uses declarations and ports only.
     pub fn none() -> Self {
         Listeners::default()
@@ -605,6 +630,7 @@ impl Listeners {
 
     /// Sets what was learned of `key` (replacing what was).
     fn insert(&mut self, (eni, protocol, port): PortKey, learned: LearnedPort) {
+        self.id = next_listeners_id();
         let compact = learned
             .remote_ports
             .checked_add(1)

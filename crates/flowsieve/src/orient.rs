@@ -48,6 +48,9 @@ use flowsieve_sg::{CompiledMatcher, Direction, EniIdx, EniKind, GroupSetIdx, Por
 
 use crate::learn::Listeners;
 
+mod memo;
+use memo::{Decision, Memo, MemoKey};
+
 const TCP: u8 = 6;
 const UDP: u8 = 17;
 const ICMP: u8 = 1;
@@ -189,9 +192,19 @@ pub(crate) struct Orienter {
     dense: Vec<Option<Ranges>>,
     /// Other protocols' ranges.
     declared: HashMap<(GroupSetIdx, u8), Vec<(u16, u16)>, FixedState>,
-    /// Every ENI version's kind, by index, computed at the first question
+    /// Every ENI version's kind, by index, computed at the first question of a matcher
     /// (`NetworkInterface::kind` reads strings and allocates).
     kinds: Vec<EniKind>,
+    /// Every ENI version's group set, by index (the matcher's answer is a call into another
+    /// crate, not inlined: up to four a record).
+    sets: Vec<GroupSetIdx>,
+    /// The address of the matcher `kinds`, `sets` and the ranges were taken from (0 before
+    /// any): an orienter lives no longer than the network it reads.
+    matcher: usize,
+    /// Recent decisions without a SYN, for the matcher above and the listeners of
+    /// [`Listeners::id`] `listeners`.
+    memo: Memo,
+    listeners: u64,
     /// Instances' client ports (`AnalysisConfig::with_client_ports`), else the default.
     instance_clients: std::ops::RangeInclusive<u16>,
 }
@@ -201,6 +214,10 @@ impl Orienter {
         Orienter {
             dense: Vec::new(),
             kinds: Vec::new(),
+            sets: Vec::new(),
+            matcher: 0,
+            memo: Memo::default(),
+            listeners: 0,
             declared: HashMap::with_hasher(FixedState::with_seed(7)),
             instance_clients: client_ports.map_or(DYNAMIC_PORTS..=65535, |(a, b)| a..=b),
         }
@@ -212,22 +229,9 @@ impl Orienter {
         learned: &Listeners,
         r: &RecordView,
     ) -> (Orientation, Evidence) {
-        let forward_if = |server: Server| {
-            let forward = match server {
-                Server::Local => r.direction == Direction::Ingress,
-                Server::Remote => r.direction == Direction::Egress,
-            };
-            if forward {
-                Orientation::Forward
-            } else {
-                Orientation::Reverse
-            }
-        };
-        let decide = |local: bool, remote: bool| match (local, remote) {
-            (true, false) => Some(Server::Local),
-            (false, true) => Some(Server::Remote),
-            _ => None,
-        };
+        if self.matcher != std::ptr::from_ref(matcher) as usize || self.listeners != learned.id() {
+            self.bind(matcher, learned);
+        }
         if r.protocol == TCP
             && let Some(flags) = r.tcp_flags
             && flags & SYN != 0
@@ -239,8 +243,64 @@ impl Orienter {
             };
             return (orientation, Evidence::TcpFlags);
         }
+        // The memo's key has one ENI: a record whose version differs from its canonical ENI
+        // (inventory history) is decided afresh, and so is one whose remote ENI's index is the
+        // key's "none".
+        let remote = r.remote_eni.map_or(u32::MAX, |e| e.0);
+        let (decision, evidence) =
+            if r.canonical == r.eni && r.remote_eni.is_none_or(|e| e.0 != u32::MAX) {
+                let key = MemoKey::new(
+                    r.eni.0,
+                    remote,
+                    r.protocol,
+                    r.local_port,
+                    r.remote_port,
+                    r.rejected,
+                );
+                match self.memo.get(key) {
+                    Some(decided) => decided,
+                    None => {
+                        let (decision, evidence) = self.decide(matcher, learned, r);
+                        self.memo.put(key, decision, evidence);
+                        (decision, evidence)
+                    }
+                }
+            } else {
+                self.decide(matcher, learned, r)
+            };
+        let forward = match decision {
+            Decision::LocalServes => r.direction == Direction::Ingress,
+            Decision::RemoteServes => r.direction == Direction::Egress,
+            Decision::Forward => true,
+        };
+        let orientation = if forward {
+            Orientation::Forward
+        } else {
+            Orientation::Reverse
+        };
+        (orientation, evidence)
+    }
+
+    /// [`Self::orient`] past a SYN: which side serves (or forward regardless), and the
+    /// evidence. Neither the record's direction nor its flags take part: the memo's key
+    /// ([`MemoKey`]) is everything this reads of the record.
+    fn decide(
+        &mut self,
+        matcher: &CompiledMatcher,
+        learned: &Listeners,
+        r: &RecordView,
+    ) -> (Decision, Evidence) {
+        let forward_if = |server: Server| match server {
+            Server::Local => Decision::LocalServes,
+            Server::Remote => Decision::RemoteServes,
+        };
+        let decide = |local: bool, remote: bool| match (local, remote) {
+            (true, false) => Some(Server::Local),
+            (false, true) => Some(Server::Remote),
+            _ => None,
+        };
         if r.protocol == ICMP || r.protocol == ICMPV6 {
-            return (Orientation::Forward, Evidence::IcmpUnpaired);
+            return (Decision::Forward, Evidence::IcmpUnpaired);
         }
         let has_ports = r.protocol == TCP || r.protocol == UDP;
         let (lp, rp) = (r.local_port, r.remote_port);
@@ -304,10 +364,10 @@ impl Orienter {
             return (forward_if(server), Evidence::PrivilegedPort);
         }
         if r.rejected {
-            return (Orientation::Forward, Evidence::RefusedAttempt);
+            return (Decision::Forward, Evidence::RefusedAttempt);
         }
         if !has_ports {
-            return (Orientation::Forward, Evidence::Assumed);
+            return (Decision::Forward, Evidence::Assumed);
         }
         let clients = |kind: EniKind| client_ports(kind, &self.instance_clients);
         let local_range = clients(local_kind);
@@ -318,18 +378,31 @@ impl Orienter {
         match lp.cmp(&rp) {
             std::cmp::Ordering::Less => (forward_if(Server::Local), Evidence::LowerPort),
             std::cmp::Ordering::Greater => (forward_if(Server::Remote), Evidence::LowerPort),
-            std::cmp::Ordering::Equal => (Orientation::Forward, Evidence::Assumed),
+            std::cmp::Ordering::Equal => (Decision::Forward, Evidence::Assumed),
         }
+    }
+
+    /// Takes every ENI version's kind and group set from `matcher`, and forgets the ranges and
+    /// decisions of another matcher or other listeners.
+    #[cold]
+    #[inline(never)]
+    fn bind(&mut self, matcher: &CompiledMatcher, learned: &Listeners) {
+        self.memo.clear();
+        self.listeners = learned.id();
+        let enis = 0..matcher.eni_count() as u32;
+        self.kinds = enis
+            .clone()
+            .map(|e| matcher.eni(EniIdx(e)).kind())
+            .collect();
+        self.sets = enis.map(|e| matcher.eni_group_set(EniIdx(e))).collect();
+        self.dense = vec![None; 2 * matcher.group_set_count()];
+        self.declared.clear();
+        self.matcher = std::ptr::from_ref(matcher) as usize;
     }
 
     /// The kind of ENI version `eni`.
     #[inline]
-    fn kind(&mut self, matcher: &CompiledMatcher, eni: EniIdx) -> EniKind {
-        if self.kinds.len() != matcher.eni_count() {
-            self.kinds = (0..matcher.eni_count() as u32)
-                .map(|e| matcher.eni(EniIdx(e)).kind())
-                .collect();
-        }
+    fn kind(&self, matcher: &CompiledMatcher, eni: EniIdx) -> EniKind {
         match self.kinds.get(eni.0 as usize) {
             Some(&kind) => kind,
             None => matcher.eni(eni).kind(),
@@ -345,20 +418,18 @@ impl Orienter {
         port: u16,
     ) -> bool {
         let Some(eni) = eni else { return false };
-        let gs = matcher.eni_group_set(eni);
         let covers =
             |ranges: &[(u16, u16)]| ranges.iter().any(|&(from, to)| (from..=to).contains(&port));
-        // Group set indices are below the matcher's count (a foreign index falls to the map).
-        if let Some(slot) =
-            dense_slot(gs, protocol).filter(|_| (gs.0 as usize) < matcher.group_set_count())
+        // The bound matcher's ENI versions have their group set in `sets`, below its count
+        // (anything else falls to the map).
+        if let Some(&gs) = self.sets.get(eni.0 as usize)
+            && let Some(slot) = dense_slot(gs, protocol).and_then(|i| self.dense.get_mut(i))
         {
-            if slot >= self.dense.len() {
-                self.dense.resize(2 * matcher.group_set_count(), None);
-            }
-            let ranges = self.dense[slot]
+            let ranges = slot
                 .get_or_insert_with(|| declared_ranges(matcher, gs, protocol).into_boxed_slice());
             return covers(ranges);
         }
+        let gs = matcher.eni_group_set(eni);
         let ranges = self
             .declared
             .entry((gs, protocol))
@@ -505,5 +576,65 @@ mod tests {
             orienter.orient(m, &learned, &undeclared),
             (Orientation::Reverse, Evidence::LearnedSyn)
         );
+    }
+
+    proptest::proptest! {
+        /// One orienter over a sequence of records (its memo warm, the listeners switched
+        /// halfway) decides every record as a fresh orienter does.
+        #[test]
+        fn the_memo_decides_as_a_fresh_orienter(
+            records in proptest::collection::vec(
+                (
+                    (0u32..64, proptest::option::of(0u32..64), proptest::sample::select(vec![TCP, UDP, ICMP, 50])),
+                    (proptest::sample::select(vec![22u16, 80, 443, 2049, 5432, 8001, 50000, 33000, 61000]),
+                     proptest::sample::select(vec![22u16, 80, 443, 1023, 8001, 50000, 40000, 61000])),
+                    (proptest::option::of(0u8..64), proptest::bool::ANY, proptest::bool::ANY),
+                ),
+                1..300,
+            ),
+            learned_ports in proptest::collection::vec(
+                (0u32..64, proptest::sample::select(vec![80u16, 443, 8001, 50000, 40000]), 0u8..8, proptest::bool::ANY, proptest::bool::ANY),
+                0..20,
+            ),
+        ) {
+            use crate::learn::{LearnedPort, Listeners};
+            let network = crate::Network::load(&["../../testdata/demo/inventory"]).unwrap();
+            let m = network.matcher();
+            let enis = m.eni_count() as u32;
+            let first = Listeners::from_ports(learned_ports.iter().map(|&(e, port, remote_ports, served_syn, opened_syn)| {
+                (EniIdx(e % enis), TCP, port, LearnedPort { served_syn, opened_syn, remote_ports })
+            }));
+            let second = Listeners::none();
+            let mut orienter = Orienter::new(None);
+            let half = records.len() / 2;
+            for (i, ((eni, remote, protocol), (lp, rp), (flags, rejected, ingress))) in records.into_iter().enumerate() {
+                let eni = EniIdx(eni % enis);
+                let r = RecordView {
+                    eni,
+                    canonical: eni,
+                    direction: if ingress { Direction::Ingress } else { Direction::Egress },
+                    protocol,
+                    local_port: lp,
+                    remote_eni: remote.map(|e| EniIdx(e % enis)),
+                    remote_port: rp,
+                    tcp_flags: flags,
+                    rejected,
+                };
+                let learned = if i < half { &first } else { &second };
+                // Each record twice, the second time the other way (a hit of the memo).
+                let back = RecordView {
+                    direction: if ingress { Direction::Egress } else { Direction::Ingress },
+                    ..r
+                };
+                for r in [r, back] {
+                    proptest::prop_assert_eq!(
+                        orienter.orient(m, learned, &r),
+                        Orienter::new(None).orient(m, learned, &r),
+                        "record {}",
+                        i
+                    );
+                }
+            }
+        }
     }
 }

@@ -56,6 +56,9 @@ pub(crate) struct PeerCache {
     slots: Box<[Slot]>,
     /// The address of the matcher the slots were filled from (0 before any).
     matcher: usize,
+    /// Every ENI version's VPC (its scope; [`NONE`] for none), by index, from that matcher:
+    /// asking the matcher is a call into another crate on every record.
+    scopes: Vec<u32>,
 }
 
 impl Default for PeerCache {
@@ -63,6 +66,7 @@ impl Default for PeerCache {
         PeerCache {
             slots: vec![Slot::default(); SLOTS].into_boxed_slice(),
             matcher: 0,
+            scopes: Vec::new(),
         }
     }
 }
@@ -71,10 +75,29 @@ impl PeerCache {
     /// Empties the cache unless it was filled from `matcher` (call once per batch).
     #[inline]
     pub(crate) fn bind(&mut self, matcher: &CompiledMatcher) {
-        let matcher = std::ptr::from_ref(matcher) as usize;
-        if self.matcher != matcher {
-            self.slots.fill(Slot::default());
-            self.matcher = matcher;
+        if self.matcher != std::ptr::from_ref(matcher) as usize {
+            self.rebind(matcher);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn rebind(&mut self, matcher: &CompiledMatcher) {
+        self.slots.fill(Slot::default());
+        self.matcher = std::ptr::from_ref(matcher) as usize;
+        self.scopes = (0..matcher.eni_count() as u32)
+            .map(|e| matcher.eni_vpc(EniIdx(e)).map_or(NONE, |v| v.0))
+            .collect();
+    }
+
+    /// The VPC scope of ENI version `eni` ([`CompiledMatcher::eni_vpc`]), for [`Self::facts`]
+    /// (the matcher must be the one last given to [`Self::bind`]).
+    #[inline(always)]
+    pub(crate) fn scope_of(&self, matcher: &CompiledMatcher, eni: EniIdx) -> Option<VpcIdx> {
+        match self.scopes.get(eni.0 as usize) {
+            Some(&NONE) => None,
+            Some(&v) => Some(VpcIdx(v)),
+            None => matcher.eni_vpc(eni),
         }
     }
 
@@ -128,6 +151,12 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    fn bound(m: &CompiledMatcher) -> PeerCache {
+        let mut cache = PeerCache::default();
+        cache.bind(m);
+        cache
+    }
+
     fn network() -> crate::Network {
         crate::Network::load(&["../../testdata/demo/inventory"]).unwrap()
     }
@@ -171,8 +200,7 @@ mod tests {
             let scopes: Vec<Option<VpcIdx>> = std::iter::once(None)
                 .chain((0..m.vpc_count() as u32).map(|v| Some(VpcIdx(v))))
                 .collect();
-            let mut cache = PeerCache::default();
-            cache.bind(m);
+            let mut cache = bound(m);
             for (a, s) in picks {
                 let addr = addrs[a % addrs.len()];
                 let scope = scopes[usize::from(s) % scopes.len()];
@@ -187,8 +215,7 @@ mod tests {
     fn the_cache_sees_every_kind_of_answer_and_forgets_another_network() {
         let network = network();
         let m = network.matcher();
-        let mut cache = PeerCache::default();
-        cache.bind(m);
+        let mut cache = bound(m);
         let facts: Vec<PeerFacts> = addresses(m)
             .into_iter()
             .map(|a| cache.facts(m, None, a))
@@ -204,5 +231,20 @@ mod tests {
         cache.facts(m, None, owned);
         cache.bind(empty.matcher());
         assert_eq!(cache.facts(empty.matcher(), None, owned).owner, None);
+    }
+
+    /// The scope of every ENI version is the matcher's, and follows a new binding.
+    #[test]
+    fn scopes_are_the_matchers() {
+        let network = network();
+        let m = network.matcher();
+        let mut cache = bound(m);
+        assert!((0..m.eni_count() as u32).any(|e| m.eni_vpc(EniIdx(e)).is_some()));
+        for e in (0..m.eni_count() as u32 + 2).map(EniIdx) {
+            assert_eq!(cache.scope_of(m, e), m.eni_vpc(e));
+        }
+        let empty = crate::Network::new(flowsieve_sg::InventoryBuilder::new().build());
+        cache.bind(empty.matcher());
+        assert_eq!(cache.scope_of(empty.matcher(), EniIdx(0)), None);
     }
 }

@@ -213,6 +213,20 @@ mod packed {
     /// the union, then a merge from the back. `false` (nothing done) when a sum would not fit
     /// 32 bits.
     pub(super) fn merge(mine: &mut Vec<u64>, theirs: &[u64]) -> bool {
+        if theirs.len().saturating_mul(SPARSE) < mine.len() {
+            merge_sparse(mine, theirs)
+        } else {
+            merge_dense(mine, theirs)
+        }
+    }
+
+    /// `theirs` at most this fraction of `mine` takes [`merge_sparse`]: a worker's table folded
+    /// into the shared one (`crate::accum::SharedPeers`) usually brings a few addresses to a
+    /// table of hundreds, which a walk over both would read whole.
+    const SPARSE: usize = 8;
+
+    /// [`merge`] by a walk over both tables.
+    pub(super) fn merge_dense(mine: &mut Vec<u64>, theirs: &[u64]) -> bool {
         let (mut i, mut j, mut common) = (0, 0, 0);
         while i < mine.len() && j < theirs.len() {
             match addr(mine[i]).cmp(&addr(theirs[j])) {
@@ -247,6 +261,55 @@ mod packed {
             } else {
                 mine[k] = t;
                 j -= 1;
+            }
+        }
+        true
+    }
+
+    /// [`merge`] by a binary search per entry of `theirs`, then moving the blocks of `mine`
+    /// between insertions from the back (`copy_within`: a memmove each), so the cost follows
+    /// `theirs`, not `mine`. The same result as [`merge_dense`] (tested against it).
+    pub(super) fn merge_sparse(mine: &mut Vec<u64>, theirs: &[u64]) -> bool {
+        // Where each of `theirs` goes: `Ok` an entry of `mine` to add to, `Err` a new entry
+        // before that index. Found before anything changes, so `false` leaves `mine` as it was.
+        let mut places: Vec<Result<usize, usize>> = Vec::with_capacity(theirs.len());
+        let mut from = 0;
+        for &t in theirs {
+            let rest = mine.get(from..).unwrap_or_default();
+            match rest.binary_search_by_key(&addr(t), |&e| addr(e)) {
+                Ok(i) => {
+                    let i = from + i;
+                    if (mine[i] as u32).checked_add(t as u32).is_none() {
+                        return false;
+                    }
+                    places.push(Ok(i));
+                    from = i + 1;
+                }
+                Err(i) => {
+                    places.push(Err(from + i));
+                    from += i;
+                }
+            }
+        }
+        let new = places.iter().filter(|p| p.is_err()).count();
+        let (n, union) = (mine.len(), mine.len() + new);
+        reserve(mine, union);
+        mine.resize(union, 0);
+        // `mine[..i]` is still where it was; `mine[k..]` is final.
+        let (mut i, mut k) = (n, union);
+        for (&t, place) in theirs.iter().zip(places).rev() {
+            match place {
+                Ok(at) => {
+                    // Not moved: every block moved so far starts after it (`at < i`).
+                    mine[at] = pack(addr(t), (mine[at] as u32).wrapping_add(t as u32));
+                }
+                Err(at) => {
+                    let len = i - at;
+                    mine.copy_within(at..i, k - len);
+                    k -= len + 1;
+                    i = at;
+                    mine[k] = t;
+                }
             }
         }
         true
@@ -793,6 +856,31 @@ mod tests {
             prop_assert!(merged.is_exact());
             let want: Vec<(u128, u64)> = model.into_iter().collect();
             prop_assert_eq!(merged.peers(), want);
+        });
+    }
+
+    /// The sparse merge (a search per entry) gives what the walk over both gives, including
+    /// refusing a sum past 32 bits without changing anything.
+    #[test]
+    fn sparse_packed_merges_match_dense_ones() {
+        use proptest::prelude::*;
+        let table = |n| {
+            prop::collection::btree_map(0u32..3_000, prop_oneof![1u32..5, Just(u32::MAX - 2)], 0..n)
+                .prop_map(|m| {
+                    m.into_iter()
+                        .map(|(a, r)| packed::pack(a, r))
+                        .collect::<Vec<u64>>()
+                })
+        };
+        proptest!(|(mine in table(900), theirs in table(40))| {
+            let (mut sparse, mut dense) = (mine.clone(), mine.clone());
+            let done = packed::merge_sparse(&mut sparse, &theirs);
+            prop_assert_eq!(done, packed::merge_dense(&mut dense, &theirs));
+            if done {
+                prop_assert_eq!(&sparse, &dense);
+            } else {
+                prop_assert_eq!(&sparse, &mine);
+            }
         });
     }
 
