@@ -301,14 +301,15 @@ impl FlowDecoder {
             && self.plan.slots().len() <= MAX_FIELDS
     }
 
-    /// Whether lines may be indexed at all (tests compare with the general path alone).
+    /// Whether lines may be indexed at all: only on the AVX2 kernel (see
+    /// [`FieldEnds::is_vectorised`]); tests compare with the general path alone.
     #[inline(always)]
     fn uses_index(&self) -> bool {
         #[cfg(test)]
         if self.general_only {
             return false;
         }
-        true
+        self.ends.is_vectorised()
     }
 
     /// The record line `buf` starts with, framed and parsed in one pass when it is a plain
