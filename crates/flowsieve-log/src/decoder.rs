@@ -24,7 +24,8 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::format::LogFormat;
 use crate::plan::FieldPlan;
 use crate::reader::ReaderBuilder;
-use crate::record::{LineFault, parse_line, parse_line_v2};
+use crate::record::{LineFault, parse_indexed, parse_line, parse_line_indexed, parse_line_v2};
+use crate::separators::{FieldEnds, MAX_FIELDS};
 use crate::stats::{LineIssue, LineIssueKind, LineStats};
 
 /// Longest text kept in a [`LineIssue`].
@@ -71,6 +72,11 @@ pub struct FlowDecoder {
     /// The object is a Logs Insights CSV download: each line's record is its second column.
     insights_csv: bool,
     full: bool,
+    /// Scratch for the separator index of the line being parsed.
+    ends: FieldEnds,
+    /// Tests switch the indexed framing off to compare with the general path.
+    #[cfg(test)]
+    general_only: bool,
 }
 
 impl FlowDecoder {
@@ -101,6 +107,9 @@ impl FlowDecoder {
             origin,
             insights_csv: false,
             full: false,
+            ends: FieldEnds::new(),
+            #[cfg(test)]
+            general_only: false,
         })
     }
 
@@ -115,8 +124,20 @@ impl FlowDecoder {
         // Re-read after every line the general path takes: a header there may have changed
         // the plan (a stale `true` would parse a custom layout as v2).
         let mut fast = self.fast_path();
+        let mut indexed = self.indexed_path();
         while !self.full && consumed < buf.len() {
             let rest = &buf[consumed..];
+            // Any other layout: frame the line and find its fields' ends in one pass, and
+            // parse it straight from the buffer when nothing about it needs the general path.
+            if indexed
+                && self.seen_first_line
+                && self.long_line.is_none()
+                && let Some(at) = self.indexed_record(rest, limit)
+            {
+                self.offset += at as u64 + 1;
+                consumed += at + 1;
+                continue;
+            }
             // The default v2 layout: parse the record straight from the buffer and find the
             // line's end as the byte after the last field, instead of scanning for it first
             // (`memchr` per 117-byte line costs more in call and setup than in scanning).
@@ -155,6 +176,7 @@ impl FlowDecoder {
                     self.offset += at as u64 + 1;
                     consumed += at + 1;
                     fast = self.fast_path();
+                    indexed = self.indexed_path();
                 }
                 Some(at) => {
                     self.long_line = Some((self.line + 1, self.offset, at as u64 + 1));
@@ -269,6 +291,57 @@ impl FlowDecoder {
         self.plan.is_v2_full() && !self.insights_csv
     }
 
+    /// Whether the next line may be framed and parsed on the indexed path
+    /// ([`Self::indexed_record`]): a layout other than the full v2 one (which has its own),
+    /// outside a Logs Insights download.
+    fn indexed_path(&self) -> bool {
+        self.uses_index()
+            && !self.plan.is_v2_full()
+            && !self.insights_csv
+            && self.plan.slots().len() <= MAX_FIELDS
+    }
+
+    /// Whether lines may be indexed at all: only on the AVX2 kernel (see
+    /// [`FieldEnds::is_vectorised`]); tests compare with the general path alone.
+    #[inline(always)]
+    fn uses_index(&self) -> bool {
+        #[cfg(test)]
+        if self.general_only {
+            return false;
+        }
+        self.ends.is_vectorised()
+    }
+
+    /// The record line `buf` starts with, framed and parsed in one pass when it is a plain
+    /// record: `Some(length)` with the row added and counted. `None` (and no row) for anything
+    /// [`Self::line`] treats specially — a blank line, `\r\n`, a byte-order mark, what may be a
+    /// header or an export timestamp — and for any fault, a partial line or an overlong one:
+    /// the general path then takes the line from the start.
+    #[inline]
+    fn indexed_record(&mut self, buf: &[u8], limit: usize) -> Option<usize> {
+        let at = self.ends.index_line(buf, self.plan.slots().len(), limit)?;
+        let line = buf.get(..at)?;
+        let plain = match line {
+            [] | [.., b'\r'] => false,
+            [first, ..] if first.is_ascii_lowercase() || *first == BYTE_ORDER_MARK[0] => false,
+            _ => !(line.len() >= 21 && line[4] == b'-' && line[10] == b'T'),
+        };
+        if !plain {
+            return None;
+        }
+        match parse_indexed(&self.plan, &mut self.columns, line, &self.ends) {
+            Some(status) => {
+                self.line += 1;
+                self.count_row(status);
+                Some(at)
+            }
+            None => {
+                self.columns.truncate(self.rows);
+                None
+            }
+        }
+    }
+
     fn line(&mut self, raw: &[u8]) -> Result<()> {
         self.line += 1;
         let line = raw.strip_suffix(b"\r").unwrap_or(raw);
@@ -305,6 +378,15 @@ impl FlowDecoder {
                 Some((status, len)) if len == line.len() => Ok(status),
                 _ => {
                     // A null or a fault: drop the partial row and let the generic path decide.
+                    self.columns.truncate(self.rows);
+                    parse_line(self.plan.slots(), &mut self.columns, line)
+                }
+            }
+        } else if self.uses_index() {
+            match parse_line_indexed(&self.plan, &mut self.columns, line, &mut self.ends) {
+                Some(status) => Ok(status),
+                None => {
+                    // Anything unusual: the generic loop decides (see `parse_line_indexed`).
                     self.columns.truncate(self.rows);
                     parse_line(self.plan.slots(), &mut self.columns, line)
                 }
@@ -443,7 +525,16 @@ mod tests {
     use crate::field::FlowField;
 
     fn decode_all(builder: ReaderBuilder, text: &[u8]) -> (Vec<FlowRecordBatch>, LineStats) {
+        decode_with(builder, text, false)
+    }
+
+    fn decode_with(
+        builder: ReaderBuilder,
+        text: &[u8],
+        general_only: bool,
+    ) -> (Vec<FlowRecordBatch>, LineStats) {
         let mut decoder = builder.build_decoder().unwrap();
+        decoder.general_only = general_only;
         let mut batches = Vec::new();
         let mut at = 0;
         loop {
@@ -516,6 +607,73 @@ mod tests {
             (1, 2, 3)
         );
         assert_eq!(batches[0].num_rows(), 1);
+    }
+
+    /// Lines framed and parsed on the indexed path are accounted for exactly as on the general
+    /// path: the same rows, counts, samples (line numbers, offsets, fields) — on the layout of
+    /// most objects of the benchmark archive, with every kind of line the general path treats
+    /// specially mixed in and mutated.
+    #[test]
+    fn indexed_framing_agrees_with_the_general_path() {
+        let header = b"version vpc-id subnet-id instance-id interface-id account-id type srcaddr dstaddr srcport dstport pkt-srcaddr pkt-dstaddr protocol bytes packets start end action tcp-flags log-status region az-id sublocation-type sublocation-id pkt-src-aws-service pkt-dst-aws-service flow-direction traffic-path\n";
+        let record: &[u8] = b"5 vpc-5dde917d7f1c89de1 subnet-b13f6044d746c0125 - eni-1dcf65d592c962ce8 568738793019 IPv4 10.34.65.4 10.34.19.111 8002 41693 10.34.65.4 10.34.19.111 6 12299 49 1745197338 1745197339 ACCEPT 19 OK us-east-1 use1-az1 - - - - ingress -";
+        let specials: [&[u8]; 8] = [
+            b"\xEF\xBB\xBF5 a b - c d IPv4 1.2.3.4 5.6.7.8 1 2 - - 6 1 1 1 2 ACCEPT 0 OK r z - - - - egress 1",
+            b"2025-04-21T01:00:00.000Z 5 a b - c d IPv4 1.2.3.4 5.6.7.8 1 2 - - 6 1 1 1 2 ACCEPT 0 OK r z - - - - egress 1",
+            b"",
+            b"version vpc-id",
+            b"x5 a b - c d IPv4 1.2.3.4 5.6.7.8 1 2 - - 6 1 1 1 2 ACCEPT 0 OK r z - - - - egress 1",
+            b"5 a b - c d IPv4 1.2.3.4 5.6.7.8 1 2 - - 6 1 1 1 2 ACCEPT 0 - r z - - - - egress 1",
+            b"5 a b - c d IPv4 1.2.3.4 5.6.7.8 1 2 - - 6 1 1 1 2 ACCEPT 0 OK r z - - - - egress",
+            b"5 a b - c d IPv4 1.2.3.4 5.6.7.8 1 2 - - 6 1 1 1 2 ACCEPT 0 OK r z - - - - egress 1 ",
+        ];
+        let mut rng = crate::mutate::XorShift::new(0x2545_F491_4F6C_DD1D);
+        let mut next = move || rng.next();
+        let alphabet = b" -.0123456789\r\nabz";
+        for round in 0..60 {
+            let mut text = header.to_vec();
+            for _ in 0..40 {
+                let mut line = if next() % 4 == 0 {
+                    specials[(next() % 8) as usize].to_vec()
+                } else {
+                    record.to_vec()
+                };
+                if next() % 3 == 0 && !line.is_empty() {
+                    let at = (next() as usize) % line.len();
+                    line[at] = alphabet[(next() as usize) % alphabet.len()];
+                }
+                if next() % 10 == 0 {
+                    line.push(b'\r');
+                }
+                text.extend(line);
+                text.push(b'\n');
+            }
+            if round % 2 == 1 {
+                text.truncate(text.len() - 1 - (next() % 30) as usize);
+            }
+            for builder in [
+                ReaderBuilder::new(),
+                ReaderBuilder::new().with_projection([
+                    FlowField::InterfaceId,
+                    FlowField::SrcAddr,
+                    FlowField::PktSrcAddr,
+                    FlowField::LogStatus,
+                    FlowField::Bytes,
+                ]),
+                ReaderBuilder::new()
+                    .with_batch_size(7)
+                    .with_max_line_length(120)
+                    .with_sample_limit(usize::MAX),
+            ] {
+                let (fast, fast_stats) = decode_with(builder.clone(), &text, false);
+                let (slow, slow_stats) = decode_with(builder, &text, true);
+                assert_eq!(fast_stats, slow_stats, "{}", String::from_utf8_lossy(&text));
+                assert_eq!(fast.len(), slow.len());
+                for (a, b) in fast.iter().zip(&slow) {
+                    assert_eq!(a.as_record_batch(), b.as_record_batch());
+                }
+            }
+        }
     }
 
     #[test]

@@ -113,12 +113,15 @@ mod field;
 mod format;
 mod gunzip;
 mod key;
+#[cfg(test)]
+mod mutate;
 mod pages;
 mod parallel;
 mod parquet;
 mod plan;
 mod reader;
 mod record;
+mod separators;
 mod source;
 mod stats;
 mod stdin;

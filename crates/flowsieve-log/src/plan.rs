@@ -35,11 +35,21 @@ pub(crate) enum SlotOp {
     TrafficKind(usize),
 }
 
+/// A field the hot loop reads (any slot but [`SlotOp::Skip`]) and its position in the line:
+/// the indexed loop ([`crate::record::parse_line_indexed`]) visits only these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ParsedSlot {
+    pub(crate) field: usize,
+    pub(crate) op: SlotOp,
+}
+
 /// A format compiled against a projection.
 #[derive(Debug, Clone)]
 pub(crate) struct FieldPlan {
     format: LogFormat,
     slots: Vec<SlotOp>,
+    /// The slots other than `Skip`, with their positions, in order.
+    parsed: Vec<ParsedSlot>,
     outputs: Vec<(Storage, Field)>,
     schema: SchemaRef,
     /// Whether `slots` is [`V2_SLOTS`]: the decoder's straight-line fast path applies.
@@ -99,10 +109,17 @@ impl FieldPlan {
             outputs.iter().map(|(_, f)| f.clone()).collect::<Vec<_>>(),
         ));
         let v2_full = slots == V2_SLOTS;
+        let parsed = slots
+            .iter()
+            .enumerate()
+            .filter(|(_, op)| **op != SlotOp::Skip)
+            .map(|(field, &op)| ParsedSlot { field, op })
+            .collect();
         Ok(FieldPlan {
             format: format.clone(),
             v2_full,
             slots,
+            parsed,
             outputs,
             schema,
         })
@@ -114,6 +131,11 @@ impl FieldPlan {
 
     pub(crate) fn slots(&self) -> &[SlotOp] {
         &self.slots
+    }
+
+    /// The slots the line's fields are parsed by, `Skip` left out, with their positions.
+    pub(crate) fn parsed_slots(&self) -> &[ParsedSlot] {
+        &self.parsed
     }
 
     /// Whether the slots are those of the default v2 format with every field requested, in
@@ -254,6 +276,8 @@ mod tests {
         assert_eq!(plan.slots()[6], SlotOp::UInt16(0));
         assert_eq!(plan.slots()[13], SlotOp::LogStatus(None));
         assert_eq!(plan.outputs()[1].0, Storage::Missing);
+        let parsed: Vec<usize> = plan.parsed_slots().iter().map(|p| p.field).collect();
+        assert_eq!(parsed, [2, 6, 13]);
     }
 
     #[test]

@@ -320,28 +320,11 @@ fn v2_fast_path_agrees_with_the_generic_loop() {
         b"2 a b 1.2.3.4 5.6.7.8 1 2 3 4 5 6 7 REJECT NODATA",
     ];
     let alphabet = b" -.:0123456789OKACEPTRJNDSIabf\xff\n";
-    let mut state = 0x9E37_79B9_7F4A_7C15u64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut rng = crate::mutate::XorShift::new(0x9E37_79B9_7F4A_7C15);
     let (mut accepted, mut total) = (0, 0);
     for seed in seeds {
         for _ in 0..4000 {
-            let mut line = seed.to_vec();
-            for _ in 0..(next() % 3) {
-                let at = (next() as usize) % (line.len() + 1);
-                let byte = alphabet[(next() as usize) % alphabet.len()];
-                match next() % 3 {
-                    0 if at < line.len() => line[at] = byte,
-                    1 if at < line.len() => {
-                        line.remove(at);
-                    }
-                    _ => line.insert(at, byte),
-                }
-            }
+            let line = crate::mutate::mutate(seed, alphabet, &mut rng);
             let mut fast = plan.new_columns(4);
             let mut slow = plan.new_columns(4);
             let generic = parse_line(plan.slots(), &mut slow, &line);
