@@ -377,7 +377,10 @@ impl<R: Read> FlowLogReader<R> {
                 continue;
             }
             if self.start < self.end {
-                let consumed = self.decoder.decode(&self.buf[self.start..self.end])?;
+                let consumed = match self.decoder.decode(&self.buf[self.start..self.end]) {
+                    Ok(consumed) => consumed,
+                    Err(err) => return self.end_with(err),
+                };
                 self.start += consumed;
                 if consumed > 0 || self.decoder.is_full() {
                     continue;
@@ -385,7 +388,9 @@ impl<R: Read> FlowLogReader<R> {
             }
             if self.eof {
                 let remainder = &self.buf[self.start..self.end];
-                self.decoder.finish(remainder, self.truncated)?;
+                if let Err(err) = self.decoder.finish(remainder, self.truncated) {
+                    return self.end_with(err);
+                }
                 self.start = self.end;
                 self.decoder.set_bytes(self.bytes);
                 self.done = true;
@@ -393,6 +398,16 @@ impl<R: Read> FlowLogReader<R> {
             }
             self.fill();
         }
+    }
+}
+
+impl<R: Read> FlowLogReader<R> {
+    /// Ends the stream at an error of the text (a header refused mid-stream): the rows parsed
+    /// before it, counted in the stats, are delivered first; the error comes next.
+    fn end_with(&mut self, err: Error) -> Result<Option<FlowRecordBatch>> {
+        self.done = true;
+        self.error = Some(err);
+        self.decoder.flush()
     }
 }
 
