@@ -289,12 +289,14 @@ def markdown(results: list[dict], meta: dict, args) -> str:
                 f"({max(fsv - pa, 0) / fsv:.0%}) of flowsieve's {fsv:.2f} s")
         if "parse-parquet" in stage and "flowsieve-parquet" in stage:
             pq, fpq = stage["parse-parquet"], stage["flowsieve-parquet"]
+            # The ratio were attribution free needs the text's parse-only time.
+            free = (f", and {stage['parse'] / pq:.2f}x were attribution free "
+                    f"(parse / parse-parquet)") if "parse" in stage else ""
             split.append(
                 f"* {scope}, {threads} thread(s), AWS Parquet: reading {pq:.2f} s "
                 f"({pq / fpq:.0%}), attribution {max(fpq - pq, 0):.2f} s "
                 f"({max(fpq - pq, 0) / fpq:.0%}) of flowsieve-parquet's {fpq:.2f} s; "
-                f"text / Parquet {fsv / fpq:.2f}x, and {stage.get('parse', 0) / pq:.2f}x "
-                f"were attribution free (parse / parse-parquet)")
+                f"text / Parquet {fsv / fpq:.2f}x{free}")
     if split:
         lines += ["", "Where flowsieve's time goes (floor, parse-only minus floor, analyze minus "
                   "parse-only):", "", *split]
